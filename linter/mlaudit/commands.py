@@ -1,0 +1,160 @@
+"""The sub-commands behind the CLI: scan, baseline, rules, explain, graph."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from mlaudit import config as config_mod
+from mlaudit.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, parse_fail_on, write_output
+from mlaudit.discovery import find_root
+from mlaudit.engine import ScanRequest, ScanResult, register_known_rules, scan
+from mlaudit.errors import UsageError
+from mlaudit.registry import Registry
+from mlaudit.rule import Rule
+
+
+def _registry() -> Registry:
+    from mlaudit_rules import ALL_RULES
+
+    register_known_rules(ALL_RULES)
+    return Registry(ALL_RULES)
+
+
+class _Progress:
+    """Files parsed / total on stderr, only when stderr is a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total < 20:
+            return
+        sys.stderr.write(f"\rmlaudit: parsed {done}/{total} files")
+        sys.stderr.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
+def _scan(args: argparse.Namespace, baseline: set[str] | None = None) -> tuple[
+        ScanResult, config_mod.Config, list[Rule[Any]]]:
+    paths = [Path(p) for p in args.paths]
+    for path in paths:
+        if not path.exists() and not path.is_symlink():
+            raise UsageError(f"{path}: no such file or directory")
+    root = args.root.resolve() if args.root else find_root(paths)
+    if args.root and not root.is_dir():
+        raise UsageError(f"--root {args.root} is not a directory")
+    config = config_mod.load(root, args.config)
+    registry = _registry()
+    select = _cli_list(args.select) or config.select
+    ignore = config.ignore + _cli_list(args.ignore)
+    for ref in list(config.severity) + list(config.rule_options):
+        registry.resolve(ref)
+    rules = registry.select(select, ignore)
+    cache_dir = None
+    if not args.no_cache and config.cache:
+        from mlaudit.cache import default_cache_dir
+
+        cache_dir = args.cache_dir or (Path(config.cache_dir) if config.cache_dir
+                                       else default_cache_dir())
+    progress = _Progress(sys.stderr.isatty() and not args.quiet)
+    request = ScanRequest(paths, root, config, rules, baseline or set(), cache_dir,
+                          max(0, args.jobs), progress)
+    try:
+        result = scan(request)
+    finally:
+        progress.clear()
+    return result, config, rules
+
+
+def _cli_list(values: list[str] | None) -> list[str]:
+    out: list[str] = []
+    for value in values or []:
+        out.extend(v.strip() for v in value.split(",") if v.strip())
+    return out
+
+
+def _use_color(args: argparse.Namespace) -> bool:
+    if args.no_color or os.environ.get("NO_COLOR") or os.environ.get("PRE_COMMIT"):
+        return False
+    if args.output is not None:
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty()
+
+
+def run_scan(args: argparse.Namespace) -> int:
+    from mlaudit import baseline as baseline_mod
+    from mlaudit_reports import ReportContext, renderer
+
+    known = baseline_mod.read(args.baseline) if args.baseline else None
+    result, config, rules = _scan(args, known)
+    fail_on = parse_fail_on(args.fail_on, config.fail_on)
+    ctx = ReportContext(
+        fail_on=fail_on,
+        color=_use_color(args),
+        include_suppressed=args.include_suppressed,
+        rules=rules,
+        sarif_category=args.sarif_category,
+    )
+    text = renderer(args.format)(result, ctx)
+    failing = result.failing(fail_on) if fail_on is not None else []
+    if not (args.quiet and args.format == "text" and not result.active and args.output is None):
+        write_output(text, args.output)
+    return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def run_baseline(args: argparse.Namespace) -> int:
+    from mlaudit import baseline as baseline_mod
+
+    result, _, _ = _scan(args)
+    count = baseline_mod.write(args.output, result.active)
+    if not args.quiet:
+        print(f"mlaudit: wrote {count} finding fingerprint{'s' if count != 1 else ''} "
+              f"to {args.output}")
+    return EXIT_OK
+
+
+def run_rules(args: argparse.Namespace) -> int:
+    from mlaudit_reports import rule_docs
+
+    registry = _registry()
+    if args.format == "json":
+        print(json.dumps([rule_docs.rule_summary(r) for r in registry.rules], indent=2))
+    elif args.format == "markdown":
+        sys.stdout.write(rule_docs.reference_markdown(registry.rules))
+    else:
+        sys.stdout.write(rule_docs.rules_table(registry.rules))
+    return EXIT_OK
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    from mlaudit_reports import rule_docs
+
+    rule = _registry().resolve(args.rule)
+    sys.stdout.write(rule_docs.explain(rule))
+    return EXIT_OK
+
+
+def run_graph(args: argparse.Namespace) -> int:
+    try:
+        from mlaudit_reports import graph
+    except ImportError:  # pragma: no cover - until the graph renderer lands
+        raise UsageError("graph is not available in this build") from None
+    result, _, _ = _scan(args)
+    write_output(graph.render_graph(result, args.format), args.output)
+    return EXIT_OK if result is not None else EXIT_ERROR
+
+
+__all__ = ["run_baseline", "run_explain", "run_graph", "run_rules", "run_scan", "Path"]

@@ -1,0 +1,197 @@
+"""Find the files to scan under the given paths, and the repository root.
+
+Rules of the walk: honour .gitignore files (root and nested) and config excludes, never
+follow a symlink that leaves the root, skip binaries and files over the size limit with a
+notice, and classify each file by path. Model artifacts (weights) are recorded by size,
+never read.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlaudit.finding import Diagnostic, DiagnosticLevel
+from mlaudit.sources import MODEL_ARTIFACT_SUFFIXES, Artifact, FileKind, SourceFile, classify
+from mlaudit.span import Span
+
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024  # Terraform states can be large; 5 MiB covers most
+_ALWAYS_SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".terraform", "__pycache__",
+                     ".venv", "venv", ".tox", ".nox", ".mypy_cache", ".ruff_cache",
+                     ".pytest_cache", ".mlaudit_cache", "site-packages"}
+
+
+@dataclass
+class Discovery:
+    root: Path
+    files: list[SourceFile] = field(default_factory=list)
+    artifacts: list[Artifact] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    explicit: set[str] = field(default_factory=set)  # repo paths named on the command line
+
+
+def find_root(paths: Iterable[Path]) -> Path:
+    """The git top level of the first path, else that path (its directory for a file)."""
+    first = next(iter(paths), Path("."))
+    start = first if first.is_dir() else first.parent
+    start = start.resolve()
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"], cwd=start, capture_output=True,
+            text=True, timeout=10, check=False,
+        )
+        if out.returncode == 0 and out.stdout.strip():
+            return Path(out.stdout.strip()).resolve()
+    except (OSError, subprocess.SubprocessError):
+        pass  # no git: the scanned directory is the root
+    return start
+
+
+class _IgnoreRules:
+    """.gitignore semantics (via pathspec), collected per directory as the walk descends."""
+
+    def __init__(self, root: Path, excludes: list[str]) -> None:
+        import pathspec
+
+        self._pathspec = pathspec
+        self.root = root
+        self.specs: list[tuple[str, object]] = []
+        if excludes:
+            self.specs.append(("", pathspec.PathSpec.from_lines("gitwildmatch", excludes)))
+
+    def load_dir(self, rel_dir: str, directory: Path) -> None:
+        gitignore = directory / ".gitignore"
+        if gitignore.is_file():
+            try:
+                lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                return
+            spec = self._pathspec.PathSpec.from_lines("gitwildmatch", lines)
+            self.specs.append((rel_dir, spec))
+
+    def ignored(self, rel_path: str, is_dir: bool) -> bool:
+        for base, spec in self.specs:
+            if base and not rel_path.startswith(base + "/"):
+                continue
+            sub = rel_path[len(base) + 1 :] if base else rel_path
+            if spec.match_file(sub + ("/" if is_dir else "")):  # type: ignore[attr-defined]
+                return True
+        return False
+
+
+def _relative(path: Path, root: Path) -> str | None:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return None
+
+
+def discover(
+    paths: list[Path],
+    root: Path,
+    excludes: list[str],
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    respect_gitignore: bool = True,
+) -> Discovery:
+    result = Discovery(root=root)
+    ignore = _IgnoreRules(root, excludes)
+    if respect_gitignore:
+        ignore.load_dir("", root)
+    seen: set[str] = set()
+    for given in paths:
+        absolute = given.resolve() if not given.is_symlink() else given.absolute()
+        rel = _relative(absolute, root)
+        if rel is None:
+            result.diagnostics.append(Diagnostic(
+                f"{given} is outside the repository root; skipped", None,
+                DiagnosticLevel.WARNING, "outside-root"))
+            continue
+        if absolute.is_dir():
+            _walk(absolute, root, ignore, result, seen, max_bytes, respect_gitignore)
+        elif absolute.is_file():
+            result.explicit.add(rel)
+            _add_file(absolute, rel, result, seen, max_bytes, explicit=True)
+        else:
+            result.diagnostics.append(Diagnostic(
+                f"{given}: no such file or directory", None, DiagnosticLevel.ERROR, "missing-path"))
+    return result
+
+
+def _walk(start: Path, root: Path, ignore: _IgnoreRules, result: Discovery, seen: set[str],
+          max_bytes: int, respect_gitignore: bool) -> None:
+    # Load .gitignore files of directories between root and start, so scanning a
+    # subdirectory still honours the ignores above it.
+    rel_start = _relative(start, root) or ""
+    if respect_gitignore and rel_start:
+        parts = rel_start.split("/")
+        for i in range(1, len(parts) + 1):
+            sub = "/".join(parts[:i])
+            ignore.load_dir(sub, root / sub)
+    for dirpath, dirnames, filenames in os.walk(start, followlinks=False):
+        current = Path(dirpath)
+        rel_dir = _relative(current, root) or ""
+        if respect_gitignore and current != start and current != root:
+            ignore.load_dir(rel_dir, current)
+        kept = []
+        for d in sorted(dirnames):
+            rel = f"{rel_dir}/{d}" if rel_dir else d
+            if d in _ALWAYS_SKIP_DIRS or ignore.ignored(rel, True):
+                continue
+            if (current / d).is_symlink():
+                continue  # never follow directory links: they can leave the root or loop
+            kept.append(d)
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            if ignore.ignored(rel, False):
+                continue
+            _add_file(current / name, rel, result, seen, max_bytes, explicit=False)
+
+
+def _add_file(path: Path, rel: str, result: Discovery, seen: set[str], max_bytes: int,
+              explicit: bool) -> None:
+    if rel in seen:
+        return
+    seen.add(rel)
+    if path.is_symlink():
+        target = path.resolve()
+        if _relative(target, result.root) is None:
+            result.diagnostics.append(Diagnostic(
+                "symlink points outside the repository; not followed", Span(rel),
+                DiagnosticLevel.NOTE, "symlink-outside-root"))
+            return
+        path = target
+    lower = rel.lower()
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        result.diagnostics.append(Diagnostic(
+            f"cannot read file: {exc.strerror}", Span(rel), DiagnosticLevel.ERROR, "unreadable"))
+        return
+    if lower.endswith(MODEL_ARTIFACT_SUFFIXES):
+        result.artifacts.append(Artifact(rel, size))
+        return
+    kind = classify(rel)
+    if kind is None:
+        return
+    if size > max_bytes:
+        result.diagnostics.append(Diagnostic(
+            f"file is {size} bytes, over the {max_bytes}-byte limit; skipped", Span(rel),
+            DiagnosticLevel.NOTE, "too-large"))
+        return
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8192)
+    except OSError as exc:
+        result.diagnostics.append(Diagnostic(
+            f"cannot read file: {exc.strerror}", Span(rel), DiagnosticLevel.ERROR, "unreadable"))
+        return
+    if b"\0" in head:
+        if kind is not FileKind.PRIVATE_KEY:
+            result.diagnostics.append(Diagnostic(
+                "binary file; skipped", Span(rel), DiagnosticLevel.NOTE, "binary"))
+        return
+    result.files.append(SourceFile(rel, path, kind))

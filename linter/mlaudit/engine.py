@@ -1,0 +1,345 @@
+"""The scan pipeline: discover -> parse (cached, parallel when large) -> model -> rules ->
+suppressions/baseline -> ScanResult.
+
+The engine receives its rules as an argument and never imports the rule pack or the
+reporters; `cli` wires them together.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from mlaudit.cache import ParseCache
+from mlaudit.config import Config
+from mlaudit.discovery import discover
+from mlaudit.finding import (
+    Diagnostic,
+    DiagnosticLevel,
+    Finding,
+    Suppression,
+    SuppressionKind,
+    fingerprint,
+)
+from mlaudit.parsers import ParseError, parser_for
+from mlaudit.project import ParsedProject
+from mlaudit.rule import Rule, RuleContext
+from mlaudit.severity import Severity
+from mlaudit.sources import FileKind, SourceFile
+from mlaudit.span import Span
+from mlaudit.suppress import InlineSuppression, parse_suppressions
+
+# Below this many files to parse, a process pool costs more than it saves (pool start-up
+# is ~0.1 s); a pre-commit run on a few files always stays serial.
+PARALLEL_THRESHOLD = 48
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ScanRequest:
+    paths: list[Path]
+    root: Path
+    config: Config
+    rules: Sequence[Rule[Any]]
+    baseline: set[str] = field(default_factory=set)
+    cache_dir: Path | None = None
+    jobs: int = 0  # 0: one per core
+    progress: Progress | None = None
+
+
+@dataclass
+class UnusedSuppressions:
+    """The subject of the MLA0xx rule: suppressions that matched no finding."""
+
+    items: list[tuple[InlineSuppression, str]]  # (suppression, the rule ref it names)
+    unknown: list[tuple[InlineSuppression, str]]  # refs naming no rule at all
+
+
+@dataclass
+class ScanResult:
+    root: Path
+    findings: list[Finding]
+    diagnostics: list[Diagnostic]
+    rules: list[Rule[Any]]
+    files_scanned: int
+    project: ParsedProject | None = None
+    deployment: Any = None
+
+    @property
+    def active(self) -> list[Finding]:
+        return [f for f in self.findings if f.suppression is None]
+
+    @property
+    def suppressed(self) -> list[Finding]:
+        return [f for f in self.findings if f.suppression is not None]
+
+    def failing(self, threshold: Severity) -> list[Finding]:
+        return [f for f in self.active if f.severity.at_least(threshold)]
+
+
+def _parse_one(args: tuple[str, str, str]) -> tuple[str, Any, tuple[str, int, int] | None]:
+    """Worker: parse one file. Returns (path, model, error). Runs in a pool process."""
+    path, abspath, kind_value = args
+    source = SourceFile(path, Path(abspath), FileKind(kind_value))
+    found = parser_for(source.kind)
+    if found is None:
+        return path, None, None
+    try:
+        return path, found[0](source), None
+    except ParseError as exc:
+        return path, None, (exc.message, exc.line, exc.column)
+    except RecursionError:
+        return path, None, ("file is nested too deeply to parse", 1, 1)
+    except Exception as exc:  # a parser bug must not end the scan: report and go on
+        return path, None, (f"internal parser error ({type(exc).__name__}: {exc})", 1, 1)
+
+
+def parse_files(
+    files: list[SourceFile], cache: ParseCache, jobs: int, progress: Progress | None
+) -> tuple[dict[str, Any], list[Diagnostic]]:
+    models: dict[str, Any] = {}
+    diagnostics: list[Diagnostic] = []
+    pending: list[tuple[SourceFile, str]] = []
+    total = len(files)
+    done = 0
+    for source in files:
+        found = parser_for(source.kind)
+        if found is None:
+            done += 1
+            continue
+        try:
+            content = source.text.encode("utf-8")
+        except OSError as exc:
+            diagnostics.append(Diagnostic(f"cannot read file: {exc.strerror}", Span(source.path),
+                                          DiagnosticLevel.ERROR, "unreadable"))
+            continue
+        key = cache.key(found[1], source.path, content)
+        cached = cache.get(key)
+        if cached is not None:
+            if not isinstance(cached, _CachedError):
+                models[source.path] = cached
+            else:
+                diagnostics.append(cached.diagnostic())
+            done += 1
+            continue
+        pending.append((source, key))
+    if progress:
+        progress(done, total)
+    workers = jobs or (os.cpu_count() or 1)
+    args = [(s.path, str(s.abspath), s.kind.value) for s, _ in pending]
+    keys = {s.path: k for s, k in pending}
+    if len(pending) >= PARALLEL_THRESHOLD and workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            outcomes: Iterable[tuple[str, Any, tuple[str, int, int] | None]] = pool.map(
+                _parse_one, args, chunksize=max(1, len(args) // (workers * 4))
+            )
+            for outcome in outcomes:
+                done += 1
+                _record(outcome, keys, models, diagnostics, cache)
+                if progress:
+                    progress(done, total)
+    else:
+        for arg in args:
+            done += 1
+            _record(_parse_one(arg), keys, models, diagnostics, cache)
+            if progress:
+                progress(done, total)
+    return models, diagnostics
+
+
+@dataclass(frozen=True)
+class _CachedError:
+    path: str
+    message: str
+    line: int
+    column: int
+
+    def diagnostic(self) -> Diagnostic:
+        return Diagnostic(self.message, Span(self.path, self.line, self.column),
+                          DiagnosticLevel.ERROR, "parse-error")
+
+
+def _record(
+    outcome: tuple[str, Any, tuple[str, int, int] | None],
+    keys: dict[str, str],
+    models: dict[str, Any],
+    diagnostics: list[Diagnostic],
+    cache: ParseCache,
+) -> None:
+    path, model, error = outcome
+    if error is not None:
+        cached = _CachedError(path, *error)
+        diagnostics.append(cached.diagnostic())
+        cache.put(keys[path], cached)
+    elif model is not None:
+        models[path] = model
+        cache.put(keys[path], model)
+
+
+def scan(request: ScanRequest) -> ScanResult:
+    config = request.config
+    found = discover(request.paths, request.root, config.exclude, config.max_file_size,
+                     config.respect_gitignore)
+    cache = ParseCache(request.cache_dir if config.cache else None)
+    models, parse_diagnostics = parse_files(found.files, cache, request.jobs, request.progress)
+    project = ParsedProject(request.root, found.files, models, found.artifacts)
+    diagnostics = found.diagnostics + parse_diagnostics
+
+    from mlaudit.models.deployment import Deployment, build_deployment
+
+    deployment = build_deployment(project)
+    lines_by_path = {s.path: s for s in found.files}
+
+    def line_lookup(path: str) -> list[str]:
+        source = lines_by_path.get(path)
+        if source is None:
+            return []
+        try:
+            return source.lines
+        except OSError:
+            return []
+
+    raw: list[Finding] = []
+    suppression_rule: Rule[Any] | None = None
+    for rule in request.rules:
+        if rule.target is UnusedSuppressions:
+            suppression_rule = rule
+            continue
+        ctx = _context(rule, config, deployment, line_lookup)
+        if rule.target is SourceFile:
+            subjects: Iterable[Any] = found.files
+        elif rule.target is Deployment:
+            subjects = [deployment]
+        else:
+            subjects = [m for m in models.values() if isinstance(m, rule.target)]
+        for subject in subjects:
+            try:
+                raw.extend(rule.run(subject, ctx))
+            except Exception as exc:  # a rule bug must not end the scan
+                where = getattr(subject, "path", None)
+                diagnostics.append(Diagnostic(
+                    f"rule {rule.id} failed ({type(exc).__name__}: {exc}); its results for "
+                    "this input are missing", Span(where) if isinstance(where, str) else None,
+                    DiagnosticLevel.ERROR, "rule-error"))
+
+    inline = _all_inline_suppressions(found.files)
+    findings, inline = _apply_suppressions(raw, config, request.baseline, found.files, inline)
+    if suppression_rule is not None:
+        ran = {r.id for r in request.rules} | {r.name for r in request.rules}
+        known = _known_refs(request.rules)
+        subject = _unused(inline, ran, known)
+        ctx = _context(suppression_rule, config, deployment, line_lookup)
+        extra = list(suppression_rule.run(subject, ctx))
+        more, _ = _apply_suppressions(extra, config, request.baseline, found.files, inline)
+        findings.extend(more)
+
+    if found.explicit and not any(p.is_dir() for p in request.paths):
+        # Files named explicitly (the pre-commit case): report only on those files.
+        findings = [f for f in findings if f.location.path in found.explicit]
+    findings.sort(key=lambda f: f.sort_key())
+    return ScanResult(request.root, findings, diagnostics, list(request.rules),
+                      len(found.files), project, deployment)
+
+
+_ALL_RULE_REFS: set[str] = set()
+
+
+def _known_refs(rules: Sequence[Rule[Any]]) -> set[str]:
+    return _ALL_RULE_REFS | {r.id for r in rules} | {r.name for r in rules}
+
+
+def register_known_rules(rules: Iterable[Rule[Any]]) -> None:
+    """Tell the engine every rule that exists (selected or not), for unknown-id checks."""
+    for rule in rules:
+        _ALL_RULE_REFS.update((rule.id, rule.name))
+
+
+def _context(rule: Rule[Any], config: Config, deployment: Any,
+             line_lookup: Callable[[str], list[str]]) -> RuleContext:
+    severity = config.severity.get(rule.id) or config.severity.get(rule.name) or rule.severity
+    options = dict(rule.options)
+    for ref in (rule.id, rule.name):
+        options.update(config.rule_options.get(ref, {}))
+    options.setdefault("app_ports", config.app_ports)
+    return RuleContext(rule, severity, options, deployment, line_lookup)
+
+
+def _apply_suppressions(
+    raw: list[Finding],
+    config: Config,
+    baseline: set[str],
+    files: list[SourceFile],
+    inline_by_path: dict[str, list[InlineSuppression]] | None = None,
+) -> tuple[list[Finding], dict[str, list[InlineSuppression]]]:
+    inline_by_path = inline_by_path if inline_by_path is not None else {}
+    texts = {s.path: s for s in files}
+    occurrences: dict[tuple[str, str, str], int] = {}
+    out: list[Finding] = []
+    for finding in sorted(raw, key=lambda f: f.sort_key()):
+        path = finding.location.path or ""
+        marker = (finding.rule_id, path, finding.key)
+        occurrences[marker] = occurrences.get(marker, 0) + 1
+        fp = fingerprint(finding.rule_id, path or (finding.location.resource or ""),
+                         finding.key, occurrences[marker])
+        finding = replace(finding, fingerprint=fp)
+        suppression = None
+        if path and path not in inline_by_path and path in texts:
+            try:
+                inline_by_path[path] = parse_suppressions(path, texts[path].lines)
+            except OSError:
+                inline_by_path[path] = []
+        for item in inline_by_path.get(path, []):
+            refs = {finding.rule_id, finding.rule_name}
+            hits = [r for r in item.rule_refs if r.upper() in refs or r.lower() in refs]
+            if hits and (item.file_wide or item.target_line == finding.location.line):
+                item.used.update(hits)
+                suppression = Suppression(SuppressionKind.INLINE, item.reason, item.span)
+                break
+        if suppression is None:
+            for pattern, refs in config.per_path_ignores.items():
+                if path and fnmatch.fnmatch(path, pattern) and (
+                    finding.rule_id in refs or finding.rule_name in refs
+                ):
+                    suppression = Suppression(SuppressionKind.CONFIG, f"per-path-ignores {pattern}")
+                    break
+        if suppression is None and fp in baseline:
+            suppression = Suppression(SuppressionKind.BASELINE, "in baseline")
+        out.append(finding.with_suppression(suppression) if suppression else finding)
+    return out, inline_by_path
+
+
+def _all_inline_suppressions(files: list[SourceFile]) -> dict[str, list[InlineSuppression]]:
+    out: dict[str, list[InlineSuppression]] = {}
+    for source in files:
+        try:
+            text = source.text
+        except OSError:
+            continue
+        if "mlaudit:" in text:
+            out[source.path] = parse_suppressions(source.path, text.splitlines())
+        else:
+            out[source.path] = []
+    return out
+
+
+def _unused(
+    inline: dict[str, list[InlineSuppression]], ran: set[str], known: set[str]
+) -> UnusedSuppressions:
+    unused: list[tuple[InlineSuppression, str]] = []
+    unknown: list[tuple[InlineSuppression, str]] = []
+    for items in inline.values():
+        for item in items:
+            for ref in item.rule_refs:
+                normal = ref.upper() if ref.upper().startswith("MLA") else ref.lower()
+                if normal not in known:
+                    unknown.append((item, ref))
+                elif normal in ran and normal not in {u.upper() if u.upper().startswith("MLA")
+                                                      else u.lower() for u in item.used}:
+                    unused.append((item, ref))
+    return UnusedSuppressions(unused, unknown)

@@ -1,0 +1,1 @@
+"""Typed, immutable views of parsed files that rules read. Standard library only."""

@@ -1,0 +1,215 @@
+"""The rule API: what a rule author writes, and the context a check receives.
+
+A rule module holds three things in reading order: its documentation (the module
+docstring, Markdown with fixed headings), its metadata (one `RULE = Rule(...)` value) and
+its logic (one function bound with `@RULE.check`). Nothing registers on import:
+`mlaudit_rules.ALL_RULES` lists every rule explicitly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from mlaudit.finding import Finding, Location, Related
+from mlaudit.redact import redact_in
+from mlaudit.severity import Category, Confidence, Kind, Severity
+from mlaudit.span import Span
+
+T = TypeVar("T")
+
+RULE_ID_RE = re.compile(r"^MLA\d{3}$")
+RULE_NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+
+REQUIRED_DOC_SECTIONS = ("What it flags", "Why it matters", "How to fix", "Example")
+
+
+@dataclass(frozen=True)
+class RuleDocs:
+    """The parsed module docstring of a rule."""
+
+    title: str
+    sections: Mapping[str, str]
+    bad_example: str
+    good_example: str
+    example_language: str
+
+    @property
+    def flags(self) -> str:
+        return self.sections.get("What it flags", "")
+
+    @property
+    def rationale(self) -> str:
+        return self.sections.get("Why it matters", "")
+
+    @property
+    def fix(self) -> str:
+        return self.sections.get("How to fix", "")
+
+    @property
+    def references(self) -> str:
+        return self.sections.get("References", "")
+
+
+_FENCE_RE = re.compile(r"```(\w*)[^\n]*\n(.*?)```", re.S)
+
+
+def parse_docs(doc: str) -> RuleDocs:
+    """Split a rule docstring into its title and `## ` sections; pick the bad/good blocks.
+
+    The Example section holds two fenced blocks: the first is the bad one, the second
+    the good one (the registry test enforces it).
+    """
+    text = doc.strip("\n")
+    lines = text.splitlines()
+    title = lines[0].strip() if lines else ""
+    sections: dict[str, str] = {}
+    current: str | None = None
+    buf: list[str] = []
+    for line in lines[1:]:
+        if line.startswith("## "):
+            if current is not None:
+                sections[current] = "\n".join(buf).strip()
+            current, buf = line[3:].strip(), []
+        else:
+            buf.append(line)
+    if current is not None:
+        sections[current] = "\n".join(buf).strip()
+    blocks = _FENCE_RE.findall(sections.get("Example", ""))
+    bad = blocks[0][1] if blocks else ""
+    good = blocks[1][1] if len(blocks) > 1 else ""
+    language = blocks[0][0] if blocks else ""
+    return RuleDocs(title, sections, bad, good, language)
+
+
+CheckFunction = Callable[[Any, "RuleContext"], Iterable[Finding]]
+
+
+@dataclass(eq=False)
+class Rule(Generic[T]):
+    """One rule: identity, metadata, docs and the check. Generic over the model it reads."""
+
+    id: str
+    name: str
+    title: str
+    severity: Severity
+    category: Category
+    target: type[T]
+    docs: str
+    confidence: Confidence = Confidence.HIGH
+    kind: Kind = Kind.SECURITY
+    tags: tuple[str, ...] = ()
+    since: str = "0.1.0"
+    options: Mapping[str, Any] = field(default_factory=dict)
+    _check: Callable[[T, RuleContext], Iterable[Finding]] | None = None
+
+    def check(
+        self, fn: Callable[[T, RuleContext], Iterable[Finding]]
+    ) -> Callable[[T, RuleContext], Iterable[Finding]]:
+        """Decorator binding the rule's check function."""
+        self._check = fn
+        return fn
+
+    def run(self, subject: T, ctx: RuleContext) -> Iterator[Finding]:
+        if self._check is None:
+            raise RuntimeError(f"rule {self.id} has no check function")
+        yield from self._check(subject, ctx)
+
+    @property
+    def parsed_docs(self) -> RuleDocs:
+        return parse_docs(self.docs)
+
+    @property
+    def is_security(self) -> bool:
+        return self.kind is Kind.SECURITY
+
+    def all_tags(self) -> tuple[str, ...]:
+        """Tags for SARIF: the category, `security` where it applies, then the rule's own."""
+        tags: list[str] = [self.category.value]
+        if self.is_security:
+            tags.insert(0, "security")
+        for tag in self.tags:
+            if tag not in tags:
+                tags.append(tag)
+        return tuple(tags[:10])
+
+    def __repr__(self) -> str:
+        return f"Rule({self.id} {self.name})"
+
+
+@dataclass
+class RuleContext:
+    """What a check receives besides its subject: options, the deployment, a builder."""
+
+    rule: Rule[Any]
+    severity: Severity
+    options: Mapping[str, Any]
+    deployment: Any = None  # mlaudit.models.deployment.Deployment, once built
+    # Returns a file's lines by repo-relative path (for default fingerprint keys).
+    line_lookup: Callable[[str], list[str]] | None = None
+
+    def option(self, name: str) -> Any:
+        return self.options[name]
+
+    def finding(
+        self,
+        message: str,
+        at: Span | Location,
+        *,
+        related: Iterable[Related | tuple[Span | Location, str]] = (),
+        key: str = "",
+        secrets: Iterable[str] = (),
+        severity: Severity | None = None,
+    ) -> Finding:
+        """Build a finding for this rule.
+
+        `secrets` lists raw secret values that appear in the finding's facts: they are
+        masked in the message, in related notes and in the key before anything else sees
+        them. `key` is the fact's stable identity for fingerprints (default: derived by
+        the engine from the primary line's text, redacted).
+        """
+        secret_list = tuple(s for s in secrets if s)
+        location = at if isinstance(at, Location) else Location(span=at)
+        related_items: list[Related] = []
+        for item in related:
+            if isinstance(item, Related):
+                related_items.append(
+                    Related(item.location, redact_in(item.note, secret_list))
+                )
+            else:
+                where, note = item
+                loc = where if isinstance(where, Location) else Location(span=where)
+                related_items.append(Related(loc, redact_in(note, secret_list)))
+        return Finding(
+            rule_id=self.rule.id,
+            rule_name=self.rule.name,
+            severity=severity or self.severity,
+            message=redact_in(message, secret_list),
+            location=location,
+            related=tuple(_dedupe(related_items)),
+            key=redact_in(key or self._default_key(location), secret_list),
+        )
+
+    def _default_key(self, location: Location) -> str:
+        """The primary line's text with blanks removed: survives line shifts and re-indents."""
+        span = location.span
+        if span is None:
+            return location.resource or ""
+        if self.line_lookup is not None:
+            lines = self.line_lookup(span.path)
+            if 0 < span.line <= len(lines):
+                return "".join(lines[span.line - 1].split())
+        return f"{span.path}:{span.line}"
+
+
+def _dedupe(items: list[Related]) -> list[Related]:
+    seen: set[tuple[Any, ...]] = set()
+    out: list[Related] = []
+    for item in items:
+        marker = (item.location.describe(), item.note)
+        if marker not in seen:
+            seen.add(marker)
+            out.append(item)
+    return out

@@ -1,0 +1,133 @@
+"""Source files and their kinds. Classification is by path first and content second."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+
+class FileKind(enum.Enum):
+    DOCKERFILE = "dockerfile"
+    PYTHON = "python"
+    TERRAFORM = "terraform"  # *.tf
+    TERRAFORM_JSON = "terraform-json"  # *.tf.json
+    TFVARS = "tfvars"  # *.tfvars, *.auto.tfvars (and their .json forms)
+    TERRAFORM_STATE = "terraform-state"
+    TERRAFORM_PLAN = "terraform-plan"
+    COMPOSE = "compose"
+    WORKFLOW = "workflow"
+    NGINX = "nginx"
+    ECS_TASK_DEFINITION = "ecs-task-definition"
+    SAM = "sam"
+    SERVERLESS = "serverless"
+    REQUIREMENTS = "requirements"
+    PYPROJECT = "pyproject"
+    DOTENV = "dotenv"
+    AWS_CREDENTIALS = "aws-credentials"
+    PRIVATE_KEY = "private-key"
+    YAML = "yaml"  # any other YAML: scanned for secrets only
+    JSON = "json"  # any other JSON: sniffed for plan/state/task definitions
+    TEXT = "text"  # any other text file: scanned for secrets only
+
+
+MODEL_ARTIFACT_SUFFIXES = (
+    ".pt", ".pth", ".bin", ".safetensors", ".onnx", ".h5", ".pkl", ".joblib", ".ckpt", ".pb",
+    ".tflite", ".gguf",
+)
+
+
+@dataclass(slots=True)
+class SourceFile:
+    """A file to scan. `path` is repo-relative POSIX; `abspath` is never shown to users."""
+
+    path: str
+    abspath: Path
+    kind: FileKind
+    _text: str | None = field(default=None, repr=False)
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            raw = self.abspath.read_bytes()
+            self._text = raw.decode("utf-8", errors="replace")
+        return self._text
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(self.path).name
+
+
+@dataclass(frozen=True, slots=True)
+class Artifact:
+    """A binary file mlaudit does not read but reasons about (model weights, archives)."""
+
+    path: str
+    size: int
+
+
+_DOCKERFILE_RE = re.compile(
+    r"^(?:(?:docker|container)file(?:[.-][\w.-]+)?|[\w.-]+\.(?:docker|container)file)$", re.I
+)
+_COMPOSE_RE = re.compile(r"^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$", re.I)
+_REQUIREMENTS_RE = re.compile(r"^requirements(?:[-_.][\w.-]+)?\.(?:txt|in)$", re.I)
+_TASKDEF_RE = re.compile(r"task[-_]?def(?:inition)?", re.I)
+_PRIVATE_KEY_NAMES = {"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"}
+
+
+def classify(path: str) -> FileKind | None:
+    """Decide a file's kind from its repo-relative path, or None when mlaudit skips it."""
+    posix = PurePosixPath(path)
+    name = posix.name
+    lower = name.lower()
+    parts = [p.lower() for p in posix.parts]
+    if _DOCKERFILE_RE.match(name):
+        return FileKind.DOCKERFILE
+    if lower.endswith(".py"):
+        return FileKind.PYTHON
+    if lower.endswith(".tf"):
+        return FileKind.TERRAFORM
+    if lower.endswith(".tf.json"):
+        return FileKind.TERRAFORM_JSON
+    if lower.endswith((".tfvars", ".tfvars.json")):
+        return FileKind.TFVARS
+    if lower.endswith((".tfstate", ".tfstate.backup")):
+        return FileKind.TERRAFORM_STATE
+    if lower.endswith((".yml", ".yaml")):
+        if len(parts) >= 3 and parts[-3] == ".github" and parts[-2] == "workflows":
+            return FileKind.WORKFLOW
+        if _COMPOSE_RE.match(name):
+            return FileKind.COMPOSE
+        if lower.startswith("serverless."):
+            return FileKind.SERVERLESS
+        if lower.startswith("template."):
+            return FileKind.SAM
+        return FileKind.YAML  # sniffed later: a SAM template may have any name
+    if lower.endswith(".json"):
+        if _TASKDEF_RE.search(lower):
+            return FileKind.ECS_TASK_DEFINITION
+        return FileKind.JSON
+    if lower.endswith(".conf") and ("nginx" in parts or "nginx" in lower or "conf.d" in parts
+                                    or "sites-enabled" in parts or "sites-available" in parts):
+        return FileKind.NGINX
+    if lower == "nginx.conf":
+        return FileKind.NGINX
+    if _REQUIREMENTS_RE.match(name):
+        return FileKind.REQUIREMENTS
+    if lower == "pyproject.toml":
+        return FileKind.PYPROJECT
+    if lower == ".env" or lower.startswith(".env.") or lower.endswith(".env"):
+        return FileKind.DOTENV
+    if lower == "credentials" and len(parts) >= 2 and parts[-2] == ".aws":
+        return FileKind.AWS_CREDENTIALS
+    if lower in _PRIVATE_KEY_NAMES or lower.endswith((".pem", ".key", ".p12", ".pfx")):
+        return FileKind.PRIVATE_KEY
+    if lower.endswith((".txt", ".cfg", ".ini", ".toml", ".sh", ".conf", ".properties",
+                       ".hcl", ".tpl", ".tftpl", ".env", ".md", ".j2")):
+        return FileKind.TEXT
+    return None

@@ -1,0 +1,44 @@
+"""Reporters: one module per output format, each exposing `render(result, ctx) -> str`.
+
+`REPORTERS` is the whole registry (name -> module), imported lazily so that a text run
+never imports the SARIF writer. Reporters only see `ScanResult`, `Finding` and `Rule`;
+findings are redacted when they are created, so no reporter can leak a secret.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlaudit.engine import ScanResult
+from mlaudit.rule import Rule
+from mlaudit.severity import Severity
+
+REPORTERS: dict[str, str] = {
+    "text": "text",
+    "json": "json_report",
+    "sarif": "sarif",
+    "github": "github",
+    "markdown": "markdown",
+}
+
+
+@dataclass
+class ReportContext:
+    fail_on: Severity
+    color: bool = False
+    include_suppressed: bool = False
+    rules: list[Rule[Any]] = field(default_factory=list)  # every enabled rule
+    sarif_category: str | None = None
+    verbose: bool = False
+
+
+Renderer = Callable[[ScanResult, ReportContext], str]
+
+
+def renderer(name: str) -> Renderer:
+    module = importlib.import_module(f"mlaudit_reports.{REPORTERS[name]}")
+    render: Renderer = module.render
+    return render

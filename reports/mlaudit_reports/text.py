@@ -1,0 +1,71 @@
+"""Human output: grouped by file, one line per finding, related evidence beneath, summary.
+
+Colour only when asked (the CLI decides: a TTY, no --no-color, no NO_COLOR).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from mlaudit.engine import ScanResult
+from mlaudit.finding import Finding
+from mlaudit.severity import Severity
+from mlaudit_reports import ReportContext
+from mlaudit_reports.summary import headline, summarise
+
+_COLORS = {
+    Severity.CRITICAL: "\033[1;35m",
+    Severity.HIGH: "\033[1;31m",
+    Severity.MEDIUM: "\033[33m",
+    Severity.LOW: "\033[36m",
+    Severity.INFO: "\033[2m",
+}
+_BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+
+
+def _paint(text: str, code: str, color: bool) -> str:
+    return f"{code}{text}{_RESET}" if color else text
+
+
+def _finding_lines(finding: Finding, color: bool) -> list[str]:
+    loc = finding.location
+    position = f"{loc.span.line}:{loc.span.column}" if loc.span else (loc.resource or "")
+    severity = _paint(f"{finding.severity.value:<8}", _COLORS[finding.severity], color)
+    rule = _paint(f"{finding.rule_id}", _BOLD, color)
+    lines = [f"  {position:<8} {severity} {rule}  {finding.message}"]
+    for related in finding.related:
+        lines.append(_paint(f"{'':11}↳ {related.location.describe()}: {related.note}", _DIM,
+                            color))
+    if finding.suppression is not None:
+        reason = f" ({finding.suppression.reason})" if finding.suppression.reason else ""
+        lines.append(_paint(f"{'':11}suppressed: {finding.suppression.kind.value}{reason}",
+                            _DIM, color))
+    return lines
+
+
+def render(result: ScanResult, ctx: ReportContext) -> str:
+    shown = result.findings if ctx.include_suppressed else result.active
+    by_file: dict[str, list[Finding]] = defaultdict(list)
+    for finding in shown:
+        by_file[finding.location.path or finding.location.resource or "<live>"].append(finding)
+    out: list[str] = []
+    for path in sorted(by_file):
+        out.append(_paint(path, _BOLD, ctx.color))
+        for finding in by_file[path]:
+            out.extend(_finding_lines(finding, ctx.color))
+        out.append("")
+    if result.diagnostics:
+        out.append(_paint("Diagnostics (files that could not be fully scanned):", _BOLD,
+                          ctx.color))
+        for diag in result.diagnostics:
+            out.append(f"  {diag.level.value:<8} {diag.describe()}")
+        out.append("")
+    summary = summarise(result, ctx.fail_on)
+    line = headline(summary)
+    if summary.failing:
+        verdict = _paint(f"failed: {summary.failing} at or above {ctx.fail_on.value}",
+                         _COLORS[Severity.HIGH], ctx.color)
+    else:
+        verdict = _paint(f"passed (fail-on {ctx.fail_on.value})", "\033[32m", ctx.color)
+    out.append(f"{line} — {verdict}")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,1 @@
+"""Rules of this family; each module holds one rule (docs, metadata, check)."""

@@ -1,0 +1,89 @@
+"""Serving image has no HEALTHCHECK
+
+## What it flags
+A Dockerfile whose final stage starts an app server (uvicorn, gunicorn, hypercorn,
+flask, `python app.py` with an `EXPOSE`, …) and defines no `HEALTHCHECK`, nor inherits
+one from an earlier stage it builds on. The finding sits on the final `FROM` line.
+
+Not flagged: batch, training and other images that start no server; images whose every
+deployment in the repository defines a health check elsewhere (a compose `healthcheck`
+or an ECS container `healthCheck`).
+
+## Why it matters
+Without a health check the runtime only knows the process is alive, not that it serves.
+A model server that hangs while loading weights, deadlocks under load or loses its GPU
+keeps receiving traffic, and a rolling deploy happily replaces healthy replicas with
+ones that never became ready.
+
+## How to fix
+Probe the app's readiness route, with a start period that covers model loading. Slim
+images have no `curl`: use Python, which the image already has. Or declare the health
+check where the container is deployed (compose `healthcheck`, ECS `healthCheck`).
+
+## Example
+```dockerfile
+FROM python:3.12-slim
+COPY . /app
+CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]
+```
+
+```dockerfile
+FROM python:3.12-slim
+COPY . /app
+HEALTHCHECK --start-period=60s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"
+CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]
+```
+
+## References
+- https://docs.docker.com/reference/dockerfile/#healthcheck
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mlaudit.finding import Finding
+from mlaudit.models.dockerfile import Dockerfile
+from mlaudit.rule import Rule, RuleContext
+from mlaudit.severity import Category, Kind, Severity
+
+RULE = Rule(
+    id="MLA201",
+    name="dockerfile-healthcheck-missing",
+    title="Serving image has no HEALTHCHECK",
+    severity=Severity.MEDIUM,
+    category=Category.HEALTH,
+    target=Dockerfile,
+    kind=Kind.RELIABILITY,
+    tags=("docker",),
+    docs=__doc__ or "",
+)
+
+
+@RULE.check
+def check(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
+    final = dockerfile.final_stage
+    if final is None or not dockerfile.is_serving or dockerfile.server is None:
+        return
+    if final.healthcheck is not None and not final.healthcheck_disabled:
+        return
+    if final.healthcheck is None and dockerfile.inherited_healthcheck:
+        return
+    deployment = ctx.deployment
+    covered = getattr(deployment, "healthcheck_elsewhere", None)
+    if callable(covered) and covered(dockerfile.path):
+        return
+    server = dockerfile.server.server
+    if final.healthcheck_disabled and final.healthcheck is not None:
+        yield ctx.finding(
+            f"final stage FROM {final.image.raw} runs {server} but disables its health "
+            "check with HEALTHCHECK NONE",
+            final.healthcheck.span,
+            key=f"stage:{final.name or final.index}:none",
+        )
+        return
+    yield ctx.finding(
+        f"final stage FROM {final.image.raw} runs {server} and defines no HEALTHCHECK",
+        final.from_span,
+        key=f"stage:{final.name or final.index}",
+    )

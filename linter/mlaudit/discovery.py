@@ -84,9 +84,10 @@ class _IgnoreRules:
 
 def _relative(path: Path, root: Path) -> str | None:
     try:
-        return path.relative_to(root).as_posix()
+        rel = path.relative_to(root).as_posix()
     except ValueError:
         return None
+    return "" if rel == "." else rel
 
 
 def discover(

@@ -1,4 +1,4 @@
-"""Base image is unpinned or uses :latest
+"""Image reference is unpinned or uses :latest
 
 ## What it flags
 A Dockerfile `FROM` with no tag or with `:latest`, and no `@sha256:` digest. Every stage

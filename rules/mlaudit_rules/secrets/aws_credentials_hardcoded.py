@@ -73,7 +73,7 @@ DOC_EXAMPLE_KEYS = {"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMP
 # Access key ids: a 4-letter type prefix and 16 base-32 characters.
 _KEY_ID_RE = re.compile(r"(?<![A-Za-z0-9])((?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})(?![A-Za-z0-9])")
 # Secret access keys: 40 base-64 characters, not part of a longer token.
-_SECRET_RE = re.compile(r"(?<![A-Za-z0-9/+=])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])")
+_SECRET_RE = re.compile(r"(?<![A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])")
 _SECRET_NAME_RE = re.compile(
     r"aws.{0,20}secret|secret.{0,3}access.{0,3}key|secret[-_]?key|aws[-_]?sk\b", re.I
 )

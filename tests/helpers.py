@@ -1,0 +1,87 @@
+"""Test helpers: scan a directory with chosen rules, read fixture expectations."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from mlaudit.config import Config
+from mlaudit.config import load as load_config
+from mlaudit.engine import ScanRequest, ScanResult, register_known_rules, scan
+from mlaudit.registry import Registry
+from mlaudit_rules import ALL_RULES
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "fixtures"
+RULE_FIXTURES = FIXTURES / "rules"
+REGISTRY = Registry(ALL_RULES)
+register_known_rules(ALL_RULES)
+
+_EXPECT_RE = re.compile(r"(?:#|//)\s*mlaudit-expect:\s*(MLA\d{3})(?:\s+\"([^\"]*)\")?")
+
+
+def scan_dir(
+    path: Path,
+    rules: list[str] | None = None,
+    config: Config | None = None,
+    root: Path | None = None,
+    paths: list[Path] | None = None,
+) -> ScanResult:
+    """Scan `path` as its own repository root, with only `rules` (default: all)."""
+    root = root or path
+    cfg = config if config is not None else load_config(root, None)
+    if rules and cfg.select:
+        rules = [*rules, *cfg.select]  # a case's .mlaudit.toml may enable companion rules
+    selected = REGISTRY.select(rules, []) if rules else list(REGISTRY.rules)
+    request = ScanRequest(paths or [path], root, cfg, selected, cache_dir=None)
+    cfg.cache = False
+    return scan(request)
+
+
+def expectations(case: Path) -> set[tuple[str, str, int, str]]:
+    """(rule, path, line, message-substring) from `mlaudit-expect` comments and expect.toml.
+
+    A marker points at the next line that is not blank and not another marker (so it
+    can point at a suppression comment, for MLA001).
+    """
+    found: set[tuple[str, str, int, str]] = set()
+    for file in sorted(case.rglob("*")):
+        if not file.is_file() or file.name == "expect.toml":
+            continue
+        rel = file.relative_to(case).as_posix()
+        try:
+            lines = file.read_text(encoding="utf-8").splitlines()
+        except (UnicodeDecodeError, OSError):
+            continue
+        for index, line in enumerate(lines):
+            for match in _EXPECT_RE.finditer(line):
+                target = index + 1
+                while target < len(lines) and (
+                    not lines[target].strip() or "mlaudit-expect:" in lines[target]
+                ):
+                    target += 1
+                found.add((match.group(1), rel, target + 1, match.group(2) or ""))
+    sidecar = case / "expect.toml"
+    if sidecar.is_file():
+        data: dict[str, Any] = tomllib.loads(sidecar.read_text(encoding="utf-8"))
+        for item in data.get("expect", []):
+            found.add((item["rule"], item["path"], int(item["line"]), item.get("message", "")))
+    return found
+
+
+def rule_cases() -> list[tuple[str, Path]]:
+    cases = []
+    if RULE_FIXTURES.is_dir():
+        for rule_dir in sorted(RULE_FIXTURES.iterdir()):
+            if rule_dir.is_dir():
+                for case in sorted(rule_dir.iterdir()):
+                    if case.is_dir():
+                        cases.append((rule_dir.name, case))
+    return cases

@@ -205,6 +205,8 @@ def scan(request: ScanRequest) -> ScanResult:
         except OSError:
             return []
 
+    # Derived subjects: models built from several files (an evaluated Terraform module).
+    pool = [*models.values(), *deployment.subjects()]
     raw: list[Finding] = []
     suppression_rule: Rule[Any] | None = None
     for rule in request.rules:
@@ -217,7 +219,7 @@ def scan(request: ScanRequest) -> ScanResult:
         elif rule.target is Deployment:
             subjects = [deployment]
         else:
-            subjects = [m for m in models.values() if isinstance(m, rule.target)]
+            subjects = [m for m in pool if isinstance(m, rule.target)]
         for subject in subjects:
             try:
                 raw.extend(rule.run(subject, ctx))

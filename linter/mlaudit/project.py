@@ -29,3 +29,28 @@ class ParsedProject:
             if source.path == path:
                 return source
         return None
+
+    def read_text(self, path: str) -> str | None:
+        """Text of a repo-relative file (e.g. a template named by `file()`), or None.
+
+        Refuses anything that resolves outside the root: scanned config must never make
+        mlaudit read arbitrary files of the machine.
+        """
+        source = self.file(path)
+        if source is not None:
+            try:
+                return source.text
+            except OSError:
+                return None
+        root = self.root.resolve()
+        target = (root / path).resolve()
+        try:
+            target.relative_to(root)
+        except ValueError:
+            return None
+        try:
+            if target.is_file() and target.stat().st_size <= 5 * 1024 * 1024:
+                return target.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+        return None

@@ -22,6 +22,10 @@ class Deployment:
     def models(self, cls: type[T]) -> Iterator[T]:
         return self.project.of_type(cls)
 
+    def subjects(self) -> list[Any]:
+        """Models derived from several files, which rules may also target."""
+        return []
+
 
 def build_deployment(project: ParsedProject) -> Deployment:
     return Deployment(project)

@@ -30,7 +30,25 @@ class ParseError(Exception):
 PARSER_MODULES: dict[FileKind, str] = {
     FileKind.DOCKERFILE: "dockerfile",
     FileKind.PYTHON: "python_source",
+    FileKind.TERRAFORM: "terraform_hcl",
+    FileKind.TERRAFORM_JSON: "terraform_json",
+    FileKind.TFVARS: "terraform_tfvars",
+    FileKind.TERRAFORM_STATE: "terraform_state",
+    FileKind.TERRAFORM_PLAN: "terraform_state",
+    FileKind.JSON: "json_document",
+    FileKind.YAML: "yaml_document",
+    FileKind.COMPOSE: "compose",
+    FileKind.WORKFLOW: "workflow",
+    FileKind.NGINX: "nginx",
+    FileKind.ECS_TASK_DEFINITION: "ecs_task_definition",
+    FileKind.SAM: "sam",
+    FileKind.SERVERLESS: "serverless",
+    FileKind.REQUIREMENTS: "requirements",
+    FileKind.PYPROJECT: "pyproject",
+    FileKind.DOTENV: "dotenv",
 }
+
+_MISSING: set[str] = set()
 
 Parser = Callable[[SourceFile], Any]
 
@@ -38,7 +56,14 @@ Parser = Callable[[SourceFile], Any]
 def parser_for(kind: FileKind) -> tuple[Parser, str] | None:
     """The parse function and its cache version for a kind, or None if unparsed."""
     module_name = PARSER_MODULES.get(kind)
-    if module_name is None:
+    if module_name is None or module_name in _MISSING:
         return None
-    module = importlib.import_module(f"mlaudit.parsers.{module_name}")
+    qualified = f"mlaudit.parsers.{module_name}"
+    try:
+        module = importlib.import_module(qualified)
+    except ModuleNotFoundError as exc:
+        if exc.name != qualified:
+            raise  # a missing dependency inside the parser is a real error
+        _MISSING.add(module_name)  # format not supported by this build: scan as text only
+        return None
     return module.parse, f"{module_name}:{module.PARSER_VERSION}"

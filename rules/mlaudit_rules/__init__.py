@@ -1,26 +1,23 @@
-"""mlaudit's built-in rule pack. `ALL_RULES` lists every rule explicitly, sorted by id.
+"""mlaudit's built-in rule pack. `ALL_RULES` lists every rule, sorted by id.
 
-Nothing registers itself on import: a rule exists when it is listed here (a test checks
-that every rule module is listed).
+Nothing registers itself on import: each family package lists its rules explicitly in
+`RULES`, and a test checks that every rule module is listed.
 """
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import Any
 
 from mlaudit.rule import Rule
-from mlaudit_rules.containers import (
-    dockerfile_healthcheck_missing,
-    dockerfile_user_root,
-    image_tag_mutable,
-)
-from mlaudit_rules.secrets import aws_credentials_hardcoded
-from mlaudit_rules.tool import unused_suppression
+from mlaudit_rules import ci, containers, edge, iac, project, python, secrets, tool
 
-ALL_RULES: tuple[Rule[Any], ...] = (
-    unused_suppression.RULE,
-    aws_credentials_hardcoded.RULE,
-    dockerfile_healthcheck_missing.RULE,
-    dockerfile_user_root.RULE,
-    image_tag_mutable.RULE,
+ALL_RULES: tuple[Rule[Any], ...] = tuple(
+    sorted(
+        chain(
+            tool.RULES, secrets.RULES, containers.RULES, iac.RULES, ci.RULES, edge.RULES,
+            python.RULES, project.RULES,
+        ),
+        key=lambda rule: rule.id,
+    )
 )

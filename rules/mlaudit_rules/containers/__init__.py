@@ -1,1 +1,18 @@
-"""Rules of this family; each module holds one rule (docs, metadata, check)."""
+"""MLA2xx: Dockerfiles, compose files and ECS task definitions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlaudit.rule import Rule
+from mlaudit_rules.containers import (
+    dockerfile_healthcheck_missing,
+    dockerfile_user_root,
+    image_tag_mutable,
+)
+
+RULES: tuple[Rule[Any], ...] = (
+    dockerfile_healthcheck_missing.RULE,
+    dockerfile_user_root.RULE,
+    image_tag_mutable.RULE,
+)

@@ -1,1 +1,9 @@
-"""Rules of this family; each module holds one rule (docs, metadata, check)."""
+"""Rules of this family, listed explicitly (one rule per module)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlaudit.rule import Rule
+
+RULES: tuple[Rule[Any], ...] = ()

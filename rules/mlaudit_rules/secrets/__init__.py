@@ -1,1 +1,10 @@
-"""Rules of this family; each module holds one rule (docs, metadata, check)."""
+"""MLA1xx: secrets in any file mlaudit reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlaudit.rule import Rule
+from mlaudit_rules.secrets import aws_credentials_hardcoded
+
+RULES: tuple[Rule[Any], ...] = (aws_credentials_hardcoded.RULE,)

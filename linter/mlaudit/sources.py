@@ -112,11 +112,8 @@ def classify(path: str) -> FileKind | None:
         if _TASKDEF_RE.search(lower):
             return FileKind.ECS_TASK_DEFINITION
         return FileKind.JSON
-    if lower.endswith(".conf") and ("nginx" in parts or "nginx" in lower or "conf.d" in parts
-                                    or "sites-enabled" in parts or "sites-available" in parts):
-        return FileKind.NGINX
-    if lower == "nginx.conf":
-        return FileKind.NGINX
+    if lower.endswith(".conf"):
+        return FileKind.NGINX  # the nginx parser sniffs: a non-nginx .conf yields no model
     if _REQUIREMENTS_RE.match(name):
         return FileKind.REQUIREMENTS
     if lower == "pyproject.toml":
@@ -127,7 +124,7 @@ def classify(path: str) -> FileKind | None:
         return FileKind.AWS_CREDENTIALS
     if lower in _PRIVATE_KEY_NAMES or lower.endswith((".pem", ".key", ".p12", ".pfx")):
         return FileKind.PRIVATE_KEY
-    if lower.endswith((".txt", ".cfg", ".ini", ".toml", ".sh", ".conf", ".properties",
+    if lower.endswith((".txt", ".cfg", ".ini", ".toml", ".sh", ".properties",
                        ".hcl", ".tpl", ".tftpl", ".env", ".md", ".j2")):
         return FileKind.TEXT
     return None

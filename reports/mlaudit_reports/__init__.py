@@ -27,7 +27,7 @@ REPORTERS: dict[str, str] = {
 
 @dataclass
 class ReportContext:
-    fail_on: Severity
+    fail_on: Severity | None  # None: `--fail-on none`, findings never fail the run
     color: bool = False
     include_suppressed: bool = False
     rules: list[Rule[Any]] = field(default_factory=list)  # every enabled rule

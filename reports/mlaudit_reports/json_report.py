@@ -9,7 +9,7 @@ from mlaudit import __version__
 from mlaudit.finding import Finding, Location
 from mlaudit_reports import ReportContext
 from mlaudit.engine import ScanResult
-from mlaudit_reports.summary import summarise
+from mlaudit_reports.summary import summarise, threshold_name
 
 JSON_VERSION = 1
 
@@ -61,7 +61,7 @@ def render(result: ScanResult, ctx: ReportContext) -> str:
             "by_severity": {s.value: n for s, n in summary.by_severity.items()},
             "suppressed": summary.suppressed,
             "baselined": summary.baselined,
-            "fail_on": ctx.fail_on.value,
+            "fail_on": threshold_name(ctx.fail_on),
             "failing": summary.failing,
         },
         "findings": [finding_to_dict(f) for f in result.findings

@@ -25,7 +25,7 @@ class Summary:
         return self.suppressed_inline + self.suppressed_config
 
 
-def summarise(result: ScanResult, fail_on: Severity) -> Summary:
+def summarise(result: ScanResult, fail_on: Severity | None) -> Summary:
     counts = {s: 0 for s in Severity}
     for finding in result.active:
         counts[finding.severity] += 1
@@ -36,10 +36,14 @@ def summarise(result: ScanResult, fail_on: Severity) -> Summary:
         suppressed_inline=kinds.count(SuppressionKind.INLINE),
         suppressed_config=kinds.count(SuppressionKind.CONFIG),
         baselined=kinds.count(SuppressionKind.BASELINE),
-        failing=len(result.failing(fail_on)),
+        failing=len(result.failing(fail_on)) if fail_on is not None else 0,
         files=result.files_scanned,
         diagnostics=len(result.diagnostics),
     )
+
+
+def threshold_name(fail_on: Severity | None) -> str:
+    return fail_on.value if fail_on is not None else "none"
 
 
 def severity_phrase(summary: Summary) -> str:

@@ -11,7 +11,7 @@ from mlaudit.engine import ScanResult
 from mlaudit.finding import Finding
 from mlaudit.severity import Severity
 from mlaudit_reports import ReportContext
-from mlaudit_reports.summary import headline, summarise
+from mlaudit_reports.summary import headline, summarise, threshold_name
 
 _COLORS = {
     Severity.CRITICAL: "\033[1;35m",
@@ -63,9 +63,10 @@ def render(result: ScanResult, ctx: ReportContext) -> str:
     summary = summarise(result, ctx.fail_on)
     line = headline(summary)
     if summary.failing:
-        verdict = _paint(f"failed: {summary.failing} at or above {ctx.fail_on.value}",
+        verdict = _paint(f"failed: {summary.failing} at or above {threshold_name(ctx.fail_on)}",
                          _COLORS[Severity.HIGH], ctx.color)
     else:
-        verdict = _paint(f"passed (fail-on {ctx.fail_on.value})", "\033[32m", ctx.color)
+        verdict = _paint(f"passed (fail-on {threshold_name(ctx.fail_on)})", "\033[32m",
+                         ctx.color)
     out.append(f"{line} — {verdict}")
     return "\n".join(out) + "\n"

@@ -55,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="parse cache location (default: ~/.cache/mlaudit)")
         p.add_argument("--jobs", type=int, default=0, metavar="N",
                        help="parser processes for large scans (default: one per core)")
+        p.add_argument("--no-context", action="store_true",
+                       help="with file arguments, read only those files (default: the whole "
+                            "repository is read as cross-file context, and only the named "
+                            "files are reported on)")
         p.add_argument("--quiet", "-q", action="store_true",
                        help="no progress, and no output when clean")
 

@@ -69,7 +69,7 @@ def _scan(args: argparse.Namespace, baseline: set[str] | None = None) -> tuple[
                                        else default_cache_dir())
     progress = _Progress(sys.stderr.isatty() and not args.quiet)
     request = ScanRequest(paths, root, config, rules, baseline or set(), cache_dir,
-                          max(0, args.jobs), progress)
+                          max(0, args.jobs), progress, context=not args.no_context)
     try:
         result = scan(request)
     finally:

@@ -51,6 +51,9 @@ class ScanRequest:
     cache_dir: Path | None = None
     jobs: int = 0  # 0: one per core
     progress: Progress | None = None
+    # With file arguments (the pre-commit case), read the whole repository as cross-file
+    # context but report only on those files. False: read only the named files.
+    context: bool = True
 
 
 @dataclass
@@ -186,6 +189,19 @@ def scan(request: ScanRequest) -> ScanResult:
     config = request.config
     found = discover(request.paths, request.root, config.exclude, config.max_file_size,
                      config.respect_gitignore)
+    report_only: set[str] | None = None
+    if found.explicit and not any(p.is_dir() for p in request.paths):
+        report_only = set(found.explicit)
+        if request.context:
+            whole = discover([request.root], request.root, config.exclude,
+                             config.max_file_size, config.respect_gitignore)
+            known = {f.path for f in whole.files}
+            whole.files.extend(f for f in found.files if f.path not in known)
+            whole.explicit = found.explicit
+            whole.diagnostics = found.diagnostics + [
+                d for d in whole.diagnostics if d.span is not None and d.span.path in report_only
+            ]
+            found = whole
     cache = ParseCache(request.cache_dir if config.cache else None)
     models, parse_diagnostics = parse_files(found.files, cache, request.jobs, request.progress)
     project = ParsedProject(request.root, found.files, models, found.artifacts)
@@ -215,11 +231,15 @@ def scan(request: ScanRequest) -> ScanResult:
             continue
         ctx = _context(rule, config, deployment, line_lookup)
         if rule.target is SourceFile:
-            subjects: Iterable[Any] = found.files
+            subjects: Iterable[Any] = [
+                f for f in found.files if report_only is None or f.path in report_only
+            ]
         elif rule.target is Deployment:
             subjects = [deployment]
         else:
-            subjects = [m for m in pool if isinstance(m, rule.target)]
+            subjects = [m for m in pool if isinstance(m, rule.target) and (
+                report_only is None or getattr(m, "path", None) not in lines_by_path
+                or m.path in report_only)]
         for subject in subjects:
             try:
                 raw.extend(rule.run(subject, ctx))
@@ -241,12 +261,14 @@ def scan(request: ScanRequest) -> ScanResult:
         more, _ = _apply_suppressions(extra, config, request.baseline, found.files, inline)
         findings.extend(more)
 
-    if found.explicit and not any(p.is_dir() for p in request.paths):
+    if report_only is not None:
         # Files named explicitly (the pre-commit case): report only on those files.
-        findings = [f for f in findings if f.location.path in found.explicit]
+        findings = [f for f in findings if f.location.path in report_only]
+        diagnostics = [d for d in diagnostics if d.span is None or d.span.path in report_only]
     findings.sort(key=lambda f: f.sort_key())
+    scanned = len(report_only) if report_only is not None else len(found.files)
     return ScanResult(request.root, findings, diagnostics, list(request.rules),
-                      len(found.files), project, deployment)
+                      scanned, project, deployment)
 
 
 _ALL_RULE_REFS: set[str] = set()

@@ -30,6 +30,8 @@ def _rule_modules() -> list[Any]:
         if not family.ispkg:
             continue
         for info in pkgutil.iter_modules([str(base / family.name)]):
+            if info.name.startswith("_"):
+                continue  # shared helpers of a family, not rules
             modules.append(importlib.import_module(f"mlaudit_rules.{family.name}.{info.name}"))
     return modules
 

@@ -6,12 +6,14 @@ from typing import Any
 
 from mlaudit.rule import Rule
 from mlaudit_rules.containers import (
+    dockerfile_copy_before_install,
     dockerfile_healthcheck_missing,
     dockerfile_user_root,
     image_tag_mutable,
 )
 
 RULES: tuple[Rule[Any], ...] = (
+    dockerfile_copy_before_install.RULE,
     dockerfile_healthcheck_missing.RULE,
     dockerfile_user_root.RULE,
     image_tag_mutable.RULE,

@@ -1,0 +1,125 @@
+"""Any other YAML file: sniffed for a SAM/CloudFormation template, a Serverless Framework
+service or a compose file under an unusual name. Everything else yields no model.
+
+Also holds the small node helpers the YAML/JSON format parsers share: spans from the
+line-aware `LMap`/`LList` of `yaml_source` (or a fallback span for plain dicts, e.g. data
+decoded from a Terraform `jsonencode`), scalar coercion and repo-relative path resolution.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Any
+
+from mlaudit.sources import SourceFile
+from mlaudit.span import Span
+
+PARSER_VERSION = "1"
+
+
+def key_span(path: str, node: Any, key: Any, fallback: Span | None = None) -> Span:
+    """The span of `key` inside mapping `node` (its own line when line-aware)."""
+    positions = getattr(node, "key_pos", None)
+    if positions is not None and key in positions:
+        line, column = positions[key]
+        return Span(path, line, column)
+    return node_span(path, node, fallback)
+
+
+def item_span(path: str, seq: Any, index: int, fallback: Span | None = None) -> Span:
+    """The span of item `index` of sequence `seq`."""
+    positions = getattr(seq, "item_pos", None)
+    if positions is not None and 0 <= index < len(positions):
+        line, column = positions[index]
+        return Span(path, line, column)
+    return node_span(path, seq, fallback)
+
+
+def node_span(path: str, node: Any, fallback: Span | None = None) -> Span:
+    """Where a mapping/sequence starts, else `fallback`, else line 1."""
+    if hasattr(node, "key_pos") or hasattr(node, "item_pos"):
+        return Span(path, int(node.line), int(node.column))
+    return fallback if fallback is not None else Span(path)
+
+
+def as_str(value: Any) -> str | None:
+    """A scalar as the text a tool would see; None for mappings, lists and null."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    return None
+
+
+def as_int(value: Any) -> int | None:
+    """An integer, or a string of digits; None for anything unresolved."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def as_bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return None
+
+
+def is_intrinsic(value: Any) -> bool:
+    """A CloudFormation intrinsic function (`{"Ref": x}`, `{"Fn::Sub": ...}`)."""
+    return isinstance(value, dict) and len(value) == 1 and any(
+        isinstance(k, str) and (k == "Ref" or k.startswith("Fn::") or k == "Condition")
+        for k in value)
+
+
+def resolve_path(base_dir: str, relative: str) -> str | None:
+    """`relative` (as written in a file in `base_dir`) as a repo-relative POSIX path.
+
+    None for URLs, absolute paths, unresolved variables and anything outside the repository.
+    """
+    text = relative.strip()
+    if not text or "://" in text or text.startswith(("git@", "/", "~")) or "$" in text:
+        return None
+    joined = posixpath.normpath(posixpath.join(base_dir, text))
+    if joined == ".." or joined.startswith("../"):
+        return None
+    return joined
+
+
+def directory_of(path: str) -> str:
+    return posixpath.dirname(path) or "."
+
+
+def parse(source: SourceFile) -> Any:
+    """Sniff a YAML file. Templated YAML (Helm, Jinja) is not YAML until rendered: skipped."""
+    from mlaudit.parsers import ParseError
+    from mlaudit.parsers.yaml_source import LMap, load
+
+    text = source.text
+    try:
+        data = load(text)
+    except ParseError:
+        if "{{" in text or "{%" in text:
+            return None  # a template, e.g. Helm's templates/*.yaml: cannot tell
+        raise
+    if not isinstance(data, LMap):
+        return None
+    return sniff_mapping(source.path, data)
+
+
+def sniff_mapping(path: str, data: dict[Any, Any]) -> Any:
+    """The model for a loaded YAML/JSON mapping, or None when it is none of our formats."""
+    from mlaudit.parsers import compose, sam, serverless
+
+    if sam.looks_like_template(data):
+        return sam.from_document(path, data)
+    if serverless.looks_like_service(data):
+        return serverless.from_document(path, data)
+    if compose.looks_like_compose(data):
+        return compose.from_document(path, data)
+    return None

@@ -1,0 +1,298 @@
+"""The evaluated Terraform model that rules read.
+
+Built by `mlaudit.terraform.evaluate.build_terraform` from every parsed `.tf`/`.tf.json`,
+tfvars, state and plan file. Values are plain Python data (str, int, float, bool, None,
+list, dict) once Terraform's expressions are resolved statically; anything that cannot be
+known without running Terraform (a resource attribute such as `aws_lb.this.arn`, a
+variable with no default, a `for` expression) is an `Unknown`. Rules treat `Unknown` as
+"cannot tell" and stay silent.
+
+Positions: every attribute keeps the span of the line where it is written in its `.tf`
+file, also when its value came through a variable, a local or a module input.
+
+Quick use:
+
+    for module in project.modules:                  # TerraformProject
+        for res in module.resources_of("aws_db_instance"):
+            if res.get("publicly_accessible") is True:
+                at = res.span_of("publicly_accessible")
+            for opts in res.blocks("metadata_options"):   # nested blocks, with spans
+                opts.get("http_tokens"), opts.span_of("http_tokens")
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlaudit.span import Span
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """A value mlaudit cannot know statically. `ref` names what it refers to when it is a
+    plain reference (`aws_lb.this.arn`, `var.x`), so cross-resource rules can still link."""
+
+    reason: str = ""
+    ref: str = ""
+    # What is known of a value that is only partly unknown: `jsonencode(...)` of a list
+    # holding one unresolved image tag keeps the list here (see `Resource.decoded`).
+    partial: Any = field(default=None, compare=False)
+
+
+def is_known(value: Any) -> bool:
+    """True when `value` holds no `Unknown` anywhere inside it."""
+    if isinstance(value, Unknown):
+        return False
+    if isinstance(value, dict):
+        return all(is_known(v) for v in value.values())
+    if isinstance(value, list):
+        return all(is_known(v) for v in value)
+    return True
+
+
+@dataclass(frozen=True, eq=False)
+class Body:
+    """An evaluated block body: attribute values and nested blocks, each with a span.
+
+    `dynamic_unknown` names nested block types produced by a `dynamic` block whose
+    collection could not be resolved: their absence proves nothing.
+    """
+
+    span: Span
+    attributes: dict[str, Any] = field(default_factory=dict)
+    spans: dict[str, Span] = field(default_factory=dict)
+    nested: dict[str, tuple[Body, ...]] = field(default_factory=dict)
+    dynamic_unknown: frozenset[str] = frozenset()
+    end_line: int = 0
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """An attribute's value; for a nested block type, its bodies as a list of dicts."""
+        if name in self.attributes:
+            return self.attributes[name]
+        if name in self.nested:
+            return [b.to_dict() for b in self.nested[name]]
+        return default
+
+    def has(self, name: str) -> bool:
+        return name in self.attributes or name in self.nested
+
+    def span_of(self, name: str) -> Span:
+        """Where attribute (or first nested block) `name` is written; the block if absent."""
+        if name in self.spans:
+            return self.spans[name]
+        if self.nested.get(name):
+            return self.nested[name][0].span
+        return self.span
+
+    def blocks(self, name: str) -> tuple[Body, ...]:
+        """Nested blocks of a type. In JSON syntax they arrive as object attributes: accepted."""
+        if name in self.nested:
+            return self.nested[name]
+        value = self.attributes.get(name)
+        items = value if isinstance(value, list) else [value] if isinstance(value, dict) else []
+        at = self.spans.get(name, self.span)
+        return tuple(Body(at, dict(v), {k: at for k in v}) for v in items if isinstance(v, dict))
+
+    def block_unknown(self, name: str) -> bool:
+        """True when blocks of this type may exist but could not be expanded."""
+        return name in self.dynamic_unknown or isinstance(self.attributes.get(name), Unknown)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dict(self.attributes)
+        for name, bodies in self.nested.items():
+            out[name] = [b.to_dict() for b in bodies]
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class Resource:
+    """One resource (or data source) instance after evaluation.
+
+    `address` is Terraform's (`module.api.aws_instance.web[0]`); `config_address` drops
+    instance keys (`module.api.aws_instance.web`). `index` is the count index / for_each
+    key, None for a single instance. `path` is the .tf file declaring it.
+    """
+
+    type: str
+    name: str
+    address: str
+    module_address: str
+    mode: str  # "managed" or "data"
+    body: Body
+    path: str
+    index: int | str | None = None
+    count_unknown: bool = False  # count/for_each unresolved: may have 0 instances
+
+    @property
+    def span(self) -> Span:
+        return self.body.span
+
+    @property
+    def config_address(self) -> str:
+        prefix = f"{self.module_address}." if self.module_address else ""
+        data = "data." if self.mode == "data" else ""
+        return f"{prefix}{data}{self.type}.{self.name}"
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        return self.body.attributes
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.body.get(name, default)
+
+    def has(self, name: str) -> bool:
+        return self.body.has(name)
+
+    def span_of(self, name: str) -> Span:
+        return self.body.span_of(name)
+
+    def blocks(self, name: str) -> tuple[Body, ...]:
+        return self.body.blocks(name)
+
+    def block_unknown(self, name: str) -> bool:
+        return self.body.block_unknown(name)
+
+    def decoded(self, name: str) -> Any:
+        """A JSON-string attribute decoded (ECS `container_definitions`, policies), or None.
+
+    When the string was built by `jsonencode` of a partly unknown value, that value is
+    returned with `Unknown` where Terraform would need to run.
+    """
+        value = self.get(name)
+        if isinstance(value, Unknown):
+            value = value.partial
+        if isinstance(value, (list, dict)):
+            return value
+        if not isinstance(value, str):
+            return None
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    span: Span
+    default: Any = None  # Unknown(reason="no default") when it has none
+    value: Any = None  # after tfvars / module inputs
+    value_span: Span | None = None  # where `value` was set (tfvars line, module input)
+
+
+@dataclass(frozen=True)
+class ModuleCall:
+    """`module "name" { source = ... }`. `local_path` is the called directory, or None."""
+
+    name: str
+    source: str
+    span: Span
+    local_path: str | None = None
+
+
+@dataclass(frozen=True)
+class Provider:
+    name: str
+    span: Span
+    alias: str = ""
+
+
+@dataclass(frozen=True)
+class Backend:
+    """`backend "<type>" {}` or `cloud {}` (type "cloud") inside `terraform {}`."""
+
+    type: str
+    span: Span
+    module_path: str
+
+
+@dataclass(frozen=True, eq=False)
+class TerraformModule:
+    """One module instance: a directory of .tf files evaluated in one context.
+
+    A root module (not called by any other module in the repository) appears once, with
+    its tfvars applied; a local child module appears once per call, with that call's
+    inputs bound and resources addressed under `module_address`.
+    """
+
+    path: str  # directory, repo-relative ("" for the repository root)
+    is_root: bool
+    module_address: str
+    resources: tuple[Resource, ...]
+    data_sources: tuple[Resource, ...]
+    variables: dict[str, Variable]
+    locals: dict[str, Any]
+    outputs: dict[str, Any]
+    module_calls: tuple[ModuleCall, ...]
+    providers: tuple[Provider, ...]
+    backend: Backend | None
+    terraform_block_span: Span | None
+    files: tuple[str, ...] = ()
+
+    def resources_of(self, *types: str) -> Iterator[Resource]:
+        for resource in self.resources:
+            if resource.type in types:
+                yield resource
+
+
+@dataclass(frozen=True)
+class StateResource:
+    """A resource instance from a state or plan file. `values` are secret: never print them.
+
+    `declared_at` is the span of the HCL block that declares it, when found.
+    """
+
+    address: str
+    type: str
+    name: str
+    mode: str
+    module: str
+    index: int | str | None
+    values: Any
+    span: Span
+    actions: tuple[str, ...] = ()
+    after_unknown: Any = None
+    declared_at: Span | None = None
+
+    @property
+    def config_address(self) -> str:
+        prefix = f"{self.module}." if self.module else ""
+        data = "data." if self.mode == "data" else ""
+        return f"{prefix}{data}{self.type}.{self.name}"
+
+
+@dataclass(frozen=True)
+class TerraformState:
+    """A state v4 file (`kind` "state"), or `terraform show -json` of a plan ("plan") or of
+    state ("show")."""
+
+    path: str
+    kind: str
+    terraform_version: str
+    resources: tuple[StateResource, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class TerraformProject:
+    modules: tuple[TerraformModule, ...]
+    backends: tuple[Backend, ...]
+    providers: tuple[Provider, ...]
+    states: tuple[TerraformState, ...] = ()
+
+    def resources(self, type_prefix: str = "") -> Iterator[Resource]:
+        """Every managed resource instance whose type starts with `type_prefix`."""
+        for module in self.modules:
+            for resource in module.resources:
+                if resource.type.startswith(type_prefix):
+                    yield resource
+
+    def declaration(self, address: str) -> Resource | None:
+        """The evaluated resource for a (config or instance) address, if declared in HCL."""
+        for module in self.modules:
+            for resource in (*module.resources, *module.data_sources):
+                if address in (resource.address, resource.config_address):
+                    return resource
+        return None

@@ -1,0 +1,166 @@
+"""Terraform source as written: blocks, attributes and an expression tree, with positions.
+
+This is what the HCL (`*.tf`), JSON (`*.tf.json`) and tfvars parsers produce, one model per
+file. Nothing here is evaluated: `var.x` is a `Ref`, `"a-${var.x}"` a `Template`. The
+evaluated view (variables resolved, modules bound, `count` expanded) lives in
+`mlaudit.models.terraform` and is built by `mlaudit.terraform.evaluate`.
+
+Expressions are a small closed set of node classes (`Expr`); constructs rules never need
+to look into (for expressions, splats, template directives) become `Opaque`, which
+evaluates to an unknown value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mlaudit.span import Span
+
+
+@dataclass(frozen=True, slots=True)
+class Literal:
+    """A number, bool, null or a string with no interpolation."""
+
+    value: Any
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A string with interpolations (quoted string, heredoc, or a template file).
+
+    `parts` alternate freely between literal text (`str`) and expressions.
+    """
+
+    parts: tuple[str | Expr, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A traversal: `var.x`, `local.cfg.port`, `aws_lb.this.arn`, `each.value["k"]`.
+
+    `parts[0]` is the root name; later parts are attribute names (str) or literal indices
+    (int/str from `[0]` / `["k"]`). A non-literal index makes the whole thing `Opaque`.
+    """
+
+    parts: tuple[str | int, ...]
+    span: Span
+
+    @property
+    def dotted(self) -> str:
+        out = str(self.parts[0])
+        for part in self.parts[1:]:
+            out += f"[{part}]" if isinstance(part, int) else f".{part}"
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A function call; `expand` is true for `f(list...)`."""
+
+    name: str
+    args: tuple[Expr, ...]
+    span: Span
+    expand: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TupleExpr:
+    items: tuple[Expr, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectExpr:
+    """`{ key = value }`; a bare-word key is a `Literal` string, as Terraform reads it."""
+
+    items: tuple[tuple[Expr, Expr], ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Conditional:
+    condition: Expr
+    then: Expr
+    otherwise: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """A unary (`!x`, `-x`: `left` is None) or binary operator application."""
+
+    operator: str
+    left: Expr | None
+    right: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Opaque:
+    """Something not modelled (for expression, splat, directive): always unknown."""
+
+    kind: str
+    span: Span
+
+
+Expr = (Literal | Template | Ref | Call | TupleExpr | ObjectExpr | Conditional | Operation
+        | Opaque)
+
+
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    """`name = expression`; `span` is where the name starts."""
+
+    name: str
+    expr: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """`type "label" ... { body }`. `span` is the block's first line; `end_line` its last."""
+
+    type: str
+    labels: tuple[str, ...]
+    attributes: tuple[Attribute, ...]
+    blocks: tuple[Block, ...]
+    span: Span
+    end_line: int = 0
+
+    def attribute(self, name: str) -> Attribute | None:
+        for attribute in self.attributes:
+            if attribute.name == name:
+                return attribute
+        return None
+
+    def blocks_of(self, block_type: str) -> tuple[Block, ...]:
+        return tuple(b for b in self.blocks if b.type == block_type)
+
+
+@dataclass(frozen=True, slots=True)
+class TerraformFile:
+    """One `.tf` / `.tf.json` file: its top-level blocks, in source order."""
+
+    path: str
+    blocks: tuple[Block, ...]
+
+    def blocks_of(self, block_type: str) -> tuple[Block, ...]:
+        return tuple(b for b in self.blocks if b.type == block_type)
+
+
+@dataclass(frozen=True, slots=True)
+class TfvarsFile:
+    """One `*.tfvars` / `*.tfvars.json` file: variable assignments."""
+
+    path: str
+    attributes: tuple[Attribute, ...]
+
+    @property
+    def is_auto(self) -> bool:
+        """Terraform loads it without `-var-file`: `terraform.tfvars[.json]`, `*.auto.tfvars`."""
+        name = self.path.rsplit("/", 1)[-1]
+        return name in ("terraform.tfvars", "terraform.tfvars.json") or name.endswith(
+            (".auto.tfvars", ".auto.tfvars.json"))

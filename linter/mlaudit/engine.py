@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mlaudit.cache import ParseCache
+from mlaudit.compat import ensure_for_kinds
 from mlaudit.config import Config
 from mlaudit.discovery import discover
 from mlaudit.finding import (
@@ -202,6 +203,7 @@ def scan(request: ScanRequest) -> ScanResult:
                 d for d in whole.diagnostics if d.span is not None and d.span.path in report_only
             ]
             found = whole
+    ensure_for_kinds(s.kind for s in found.files)  # a shadowing fork is exit 2, up front
     cache = ParseCache(request.cache_dir if config.cache else None)
     models, parse_diagnostics = parse_files(found.files, cache, request.jobs, request.progress)
     project = ParsedProject(request.root, found.files, models, found.artifacts)

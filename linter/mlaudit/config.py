@@ -143,7 +143,13 @@ def load(root: Path, explicit: Path | None) -> Config:
         return from_mapping(_read_toml(dedicated), ".mlaudit.toml")
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
-        data = _read_toml(pyproject)
+        try:
+            data = _read_toml(pyproject)
+        except UsageError:
+            # The scanned project's own pyproject.toml is input, not mlaudit's config: a
+            # broken one is reported as a parse diagnostic by the pyproject parser, and the
+            # scan goes on with defaults. (An explicit --config or .mlaudit.toml stays fatal.)
+            return Config()
         section = data.get("tool", {}).get("mlaudit")
         if section is not None:
             return from_mapping(section, "pyproject.toml [tool.mlaudit]")

@@ -4,12 +4,16 @@
 An AWS access key id (`AKIA…`, `ASIA…`) or a secret access key written literally into
 any file mlaudit reads: Python, Dockerfile `ENV`/`ARG`, Terraform provider blocks and
 variable defaults, tfvars, compose and workflow `env`, ECS task definitions, `.env`
-files. A secret access key is recognised by its 40-character shape on a line that names
-it (`aws_secret_access_key`, `secret_key`, `AWS_SECRET…`).
+files. A secret access key is recognised by its random 40-character shape on a line
+that names it (`aws_secret_access_key`, `secret_key`, `AWS_SECRET…`), or on a bare
+`value`/`default` line whose object names it just above (an ECS `{"name": …, "value": …}`
+pair, a Terraform `variable` block). Each key is reported once per line.
 
 Not flagged: the AWS documentation keys (`AKIAIOSFODNN7EXAMPLE`,
 `wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`), references (`os.environ.get(...)`,
-`${{ secrets.X }}`, `var.x`, `${VAR}`) and obvious placeholders.
+`${{ secrets.X }}`, `var.x`, `${VAR}`), obvious placeholders (`AKIAXXXXXXXXXXXXXXXX`,
+`<your-key>`), and 40-character tokens that are not named as a secret or do not look
+random (hex digests, commit ids).
 
 ## Why it matters
 A key in a repository is a key in every clone, fork, CI cache and image layer built from
@@ -46,7 +50,6 @@ s3 = boto3.client("s3")  # credentials come from the task role
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from mlaudit.finding import Finding
@@ -54,7 +57,7 @@ from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Confidence, Severity
 from mlaudit.sources import FileKind, SourceFile
 from mlaudit.span import Span
-from mlaudit_rules.helpers import is_placeholder
+from mlaudit_rules.secrets._aws import CANDIDATE_RE, find_aws_keys
 
 RULE = Rule(
     id="MLA101",
@@ -68,49 +71,21 @@ RULE = Rule(
     docs=__doc__ or "",
 )
 
-DOC_EXAMPLE_KEYS = {"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
-
-# Access key ids: a 4-letter type prefix and 16 base-32 characters.
-_KEY_ID_RE = re.compile(r"(?<![A-Za-z0-9])((?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})(?![A-Za-z0-9])")
-# Secret access keys: 40 base-64 characters, not part of a longer token.
-_SECRET_RE = re.compile(r"(?<![A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])")
-_SECRET_NAME_RE = re.compile(
-    r"aws.{0,20}secret|secret.{0,3}access.{0,3}key|secret[-_]?key|aws[-_]?sk\b", re.I
-)
-# Binary-ish or lock files are not where people paste keys, but a prefilter keeps it cheap.
-_CANDIDATE_RE = re.compile(r"A[KS]IA|ABIA|ACCA|[Ss][Ee][Cc][Rr][Ee][Tt]")
-
-
-def _looks_random(token: str) -> bool:
-    """Real secret keys mix cases and digits; hashes in lower-case hex do not."""
-    return (
-        any(c.islower() for c in token)
-        and any(c.isupper() for c in token)
-        and any(c.isdigit() for c in token)
-        and len(set(token)) >= 16
-    )
-
 
 @RULE.check
 def check(source: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
     if source.kind is FileKind.PRIVATE_KEY:
         return
     text = source.text
-    if not _CANDIDATE_RE.search(text):
+    if not CANDIDATE_RE.search(text):  # the common case: no regex work at all
         return
-    for number, line in enumerate(text.splitlines(), start=1):
-        for match in _KEY_ID_RE.finditer(line):
-            key = match.group(1)
-            if key in DOC_EXAMPLE_KEYS or key.endswith("EXAMPLE"):
-                continue
-            span = Span(source.path, number, match.start(1) + 1, number, match.end(1) + 1)
-            yield ctx.finding(f"AWS access key id {key} is hardcoded", span, secrets=[key])
-        if not _SECRET_NAME_RE.search(line):
-            continue
-        for match in _SECRET_RE.finditer(line):
-            secret = match.group(1)
-            if secret in DOC_EXAMPLE_KEYS or is_placeholder(secret) or not _looks_random(secret):
-                continue
-            span = Span(source.path, number, match.start(1) + 1, number, match.end(1) + 1)
-            yield ctx.finding(f"AWS secret access key {secret} is hardcoded", span,
-                              secrets=[secret])
+    keys = find_aws_keys(text.splitlines())
+    by_line: dict[int, list[str]] = {}
+    for key in keys:
+        by_line.setdefault(key.line, []).append(key.value)
+    for key in keys:
+        span = Span(source.path, key.line, key.start + 1, key.line, key.end + 1)
+        # Every key of the line is passed, so the default fingerprint key (the line's
+        # text) holds none of them, not only this finding's own.
+        yield ctx.finding(f"AWS {key.kind} {key.value} is hardcoded", span,
+                          secrets=by_line[key.line])

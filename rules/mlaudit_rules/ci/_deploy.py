@@ -1,0 +1,127 @@
+"""What a step does, as far as the CI rules care: deploy (push, update, apply) or test.
+
+Shared by deploy-without-test-gate, workflow-permissions-excessive and
+image-pushed-only-latest so they agree on what "deploys" means.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mlaudit.models.workflow import Job, Step, Workflow
+from mlaudit.span import Span
+from mlaudit_rules.ci._shell import Command, commands, failure_masked
+
+# Actions whose only job is to deploy (pushing images is handled through `push:`).
+DEPLOY_ACTIONS = {
+    "aws-actions/amazon-ecs-deploy-task-definition": "updates an ECS service",
+    "aws-actions/aws-cloudformation-github-deploy": "deploys a CloudFormation stack",
+    "aws-actions/aws-lambda-deploy": "updates a Lambda function",
+    "google-github-actions/deploy-cloudrun": "deploys a Cloud Run service",
+    "azure/k8s-deploy": "deploys to Kubernetes",
+    "azure/webapps-deploy": "deploys an Azure web app",
+}
+PUSH_ACTIONS = ("docker/build-push-action", "redhat-actions/push-to-registry")
+
+# (program, sub-command words) -> what it does. Sub-commands are matched in order, skipping
+# options in between (`terraform -chdir=infra apply`, `docker buildx build --push`).
+_DEPLOY_COMMANDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("docker", ("push",), "pushes an image"),
+    ("docker", ("image", "push"), "pushes an image"),
+    ("podman", ("push",), "pushes an image"),
+    ("aws", ("ecs", "update-service"), "updates an ECS service"),
+    ("aws", ("lambda", "update-function-code"), "updates a Lambda function"),
+    ("aws", ("cloudformation", "deploy"), "deploys a CloudFormation stack"),
+    ("terraform", ("apply",), "applies Terraform"),
+    ("tofu", ("apply",), "applies OpenTofu"),
+    ("terragrunt", ("apply",), "applies Terragrunt"),
+    ("sam", ("deploy",), "deploys a SAM stack"),
+    ("serverless", ("deploy",), "deploys a Serverless service"),
+    ("sls", ("deploy",), "deploys a Serverless service"),
+    ("cdk", ("deploy",), "deploys a CDK app"),
+    ("kubectl", ("apply",), "applies Kubernetes manifests"),
+    ("kubectl", ("set", "image"), "updates a Kubernetes deployment"),
+    ("helm", ("upgrade",), "upgrades a Helm release"),
+    ("helm", ("install",), "installs a Helm release"),
+)
+_TEST_PROGRAMS = {"pytest", "py.test", "tox", "nox"}
+
+
+@dataclass(frozen=True)
+class Activity:
+    what: str  # "pushes an image", "runs pytest"
+    span: Span  # the command line, or the step's `uses:`
+    step: Step
+    masked: str | None = None  # for tests: why a failure would not fail the job
+
+
+def _program(argv: tuple[str, ...]) -> str:
+    return argv[0].rsplit("/", 1)[-1] if argv else ""
+
+
+def _has_subcommand(argv: tuple[str, ...], words: tuple[str, ...]) -> bool:
+    rest = [a for a in argv[1:] if not a.startswith("-")]
+    return tuple(rest[: len(words)]) == words
+
+
+def command_deploys(command: Command) -> str | None:
+    argv = command.argv
+    program = _program(argv)
+    if program == "docker" and "--push" in argv and ("build" in argv or "bake" in argv):
+        return "pushes an image"
+    for name, words, what in _DEPLOY_COMMANDS:
+        if program == name and _has_subcommand(argv, words):
+            return what
+    return None
+
+
+def step_deploys(step: Step, path: str) -> list[Activity]:
+    found: list[Activity] = []
+    uses = step.uses
+    if uses is not None and uses.kind == "repository":
+        if uses.name in DEPLOY_ACTIONS:
+            found.append(Activity(DEPLOY_ACTIONS[uses.name], uses.span, step))
+        push = step.input("push")
+        if uses.name in PUSH_ACTIONS and (uses.name != PUSH_ACTIONS[0] or (
+                push is not None and push.value.strip().lower() == "true")):
+            found.append(Activity("pushes an image", (push or uses).span, step))
+    for command in commands(step):
+        what = command_deploys(command)
+        if what is not None:
+            found.append(Activity(what, Span(path, command.line), step))
+    return found
+
+
+def command_tests(command: Command) -> bool:
+    argv = list(command.argv)
+    if argv[:1] == ["coverage"] and argv[1:2] == ["run"]:
+        argv = [a for a in argv[2:] if a != "-m"]
+    program = _program(tuple(argv))
+    if program.startswith("python") and argv[1:2] == ["-m"] and len(argv) > 2:
+        program = argv[2]
+    if program in _TEST_PROGRAMS or program == "unittest":
+        return True
+    if program == "make":
+        return any(t in ("test", "tests", "check") for t in argv[1:] if not t.startswith("-"))
+    return program == "hatch" and argv[1:2] == ["test"]
+
+
+def step_tests(step: Step, path: str, job: Job) -> list[Activity]:
+    found: list[Activity] = []
+    for command in commands(step):
+        if command_tests(command):
+            masked = failure_masked(command)
+            if step.continue_on_error == "true":
+                masked = "the step has `continue-on-error: true`"
+            if job.continue_on_error == "true":
+                masked = f"job {job.id} has `continue-on-error: true`"
+            found.append(Activity("runs tests", Span(path, command.line), step, masked))
+    return found
+
+
+def job_deploys(workflow: Workflow, job: Job) -> list[Activity]:
+    return [a for step in job.steps for a in step_deploys(step, workflow.path)]
+
+
+def workflow_deploys(workflow: Workflow) -> list[tuple[Job, Activity]]:
+    return [(job, a) for job in workflow.jobs for a in job_deploys(workflow, job)]

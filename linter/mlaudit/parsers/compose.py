@@ -33,6 +33,7 @@ from mlaudit.parsers.yaml_document import (
     directory_of,
     item_span,
     key_span,
+    load_yaml,
     resolve_path,
 )
 from mlaudit.sources import SourceFile
@@ -44,9 +45,7 @@ __all__ = ["from_document", "interpolate", "looks_like_compose", "parse"]
 
 
 def parse(source: SourceFile) -> ComposeFile | None:
-    from mlaudit.parsers.yaml_source import load
-
-    data = load(source.text)
+    data = load_yaml(source)
     if data is None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("services"), dict):
@@ -322,7 +321,7 @@ def _long_port(item: dict[Any, Any], span: Span) -> PortMapping | None:
     host_ip = _text(item.get("host_ip"))
     return PortMapping(_range(target), _range(published) if published else None,
                        host_ip or None, _text(item.get("protocol")) or "tcp", span,
-                       f"{host_ip + ':' if host_ip else ''}{published or ''}:{target}",
+                       ":".join(p for p in (host_ip, published, target) if p),
                        published, long_syntax=True)
 
 

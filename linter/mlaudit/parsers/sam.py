@@ -24,6 +24,7 @@ from mlaudit.parsers.yaml_document import (
     directory_of,
     is_intrinsic,
     key_span,
+    load_yaml,
     resolve_path,
 )
 from mlaudit.sources import SourceFile
@@ -38,13 +39,11 @@ __all__ = ["from_document", "looks_like_template", "merge_globals", "parse"]
 
 
 def parse(source: SourceFile) -> ServerlessApp | None:
-    from mlaudit.parsers.yaml_source import load
-
     if source.path.lower().endswith(".json"):
         from mlaudit.parsers.ecs_task_definition import load_json
         data = load_json(source.text)
     else:
-        data = load(source.text)
+        data = load_yaml(source)
     if not isinstance(data, dict) or not looks_like_template(data):
         return None  # a template.yaml of some other tool
     return from_document(source.path, data)

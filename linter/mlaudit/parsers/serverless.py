@@ -24,6 +24,7 @@ from mlaudit.parsers.yaml_document import (
     directory_of,
     item_span,
     key_span,
+    load_yaml,
     resolve_path,
 )
 from mlaudit.sources import SourceFile
@@ -35,9 +36,7 @@ __all__ = ["from_document", "looks_like_service", "parse"]
 
 
 def parse(source: SourceFile) -> ServerlessApp | None:
-    from mlaudit.parsers.yaml_source import load
-
-    data = load(source.text)
+    data = load_yaml(source)
     if not isinstance(data, dict) or not isinstance(data.get("functions"), dict):
         return None
     return from_document(source.path, data)

@@ -95,14 +95,29 @@ def directory_of(path: str) -> str:
     return posixpath.dirname(path) or "."
 
 
+def load_yaml(source: SourceFile) -> Any:
+    """The first document of a YAML file, line-aware. A syntax error found at the end of
+    the stream is reported on the last line, not past it."""
+    from mlaudit.parsers import ParseError
+    from mlaudit.parsers.yaml_source import load
+
+    try:
+        return load(source.text)
+    except ParseError as exc:
+        last = max(1, len(source.lines))
+        if exc.line > last:
+            raise ParseError(exc.message, last, 1) from None
+        raise
+
+
 def parse(source: SourceFile) -> Any:
     """Sniff a YAML file. Templated YAML (Helm, Jinja) is not YAML until rendered: skipped."""
     from mlaudit.parsers import ParseError
-    from mlaudit.parsers.yaml_source import LMap, load
+    from mlaudit.parsers.yaml_source import LMap
 
     text = source.text
     try:
-        data = load(text)
+        data = load_yaml(source)
     except ParseError:
         if "{{" in text or "{%" in text:
             return None  # a template, e.g. Helm's templates/*.yaml: cannot tell

@@ -1,9 +1,24 @@
-"""Rules of this family, listed explicitly (one rule per module)."""
+"""MLA3xx: infrastructure as code (Terraform, SAM, Serverless)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from mlaudit.rule import Rule
+from mlaudit_rules.iac import (
+    database_publicly_accessible,
+    ec2_imdsv1_allowed,
+    ecr_scan_on_push_disabled,
+    ecr_tag_mutable,
+    rds_deletion_protection_disabled,
+    terraform_state_local,
+)
 
-RULES: tuple[Rule[Any], ...] = ()
+RULES: tuple[Rule[Any], ...] = (
+    terraform_state_local.RULE,
+    rds_deletion_protection_disabled.RULE,
+    ec2_imdsv1_allowed.RULE,
+    database_publicly_accessible.RULE,
+    ecr_tag_mutable.RULE,
+    ecr_scan_on_push_disabled.RULE,
+)

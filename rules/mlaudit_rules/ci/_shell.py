@@ -83,10 +83,18 @@ def commands(step: Step) -> Iterator[Command]:
     pending: list[tuple[int, list[str]]] = []
     for line, text in _logical_lines(script):
         current: list[str] = []
+        glue = False
         for token in _tokens(text):
             if token in ("&", "|&") and current and current[-1].endswith((">", "<")):
                 current[-1] += token  # a redirection such as 2>&1, not an operator
-            elif token in _OPERATORS:
+                glue = True
+                continue
+            if glue and token not in _OPERATORS:
+                current[-1] += token  # the `1` of 2>&1
+                glue = False
+                continue
+            glue = False
+            if token in _OPERATORS:
                 pending.append((line, [*current, token]))
                 current = []
             else:

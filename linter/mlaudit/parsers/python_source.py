@@ -1,14 +1,510 @@
-"""Python parser: the standard library's `ast`. Scanned code is parsed, never imported."""
+"""Python parser: the standard library's `ast`. Scanned code is parsed, never imported.
+
+One walk over the tree records serving facts (apps, routes, launches, model loads, boto3
+clients, string literals) with the enclosing function and whether a load is cached. Callee
+names are resolved through the module's imports; values through module-level constants and
+`os.environ.get(NAME, default)` defaults. Anything else is left unknown ("cannot tell").
+"""
 
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass, field
 
-from mlaudit.models.python_source import PythonModule
+from mlaudit.models.python_source import (
+    App,
+    Boto3Call,
+    CodeLaunch,
+    EnvRead,
+    Function,
+    ModelLoad,
+    PythonModule,
+    Route,
+    RouterInclude,
+    StringLiteral,
+)
 from mlaudit.parsers import ParseError
-from mlaudit.sources import SourceFile
+from mlaudit.sources import MODEL_ARTIFACT_SUFFIXES, SourceFile
+from mlaudit.span import Span
 
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
+
+_APPS = {"fastapi.FastAPI": "fastapi", "fastapi.APIRouter": "fastapi-router",
+         "fastapi.routing.APIRouter": "fastapi-router", "flask.Flask": "flask",
+         "flask.Blueprint": "flask-blueprint", "quart.Quart": "quart",
+         "starlette.applications.Starlette": "starlette"}
+_VERBS = {"get", "post", "put", "delete", "patch", "head", "options", "trace"}
+_LOADERS = {
+    "torch.load": "torch", "torch.jit.load": "torch", "torch.hub.load": "torch",
+    "torch.export.load": "torch", "safetensors.torch.load_file": "torch",
+    "joblib.load": "joblib", "pickle.load": "pickle", "pickle.loads": "pickle",
+    "cloudpickle.load": "pickle", "dill.load": "pickle",
+    "tensorflow.keras.models.load_model": "keras", "keras.models.load_model": "keras",
+    "keras.saving.load_model": "keras", "tf_keras.models.load_model": "keras",
+    "tensorflow.saved_model.load": "tensorflow", "onnxruntime.InferenceSession": "onnxruntime",
+    "sentence_transformers.SentenceTransformer": "sentence-transformers",
+    "sentence_transformers.CrossEncoder": "sentence-transformers",
+    "transformers.pipeline": "transformers", "spacy.load": "spacy",
+    "fasttext.load_model": "other", "llama_cpp.Llama": "other", "vllm.LLM": "other",
+}
+_BOOSTERS = {"xgboost.Booster": "xgboost", "lightgbm.Booster": "lightgbm"}
+_S3_METHODS = {"download_file", "download_fileobj", "get_object"}
+_CACHE_DECORATORS = {"lru_cache", "cache", "cached", "cached_property", "alru_cache"}
+_STARTUP_DECORATORS = {"before_first_request", "before_serving", "on_startup"}
+_CREDENTIAL_KWARGS = {"aws_access_key_id", "aws_secret_access_key", "aws_session_token"}
+
+
+def _const_str(node: ast.AST | None) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _kw(call: ast.Call, *names: str) -> ast.expr | None:
+    return next((k.value for k in call.keywords if k.arg in names), None)
+
+
+def _arg(call: ast.Call, index: int, *names: str) -> ast.expr | None:
+    return call.args[index] if len(call.args) > index else _kw(call, *names)
+
+
+@dataclass
+class _Frame:
+    name: str | None
+    cached: str = ""  # why results of this function persist: lru_cache | startup | ""
+    globals: set[str] = field(default_factory=set)
+    calls: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Site:
+    callee: str
+    function: str | None
+    cached: bool
+
+
+class _Walker:
+    def __init__(self, source: SourceFile, tree: ast.Module) -> None:
+        self.path, self.lines = source.path, source.text.splitlines()
+        self.aliases: dict[str, str] = {}
+        self.imports: list[str] = []
+        self.constants: dict[str, ast.expr] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    self.imports.append(alias.name)
+                    local = alias.asname or alias.name.split(".")[0]
+                    self.aliases[local] = alias.name if alias.asname else local
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                self.imports.append(node.module)
+                for alias in node.names:
+                    self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(
+                    stmt.targets[0], ast.Name):
+                self.constants[stmt.targets[0].id] = stmt.value
+        self.frames: list[_Frame] = [_Frame(None)]
+        self.targets: list[ast.expr] = []
+        self.main_guard = False
+        self.mounts: list[str] = []
+        self.sessions: set[str] = set()
+        self.startup_names: set[str] = set()
+        self.sites: list[_Site] = []
+        self.apps: list[App] = []
+        self.includes: list[RouterInclude] = []
+        self.routes: list[Route] = []
+        self.launches: list[CodeLaunch] = []
+        self.functions: list[Function] = []
+        self.loads: list[ModelLoad] = []
+        self.boto3: list[Boto3Call] = []
+        self.strings: list[StringLiteral] = []
+        self.env_reads: list[EnvRead] = []
+
+    # -- helpers ---------------------------------------------------------------------
+    def span(self, node: ast.AST) -> Span:
+        line, col = getattr(node, "lineno", 1), getattr(node, "col_offset", 0)
+        end_line, end_col = getattr(node, "end_lineno", 0) or 0, getattr(node, "end_col_offset", 0)
+        return Span(self.path, line, self._chars(line, col) + 1, end_line,
+                    self._chars(end_line, end_col or 0) + 1 if end_line else 0)
+
+    def _chars(self, line: int, byte_offset: int) -> int:
+        """ast columns are UTF-8 byte offsets; spans count characters."""
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore"))
+
+    def name(self, node: ast.AST) -> str | None:
+        """The resolved dotted name of a callee: `T.load` -> "torch.load"."""
+        if isinstance(node, ast.Name):
+            return self.aliases.get(node.id, node.id)
+        if isinstance(node, ast.Attribute):
+            base = self.name(node.value)
+            return f"{base}.{node.attr}" if base else None
+        if isinstance(node, ast.Call):
+            base = self.name(node.func)
+            return f"{base}()" if base else None
+        return None
+
+    def value(self, node: ast.AST | None, depth: int = 0) -> tuple[str | None, str | None]:
+        """(literal value, env var overriding it) of an expression; (None, None) = unknown."""
+        if node is None or depth > 5:
+            return None, None
+        if isinstance(node, ast.Constant) and isinstance(node.value, (str, int)) and not (
+                isinstance(node.value, bool)):
+            return str(node.value), None
+        if isinstance(node, ast.Name) and node.id in self.constants:
+            return self.value(self.constants[node.id], depth + 1)
+        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or) and node.values:
+            env = self.env_name(node.values[0])
+            return self.value(node.values[-1], depth + 1)[0], env
+        if isinstance(node, ast.Call):
+            callee = self.name(node.func)
+            if callee in ("int", "str", "float") and node.args:
+                return self.value(node.args[0], depth + 1)
+            env = self.env_name(node)
+            if env is not None:
+                return self.value(_arg(node, 1, "default"), depth + 1)[0], env
+        if isinstance(node, ast.Subscript):
+            return None, self.env_name(node)
+        return None, None
+
+    def env_name(self, node: ast.AST) -> str | None:
+        if isinstance(node, ast.Call) and self.name(node.func) in (
+                "os.environ.get", "os.getenv", "os.environ.setdefault"):
+            return _const_str(_arg(node, 0, "key"))
+        if isinstance(node, ast.Subscript) and self.name(node.value) == "os.environ":
+            return _const_str(node.slice)
+        return None
+
+    @property
+    def function(self) -> str | None:
+        return self.frames[-1].name
+
+    def persisted(self) -> str:
+        """Why the value being computed outlives the call ("" = it does not)."""
+        frame = self.frames[-1]
+        if frame.cached:
+            return frame.cached
+        for target in self.targets:
+            if isinstance(target, ast.Name) and target.id in frame.globals:
+                return "global"
+            if isinstance(target, (ast.Attribute, ast.Subscript)):
+                return "attribute"
+        return ""
+
+    # -- walk ------------------------------------------------------------------------
+    def visit(self, node: ast.AST) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.visit_function(node)
+            return
+        if isinstance(node, ast.ClassDef):
+            for member in node.body:
+                if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    self.visit_function(member, node.name)
+                else:
+                    self.visit(member)
+            return
+        if isinstance(node, (ast.Global, ast.Nonlocal)):
+            self.frames[-1].globals.update(node.names)
+        elif isinstance(node, ast.If) and self.function is None and _is_main_test(node.test):
+            self.main_guard = True
+            for stmt in node.body:
+                self.visit(stmt)
+            self.main_guard = False
+            for other in node.orelse:
+                self.visit(other)
+            return
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and node.value:
+            self.visit_assign(node)
+            return
+        elif isinstance(node, ast.Call):
+            self.visit_call(node)
+            return
+        elif isinstance(node, ast.Dict):
+            for key, val in zip(node.keys, node.values, strict=True):
+                self.string(_const_str(key), val, "dict")
+        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+            env = self.env_name(node)
+            if env:
+                self.env_reads.append(EnvRead(env, None, self.span(node), self.function))
+        for child in ast.iter_child_nodes(node):
+            self.visit(child)
+
+    def visit_assign(self, node: ast.Assign | ast.AnnAssign | ast.AugAssign) -> None:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        assert node.value is not None
+        for target in targets:
+            if isinstance(target, ast.Subscript) and self.name(target.value) == "os.environ":
+                self.string(_const_str(target.slice), node.value, "environ")
+            elif not isinstance(target, (ast.Tuple, ast.List)):
+                self.string(ast.unparse(target), node.value, "assign")
+        if isinstance(node.value, ast.Call):
+            callee = self.name(node.value.func) or ""
+            framework = _APPS.get(callee)
+            if framework:
+                prefix_node = _kw(node.value, "prefix", "url_prefix")
+                prefix = self.value(prefix_node)[0] if prefix_node is not None else ""
+                for target in targets:
+                    self.apps.append(App(ast.unparse(target), framework, self.span(node),
+                                         prefix or ""))
+            if callee in ("boto3.Session", "boto3.session.Session"):
+                self.sessions.update(ast.unparse(t) for t in targets)
+        saved, self.targets = self.targets, list(targets)
+        self.visit(node.value)
+        self.targets = saved
+        for target in targets:
+            self.visit(target)
+
+    def visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef,
+                       class_name: str | None = None) -> None:
+        decorators = tuple(self.name(d.func if isinstance(d, ast.Call) else d) or ""
+                           for d in node.decorator_list)
+        cached = "startup" if node.name == "lifespan" else ""
+        for deco, text in zip(node.decorator_list, decorators, strict=True):
+            last = text.rsplit(".", 1)[-1]
+            if last in _CACHE_DECORATORS:
+                cached = "lru_cache"
+            elif last in _STARTUP_DECORATORS or last == "asynccontextmanager" or (
+                    last == "on_event" and isinstance(deco, ast.Call)
+                    and _const_str(_arg(deco, 0)) == "startup"):
+                cached = "startup"
+            if isinstance(deco, ast.Call):
+                self.decorator_route(deco, text, node.name)
+        args = node.args
+        params = [a.arg for a in (*args.posonlyargs, *args.args)]
+        params += [f"*{args.vararg.arg}"] if args.vararg else []
+        params += [a.arg for a in args.kwonlyargs]
+        params += [f"**{args.kwarg.arg}"] if args.kwarg else []
+        positional = [*args.posonlyargs, *args.args]
+        for arg, default in zip(positional[len(positional) - len(args.defaults):],
+                                args.defaults, strict=True):
+            self.string(arg.arg, default, "default")
+        for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+            if kw_default is not None:
+                self.string(arg.arg, kw_default, "default")
+        for deco in node.decorator_list:
+            self.visit(deco)
+        frame = _Frame(node.name, cached)
+        self.frames.append(frame)
+        for stmt in node.body:
+            self.visit(stmt)
+        self.frames.pop()
+        self.functions.append(Function(
+            node.name, tuple(params), decorators, self.span(node),
+            len(self.frames) == 1 and class_name is None,
+            isinstance(node, ast.AsyncFunctionDef), class_name, tuple(frame.calls)))
+
+    def string(self, name: str | None, node: ast.AST | None, context: str,
+               call: str | None = None) -> None:
+        text = _const_str(node)
+        if name and text is not None and node is not None:
+            self.strings.append(StringLiteral(name, text, self.span(node), context,
+                                              self.function is None, call))
+
+    def decorator_route(self, deco: ast.Call, text: str, handler: str) -> None:
+        if not isinstance(deco.func, ast.Attribute):
+            return
+        method, receiver = deco.func.attr, ast.unparse(deco.func.value)
+        if method not in _VERBS | {"route", "api_route", "websocket"}:
+            return
+        path = self.value(_arg(deco, 0, "path", "rule"))[0]
+        known = any(a.name == receiver for a in self.apps)
+        if not known and not (path or "").startswith("/"):
+            return  # `@thing.get(...)` on an unknown object without a URL: not a route
+        self.routes.append(Route(path, self.methods(deco, method), handler, receiver,
+                                 self.span(deco), path))
+
+    def methods(self, call: ast.Call, method: str) -> tuple[str, ...]:
+        if method in _VERBS:
+            return (method.upper(),)
+        if "websocket" in method.lower():
+            return ("WEBSOCKET",)
+        listed = _kw(call, "methods")
+        if isinstance(listed, (ast.List, ast.Tuple, ast.Set)):
+            found = [_const_str(e) for e in listed.elts]
+            return tuple(m.upper() for m in found if m)
+        return ("GET",)
+
+    def visit_call(self, node: ast.Call) -> None:
+        callee = self.name(node.func) or ""
+        self.frames[-1].calls.append(callee)
+        self.sites.append(_Site(callee, self.function, bool(self.persisted())))
+        attr = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+        receiver = ast.unparse(node.func.value) if isinstance(node.func, ast.Attribute) else ""
+        for keyword in node.keywords:
+            self.string(keyword.arg, keyword.value, "kwarg", callee)
+        env = self.env_name(node)
+        if env and callee != "os.environ.setdefault":
+            default = _arg(node, 1, "default")
+            self.env_reads.append(EnvRead(env, self.value(default)[0] if default else None,
+                                          self.span(node), self.function))
+        if callee in ("os.environ.setdefault", "os.putenv"):
+            self.string(_const_str(_arg(node, 0)), _arg(node, 1), "environ")
+        self.model_load(node, callee, attr)
+        self.boto3_call(node, callee, attr, receiver)
+        self.launch(node, callee, attr, receiver)
+        self.route_call(node, callee, attr, receiver)
+        mount = self.value(_arg(node, 0, "path"))[0] if callee.endswith(
+            "starlette.routing.Mount") else None
+        if mount is not None:
+            self.mounts.append(mount)
+        for child in ast.iter_child_nodes(node):
+            self.visit(child)
+        if mount is not None:
+            self.mounts.pop()
+
+    def model_load(self, node: ast.Call, callee: str, attr: str) -> None:
+        kind = _LOADERS.get(callee)
+        if callee in _BOOSTERS and _kw(node, "model_file") is not None:
+            kind = _BOOSTERS[callee]
+        elif attr == "from_pretrained":
+            root = callee.split(".")[0]
+            kind = root.replace("_", "-") if root in ("diffusers", "sentence_transformers",
+                                                      "peft") else "transformers"
+        elif callee.startswith("mlflow.") and attr == "load_model":
+            kind = "mlflow"
+        elif attr == "load_model" and kind is None and callee.split(".")[0] not in (
+                "keras", "tensorflow", "mlflow"):
+            kind = next((k for k in ("xgboost", "catboost", "lightgbm")
+                         if any(i.startswith(k) for i in self.imports)), None)
+        elif attr in _S3_METHODS and _mentions_model(node):
+            kind = "s3"
+        if kind is None:
+            return
+        reason = self.persisted()
+        target = next((s for s in map(_const_str, [*node.args, *(k.value for k in
+                                                                 node.keywords)]) if s), None)
+        self.loads.append(ModelLoad(callee, kind, self.span(node), self.function,
+                                    bool(reason), reason, target))
+
+    def boto3_call(self, node: ast.Call, callee: str, attr: str, receiver: str) -> None:
+        if callee in ("boto3.client", "boto3.resource"):
+            factory = attr
+        elif callee in ("boto3.Session", "boto3.session.Session"):
+            factory = "Session"
+        elif attr in ("client", "resource") and receiver in self.sessions:
+            factory = attr
+        else:
+            return
+        service = None if factory == "Session" else _const_str(_arg(node, 0, "service_name"))
+        literal = any(k.arg in _CREDENTIAL_KWARGS and _const_str(k.value)
+                      for k in node.keywords)
+        self.boto3.append(Boto3Call(factory, service, tuple(k.arg for k in node.keywords
+                                                            if k.arg), self.span(node),
+                                    literal, self.function))
+
+    def launch(self, node: ast.Call, callee: str, attr: str, receiver: str) -> None:
+        if callee in ("uvicorn.run", "waitress.serve", "hypercorn.run"):
+            server = callee.split(".")[0]
+        elif attr == "run" and (any(a.name == receiver and a.framework in ("flask", "quart")
+                                    for a in self.apps) or (
+                _kw(node, "host", "port") is not None and self.imports_flask())):
+            server = "flask"
+        else:
+            return
+        app_node = _arg(node, 0, "app") if server != "flask" else None
+        app = (_const_str(app_node) or ast.unparse(app_node)) if app_node else receiver
+        host_node = _arg(node, 0, "host") if server == "flask" else _kw(node, "host")
+        port_node = _arg(node, 1, "port") if server == "flask" else _kw(node, "port")
+        host, host_env = self.value(host_node)
+        port_value, port_env = self.value(port_node)
+        listen = _const_str(_kw(node, "listen"))
+        if listen and server == "waitress":
+            host, _, port_value = listen.rpartition(":")
+        port = int(port_value) if port_value and port_value.isdigit() else None
+        self.launches.append(CodeLaunch(
+            server, app, self.span(node), host, port, host_env, port_env,
+            ast.unparse(port_node) if port_node is not None and port is None else None,
+            ast.unparse(host_node) if host_node is not None and host is None else None,
+            self.function, self.main_guard))
+
+    def imports_flask(self) -> bool:
+        return any(i.split(".")[0] in ("flask", "quart") for i in self.imports)
+
+    def route_call(self, node: ast.Call, callee: str, attr: str, receiver: str) -> None:
+        if attr in ("include_router", "register_blueprint") and node.args:
+            prefix_node = _kw(node, "prefix", "url_prefix")
+            prefix = None if prefix_node is None else self.value(prefix_node)[0] or "?"
+            self.includes.append(RouterInclude(receiver, ast.unparse(node.args[0]), prefix,
+                                               self.span(node)))
+        elif attr == "add_event_handler" and _const_str(_arg(node, 0)) == "startup":
+            hook_node = _arg(node, 1)
+            if isinstance(hook_node, ast.Name):
+                self.startup_names.add(hook_node.id)
+        if callee.split(".")[-1] in ("FastAPI", "Starlette"):
+            for hook in getattr(_kw(node, "on_startup"), "elts", []):
+                if isinstance(hook, ast.Name):
+                    self.startup_names.add(hook.id)
+        style, handler_node = "", None  # type: tuple[str, ast.expr | None]
+        if attr in ("add_api_route", "add_route", "add_websocket_route"):
+            style, handler_node = "add_api_route", _arg(node, 1, "endpoint", "route")
+        elif attr == "add_url_rule":
+            style, handler_node = "add_url_rule", _arg(node, 2, "view_func")
+        elif callee.endswith(("starlette.routing.Route", "starlette.routing.WebSocketRoute")):
+            style, handler_node = "starlette", _arg(node, 1, "endpoint")
+        if not style:
+            return
+        local = self.value(_arg(node, 0, "path", "rule"))[0]
+        path = "".join(self.mounts) + local if local is not None else None
+        handler = ast.unparse(handler_node) if handler_node is not None else None
+        method = "websocket" if "WebSocket" in callee or "websocket" in attr else "route"
+        self.routes.append(Route(path, self.methods(node, method), handler,
+                                 receiver or None, self.span(node), local, style=style))
+
+
+def _is_main_test(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name)
+            and test.left.id == "__name__" and len(test.comparators) == 1
+            and _const_str(test.comparators[0]) == "__main__")
+
+
+def _mentions_model(node: ast.Call) -> bool:
+    text = " ".join(ast.unparse(a) for a in [*node.args, *(k.value for k in node.keywords)])
+    return "model" in text.lower() or any(s in text.lower() for s in MODEL_ARTIFACT_SUFFIXES)
+
+
+def _prefixed(walker: _Walker) -> list[Route]:
+    """Apply router prefixes resolvable within this module."""
+    apps = {a.name: a for a in walker.apps}
+
+    def prefix(name: str | None, seen: frozenset[str] = frozenset()) -> tuple[str, bool]:
+        app = apps.get(name or "")
+        if app is None or name in seen:
+            return "", name is None or app is None
+        own = app.prefix
+        include = next((i for i in walker.includes if i.router == name), None)
+        if include is None:
+            return own, not app.is_router  # a router mounted elsewhere: prefix unknown
+        outer, complete = prefix(include.app, seen | {name or ""})
+        if include.prefix == "?":
+            return outer + own, False
+        return outer + (include.prefix or "") + own, complete
+
+    out = []
+    for route in walker.routes:
+        if route.style == "starlette" or route.local_path is None:
+            out.append(route)
+            continue
+        head, complete = prefix(route.app)
+        out.append(Route(head + route.local_path, route.methods, route.handler, route.app,
+                         route.span, route.local_path, complete, route.style))
+    return out
+
+
+def _settle_loads(walker: _Walker) -> list[ModelLoad]:
+    """A load in a helper that only runs once (called at module scope, from a startup hook,
+    or with its result stored globally) is cached too."""
+    once = set(walker.startup_names)
+    cached_funcs = {f.name for f in walker.functions if f.decorators and any(
+        d.rsplit(".", 1)[-1] in _CACHE_DECORATORS for d in f.decorators)}
+    changed = True
+    while changed:
+        changed = False
+        for function in {f.name for f in walker.functions} - once:
+            sites = [s for s in walker.sites if s.callee == function]
+            if sites and all(s.function is None or s.cached or s.function in once
+                             or s.function in cached_funcs for s in sites):
+                once.add(function)
+                changed = True
+    return [ModelLoad(m.call, m.kind, m.span, m.function, True, "called-once", m.target)
+            if not m.cached and m.function in once else m for m in walker.loads]
 
 
 def parse(source: SourceFile) -> PythonModule:
@@ -19,10 +515,12 @@ def parse(source: SourceFile) -> PythonModule:
                          exc.offset or 1) from None
     except ValueError as exc:  # e.g. null bytes
         raise ParseError(f"cannot parse Python: {exc}") from None
-    imports: list[str] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imports.extend(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            imports.append(node.module)
-    return PythonModule(source.path, tuple(imports))
+    walker = _Walker(source, tree)
+    for stmt in tree.body:
+        walker.visit(stmt)
+    return PythonModule(
+        source.path, tuple(walker.imports), tuple(walker.apps), tuple(walker.includes),
+        tuple(_prefixed(walker)), tuple(walker.launches),
+        tuple(sorted(walker.functions, key=lambda f: (f.span.line, f.span.column))),
+        tuple(_settle_loads(walker)), tuple(walker.boto3), tuple(walker.strings),
+        tuple(walker.env_reads))

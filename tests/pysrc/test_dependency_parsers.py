@@ -9,8 +9,7 @@ import pytest
 
 from mlaudit.models.dotenv import DotEnv
 from mlaudit.models.packages import Requirements, is_heavy, normalise_name
-from mlaudit.parsers import ParseError
-from mlaudit.parsers import dotenv, pyproject, requirements
+from mlaudit.parsers import ParseError, dotenv, pyproject, requirements
 from mlaudit.sources import FileKind, SourceFile, classify
 from tests.helpers import FIXTURES
 

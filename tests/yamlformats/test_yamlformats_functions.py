@@ -144,6 +144,8 @@ def test_sam_json_cloudformation(tmp_path: Path) -> None:
     ("template.yaml", "apiVersion: v1\nkind: ConfigMap\n"),
     ("template.yml", "Resources:\n  B:\n    Type: AWS::S3::Bucket\n"),
     ("serverless.yml", "service: x\nprovider: {name: aws}\n"),
+    # a cookiecutter/Jinja template.yaml is not YAML until rendered: no model, no error
+    ("template.yaml", "name: {{ cookiecutter.name }}\nitems: [{% for x in y %}\n"),
 ])
 def test_not_functions(tmp_path: Path, name: str, text: str) -> None:
     assert parse_text(tmp_path, name, text) is None

@@ -29,6 +29,7 @@ from mlaudit.parsers import ParseError
 from mlaudit.parsers.yaml_document import (
     as_bool,
     as_int,
+    as_list,
     as_str,
     directory_of,
     item_span,
@@ -348,7 +349,7 @@ def _deploy(path: str, body: dict[Any, Any]) -> Deploy | None:
     reserved = resources.get("reservations")
     devices = reserved.get("devices") if isinstance(reserved, dict) else None
     gpu = "gpus" in body or any(
-        isinstance(d, dict) and "gpu" in (d.get("capabilities") or ()) for d in (devices or ()))
+        isinstance(d, dict) and "gpu" in as_list(d.get("capabilities")) for d in as_list(devices))
     restart = value.get("restart_policy")
     return Deploy(span, as_int(interpolate(value.get("replicas"))), limits, reservations, gpu,
                   _text(restart.get("condition")) if isinstance(restart, dict) else None)

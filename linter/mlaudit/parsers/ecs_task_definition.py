@@ -23,7 +23,15 @@ from mlaudit.models.ecs import (
 )
 from mlaudit.models.image import parse_image
 from mlaudit.parsers import ParseError
-from mlaudit.parsers.yaml_document import as_bool, as_int, as_str, item_span, key_span, node_span
+from mlaudit.parsers.yaml_document import (
+    as_bool,
+    as_int,
+    as_list,
+    as_str,
+    item_span,
+    key_span,
+    node_span,
+)
 from mlaudit.sources import SourceFile
 from mlaudit.span import Span
 
@@ -138,7 +146,7 @@ def _container(path: str, item: dict[Any, Any], span: Span, fallback: Span
     command, entry = _argv(item.get("command")), _argv(item.get("entryPoint"))
     launch = (entry or ()) + (command or ())
     gpu = None
-    for req in item.get("resourceRequirements") or ():
+    for req in as_list(item.get("resourceRequirements")):
         if isinstance(req, dict) and str(req.get("type", "")).upper() == "GPU":
             gpu = as_int(req.get("value"))
     log = item.get("logConfiguration")

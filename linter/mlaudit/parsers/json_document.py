@@ -12,7 +12,18 @@ from typing import Any
 from mlaudit.parsers.yaml_document import node_span
 from mlaudit.sources import SourceFile
 
-PARSER_VERSION = "1"
+
+def _version() -> str:
+    """This module's version plus the Terraform state parser's: state/plan models come from
+    there, so the parse cache must be invalidated when that parser changes."""
+    try:
+        state = importlib.import_module("mlaudit.parsers.terraform_state")
+    except Exception:  # absent or broken: such documents yield no model anyway
+        return "1"
+    return f"1+{getattr(state, 'PARSER_VERSION', '0')}"
+
+
+PARSER_VERSION = _version()
 
 
 def is_terraform_state(data: Any) -> bool:

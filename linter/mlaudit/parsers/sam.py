@@ -20,6 +20,7 @@ from mlaudit.models.functions import (
 )
 from mlaudit.parsers.yaml_document import (
     as_int,
+    as_list,
     as_str,
     directory_of,
     is_intrinsic,
@@ -43,7 +44,7 @@ def parse(source: SourceFile) -> ServerlessApp | None:
         from mlaudit.parsers.ecs_task_definition import load_json
         data = load_json(source.text)
     else:
-        data = load_yaml(source)
+        data = load_yaml(source, skip_templates=True)
     if not isinstance(data, dict) or not looks_like_template(data):
         return None  # a template.yaml of some other tool
     return from_document(source.path, data)
@@ -185,8 +186,8 @@ def _function(path: str, name: str, span: Span, resource: dict[Any, Any],
         auto_publish_alias=as_str(props.get("AutoPublishAlias")),
         function_url=url,
         events=_events(path, props.get("Events")),
-        layers=tuple(_render(v) for v in props.get("Layers") or () if v is not None),
-        architectures=tuple(str(a) for a in props.get("Architectures") or () if as_str(a)),
+        layers=tuple(_render(v) for v in as_list(props.get("Layers")) if v is not None),
+        architectures=tuple(str(a) for a in as_list(props.get("Architectures")) if as_str(a)),
         unresolved=tuple(unresolved),
     )
 

@@ -62,6 +62,11 @@ def as_int(value: Any) -> int | None:
     return None
 
 
+def as_list(value: Any) -> list[Any]:
+    """`value` when it is a sequence, else [] (a scalar where a list belongs: cannot tell)."""
+    return value if isinstance(value, list) else []
+
+
 def as_bool(value: Any) -> bool | None:
     if isinstance(value, bool):
         return value
@@ -95,15 +100,22 @@ def directory_of(path: str) -> str:
     return posixpath.dirname(path) or "."
 
 
-def load_yaml(source: SourceFile) -> Any:
-    """The first document of a YAML file, line-aware. A syntax error found at the end of
-    the stream is reported on the last line, not past it."""
+def load_yaml(source: SourceFile, skip_templates: bool = False) -> Any:
+    """The first document of a YAML file, line-aware; None for an empty file.
+
+    A syntax error found at the end of the stream is reported on the last line, not past
+    it. With `skip_templates`, a file that fails to load and holds `{{`/`{%` markers (Helm,
+    Jinja, cookiecutter) yields None: it is not YAML until rendered, so it is no error of
+    the user's; used for generic names (`*.yaml`, `template.yaml`).
+    """
     from mlaudit.parsers import ParseError
     from mlaudit.parsers.yaml_source import load
 
     try:
         return load(source.text)
     except ParseError as exc:
+        if skip_templates and ("{{" in source.text or "{%" in source.text):
+            return None
         last = max(1, len(source.lines))
         if exc.line > last:
             raise ParseError(exc.message, last, 1) from None
@@ -111,17 +123,10 @@ def load_yaml(source: SourceFile) -> Any:
 
 
 def parse(source: SourceFile) -> Any:
-    """Sniff a YAML file. Templated YAML (Helm, Jinja) is not YAML until rendered: skipped."""
-    from mlaudit.parsers import ParseError
+    """Sniff a YAML file; random YAML (Kubernetes manifests, app config) yields None."""
     from mlaudit.parsers.yaml_source import LMap
 
-    text = source.text
-    try:
-        data = load_yaml(source)
-    except ParseError:
-        if "{{" in text or "{%" in text:
-            return None  # a template, e.g. Helm's templates/*.yaml: cannot tell
-        raise
+    data = load_yaml(source, skip_templates=True)
     if not isinstance(data, LMap):
         return None
     return sniff_mapping(source.path, data)

@@ -5,6 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from mlaudit.rule import Rule
-from mlaudit_rules.secrets import aws_credentials_hardcoded
+from mlaudit_rules.secrets import aws_credentials_hardcoded, secret_hardcoded
 
-RULES: tuple[Rule[Any], ...] = (aws_credentials_hardcoded.RULE,)
+RULES: tuple[Rule[Any], ...] = (aws_credentials_hardcoded.RULE, secret_hardcoded.RULE)

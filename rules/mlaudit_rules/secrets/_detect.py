@@ -1,0 +1,142 @@
+"""detect-secrets as the engine of MLA102, behind a cheap pre-filter.
+
+Importing detect-secrets costs about 0.15 s (it pulls in `requests`), as much as a whole
+pre-commit run on one file, so `candidate_lines` first keeps only the lines that could hold
+a secret; with none, detect-secrets is never imported. The candidates are then scanned
+with every detect-secrets plugin except the AWS one (MLA101 owns AWS keys) and the
+public-IP one (an address is not a secret), inside `transient_settings` so the library's
+global settings never leak between files, and never with verification (no network).
+The library's heuristic filters are applied explicitly, plus mlaudit's own
+(`mlaudit_rules.secrets._values`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from mlaudit_rules.secrets._values import is_reference, keyword_is_not_secret
+
+# Secret-like words (detect-secrets' keyword list and a few more), known token prefixes and
+# headers, basic-auth URLs, and quoted base-64 runs long enough for the entropy plugins.
+PREFILTER_RE = re.compile(
+    r"(?i:pass|pwd|secret|token|api_?key|auth|service_?key|account_?key|db_?key|priv"
+    r"|client_?key|credential|contrase)"
+    r"|-----BEGIN|PuTTY-User-Key|gh[pousr]_|github_pat_|gl[a-z]{2,5}-|GR1348941|xox[abposr]-"
+    r"|hooks\.slack\.com|[rs]k_live_|sk-|SG\.|AC[a-z0-9]{32}|SK[a-z0-9]{32}|eyJ|npm_|pypi-"
+    r"|AKC[a-zA-Z0-9]|AccountKey=|sq0csp-|://[^\s/@:]+:[^\s/@]+@"
+    r"""|["'][A-Za-z0-9+/=_-]{20,}["']"""
+)
+_SKIPPED_PLUGINS = {"AWSKeyDetector", "IPPublicDetector"}
+_ENTROPY_LIMITS = {"Base64HighEntropyString": 4.5, "HexHighEntropyString": 3.0}
+_GENERIC_TYPES = {"Secret Keyword", "Base64 High Entropy String", "Hex High Entropy String"}
+# Entropy plugins see any long quoted string: only strings of a secret's size count, and
+# never on a line that says it holds a digest or an id.
+_ENTROPY_LENGTH = range(20, 201)
+_DIGEST_LINE_RE = re.compile(
+    r"(?i:sha\d*|md5|hash|digest|checksum|integrity|etag|commit|revision|fingerprint|uuid)")
+_SECRET_WORD_RE = re.compile(r"(?i:secret|token|key|pass|pwd|auth|credential)")
+_DELIMITERS = " \t=:\"'"
+LABELS = {"Secret Keyword": "secret value", "Basic Auth Credentials": "password in a URL",
+          "Base64 High Entropy String": "high-entropy string",
+          "Hex High Entropy String": "high-entropy hex string"}
+
+
+@dataclass(frozen=True, slots=True)
+class Detected:
+    line: int  # 1-based
+    start: int  # 0-based offset in the line, -1 when not found verbatim
+    value: str
+    secret_type: str  # detect-secrets' type name, e.g. "GitHub Token"
+
+
+def candidate_lines(lines: list[str]) -> list[int]:
+    """0-based indexes of the lines worth handing to detect-secrets."""
+    return [i for i, line in enumerate(lines) if PREFILTER_RE.search(line)]
+
+
+def _ensure_genuine() -> None:
+    try:
+        from mlaudit import compat  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return
+    compat.ensure_genuine("detect_secrets")
+
+
+def _plugin_config() -> list[dict[str, Any]]:
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+
+    config: list[dict[str, Any]] = []
+    classes: list[type[Any]] = list(get_mapping_from_secret_type_to_class().values())
+    for plugin in classes:
+        name = plugin.__name__
+        if name not in _SKIPPED_PLUGINS:
+            limit = _ENTROPY_LIMITS.get(name)
+            config.append({"name": name} if limit is None else {"name": name, "limit": limit})
+    return config
+
+
+def _filtered(plugin: Any, secret: str, line: str, filename: str) -> bool:
+    """detect-secrets' heuristic filters; the generic ones spare the specific detectors."""
+    from detect_secrets.filters import heuristic as h
+
+    generic = plugin.secret_type in _GENERIC_TYPES
+    return bool(
+        h.is_sequential_string(secret) or h.is_potential_uuid(secret)
+        or h.is_likely_id_string(secret, line, plugin) or h.is_templated_secret(secret)
+        or h.is_prefixed_with_dollar_sign(secret) or h.is_not_alphanumeric_string(secret)
+        or h.is_lock_file(filename) or h.is_swagger_file(filename)
+        or (generic and (h.is_indirect_reference(line) or is_reference(secret)))
+    )
+
+
+def _plausible(secret_type: str, secret: str, line: str) -> bool:
+    if secret_type == "Secret Keyword":
+        return not keyword_is_not_secret(line, secret)
+    if secret_type.endswith("High Entropy String"):
+        if len(secret) not in _ENTROPY_LENGTH or _DIGEST_LINE_RE.search(line):
+            return False
+        return secret_type.startswith("Base64") or bool(_SECRET_WORD_RE.search(line))
+    return True
+
+
+def _whole_token(plugin: Any, value: str, line: str) -> str:
+    """Regex plugins yield a capture group: for `(ghp|gho)_…` that is only the prefix.
+    Widen such a prefix to the whole match, so the whole token is located and redacted."""
+    for regex in getattr(plugin, "denylist", ()):
+        for match in regex.finditer(line):
+            whole = str(match.group(0)).strip(_DELIMITERS)
+            if value in match.groups() and whole.startswith(value):
+                return whole
+    return value
+
+
+def detect(filename: str, lines: list[str], hint: str) -> list[Detected]:
+    """Secrets on the candidate lines. `hint` is the name detect-secrets sees (its keyword
+    plugin picks its regexes by extension); `filename` feeds the file-name filters."""
+    indexes = candidate_lines(lines)
+    if not indexes:
+        return []
+    _ensure_genuine()
+    from detect_secrets.filters.allowlist import is_line_allowlisted
+    from detect_secrets.settings import get_plugins, transient_settings
+    from detect_secrets.util.code_snippet import get_code_snippet
+
+    found: list[Detected] = []
+    with transient_settings({"plugins_used": _plugin_config(), "filters_used": []}):
+        plugins = get_plugins()
+        for index in indexes:
+            line = lines[index].rstrip()
+            context = get_code_snippet(lines, index + 1)
+            if is_line_allowlisted(hint, line, context):  # `# pragma: allowlist secret`
+                continue
+            for plugin in plugins:
+                for potential in plugin.analyze_line(filename=hint, line=line,
+                                                     line_number=index + 1, context=context):
+                    secret = _whole_token(plugin, potential.secret_value or "", line)
+                    if (secret and not _filtered(plugin, secret, line, filename)
+                            and _plausible(plugin.secret_type, secret, line)):
+                        found.append(Detected(index + 1, line.find(secret), secret,
+                                              plugin.secret_type))
+    return found

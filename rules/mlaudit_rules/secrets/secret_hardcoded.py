@@ -1,0 +1,122 @@
+"""Hardcoded secret
+
+## What it flags
+A secret written literally into any file mlaudit reads, found by the detect-secrets
+plugins: private key blocks, GitHub/GitLab/Slack/Stripe/SendGrid/Twilio/OpenAI/npm/PyPI
+tokens, JSON web tokens, passwords in URLs (`postgres://app:…@db`), secret-named
+values (`password = "…"`, `API_TOKEN: …`) and random-looking strings of a secret's size.
+
+Not flagged: AWS keys (MLA101 reports them), references (`${VAR}`, `${{ secrets.X }}`,
+`var.x`, `os.environ[...]`, `!Ref`, Secrets Manager ARNs), placeholders (`changeme`,
+`<token>`), UUIDs, sequential strings, `*_id` values, names that only describe a
+secret (`SECRET_ARN`, `PASSWORD_FILE`, `TOKEN_URL`), digests and commit ids, lines marked
+`# pragma: allowlist secret`, and `.env`/credential/key files (MLA103 reports the file).
+
+## Why it matters
+A committed secret is readable by everyone with the repository, its forks, CI logs and
+every image built from it, and stays in git history after it is deleted from the file.
+Tokens of a model service usually reach the model registry, the feature store or a paid
+inference API.
+
+## How to fix
+Revoke and rotate the secret first. Then read it at runtime from the environment,
+injected from a secret store: ECS `secrets` with `valueFrom`, Lambda with Secrets Manager,
+`${{ secrets.X }}` in GitHub Actions, compose `secrets:` or an untracked `.env`.
+
+## Example
+```python
+import requests
+
+HF_TOKEN = "hf_wQ7rKp2ZxY9tLm4VbN8cJd3SgF6hTa1UeR"
+requests.get(url, headers={"Authorization": f"Bearer {HF_TOKEN}"})
+```
+
+```python
+import os
+
+import requests
+
+requests.get(url, headers={"Authorization": f"Bearer {os.environ['HF_TOKEN']}"})
+```
+
+## References
+- https://github.com/Yelp/detect-secrets
+- https://cwe.mitre.org/data/definitions/798.html
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mlaudit.finding import Finding
+from mlaudit.rule import Rule, RuleContext
+from mlaudit.severity import Category, Confidence, Severity
+from mlaudit.sources import FileKind, SourceFile
+from mlaudit.span import Span
+from mlaudit_rules.secrets._aws import CANDIDATE_RE, find_aws_keys
+from mlaudit_rules.secrets._detect import LABELS, PREFILTER_RE, Detected, detect
+
+RULE = Rule(
+    id="MLA102",
+    name="secret-hardcoded",
+    title="Hardcoded secret",
+    severity=Severity.HIGH,
+    category=Category.SECRETS,
+    target=SourceFile,
+    confidence=Confidence.MEDIUM,
+    tags=("credentials", "cwe-798"),
+    docs=__doc__ or "",
+)
+
+# Whole credential files are MLA103's: one finding for the file, not one per line.
+_FILE_RULE_KINDS = {FileKind.DOTENV, FileKind.AWS_CREDENTIALS, FileKind.PRIVATE_KEY}
+# Detect-secrets' keyword plugin reads `NAME=value` only in "config" files (by extension).
+_CONFIG_LIKE = {FileKind.DOCKERFILE, FileKind.REQUIREMENTS, FileKind.TEXT}
+# Specific detectors first: of overlapping hits on a line, the most specific is reported.
+_GENERIC_RANK = {"Secret Keyword": 1, "Base64 High Entropy String": 2,
+                 "Hex High Entropy String": 3}
+
+
+def _hint(source: SourceFile) -> str:
+    if source.kind in _CONFIG_LIKE and not source.path.endswith((".cfg", ".ini", ".toml")):
+        return source.path + ".cfg"
+    return source.path
+
+
+def _one_per_secret(hits: list[Detected]) -> list[Detected]:
+    kept: list[Detected] = []
+    for hit in sorted(hits, key=lambda h: (h.line, _GENERIC_RANK.get(h.secret_type, 0))):
+        end = hit.start + len(hit.value)
+        if not any(k.line == hit.line and (k.value == hit.value or (
+                hit.start >= 0 and k.start >= 0 and hit.start < k.start + len(k.value)
+                and k.start < end)) for k in kept):
+            kept.append(hit)
+    return kept
+
+
+@RULE.check
+def check(source: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
+    if source.kind in _FILE_RULE_KINDS:
+        return
+    text = source.text
+    if not PREFILTER_RE.search(text):  # a clean file never imports detect-secrets
+        return
+    lines = text.splitlines()
+    aws = find_aws_keys(lines) if CANDIDATE_RE.search(text) else []
+    hits = [h for h in detect(source.path, lines, _hint(source))
+            if not any(k.line == h.line and (k.value in h.value or h.value in k.value)
+                       for k in aws)]
+    on_line: dict[int, list[str]] = {}
+    for line, value in [*((h.line, h.value) for h in hits), *((k.line, k.value) for k in aws)]:
+        on_line.setdefault(line, []).append(value)
+    for hit in _one_per_secret(hits):
+        label = LABELS.get(hit.secret_type, hit.secret_type)
+        span = Span(source.path, hit.line, hit.start + 1 if hit.start >= 0 else 1)
+        if hit.secret_type == "Private Key":  # the match is the header, not the secret
+            span = Span(source.path, hit.line, lines[hit.line - 1].find("-----") + 1)
+            yield ctx.finding(f"a private key block is hardcoded in {source.path}", span,
+                              secrets=on_line[hit.line])
+            continue
+        # All values of the line are redacted, so the default key (the line) keeps none.
+        yield ctx.finding(f"{label} {hit.value} is hardcoded", span,
+                          secrets=on_line[hit.line])

@@ -18,6 +18,30 @@ HEALTH_SEGMENT_RE = re.compile(
     r"^(?:health|healthz|healthcheck|health[-_]check|ready|readyz|readiness|live|livez"
     r"|liveness|ping|status)$", re.I)
 
+# Constructors of web application / router objects -> framework name.
+APP_CLASSES: dict[str, str] = {"fastapi.FastAPI": "fastapi", "fastapi.APIRouter": "fastapi-router",
+         "fastapi.routing.APIRouter": "fastapi-router", "flask.Flask": "flask",
+         "flask.Blueprint": "flask-blueprint", "quart.Quart": "quart",
+         "starlette.applications.Starlette": "starlette"}
+# Resolved callee -> ModelLoad.kind. `*.from_pretrained`, `mlflow.*.load_model`, a
+# `.load_model()` method with xgboost/catboost/lightgbm imported and S3 downloads whose
+# arguments mention a model are recognised by shape in the parser.
+MODEL_LOADERS: dict[str, str] = {
+    "torch.load": "torch", "torch.jit.load": "torch", "torch.hub.load": "torch",
+    "torch.export.load": "torch", "safetensors.torch.load_file": "torch",
+    "joblib.load": "joblib", "pickle.load": "pickle", "pickle.loads": "pickle",
+    "cloudpickle.load": "pickle", "dill.load": "pickle",
+    "tensorflow.keras.models.load_model": "keras", "keras.models.load_model": "keras",
+    "keras.saving.load_model": "keras", "tf_keras.models.load_model": "keras",
+    "tensorflow.saved_model.load": "tensorflow", "onnxruntime.InferenceSession": "onnxruntime",
+    "sentence_transformers.SentenceTransformer": "sentence-transformers",
+    "sentence_transformers.CrossEncoder": "sentence-transformers",
+    "transformers.pipeline": "transformers", "spacy.load": "spacy",
+    "fasttext.load_model": "other", "llama_cpp.Llama": "other", "vllm.LLM": "other",
+}
+# Recognised only with `model_file=` (a bare Booster() is not a load).
+BOOSTER_LOADERS: dict[str, str] = {"xgboost.Booster": "xgboost", "lightgbm.Booster": "lightgbm"}
+
 
 def is_health_path(path: str) -> bool:
     """True when any segment of a URL path is a health/readiness/liveness endpoint name."""

@@ -12,6 +12,9 @@ import ast
 from dataclasses import dataclass, field
 
 from mlaudit.models.python_source import (
+    APP_CLASSES,
+    BOOSTER_LOADERS,
+    MODEL_LOADERS,
     App,
     Boto3Call,
     CodeLaunch,
@@ -29,25 +32,8 @@ from mlaudit.span import Span
 
 PARSER_VERSION = "2"
 
-_APPS = {"fastapi.FastAPI": "fastapi", "fastapi.APIRouter": "fastapi-router",
-         "fastapi.routing.APIRouter": "fastapi-router", "flask.Flask": "flask",
-         "flask.Blueprint": "flask-blueprint", "quart.Quart": "quart",
-         "starlette.applications.Starlette": "starlette"}
 _VERBS = {"get", "post", "put", "delete", "patch", "head", "options", "trace"}
-_LOADERS = {
-    "torch.load": "torch", "torch.jit.load": "torch", "torch.hub.load": "torch",
-    "torch.export.load": "torch", "safetensors.torch.load_file": "torch",
-    "joblib.load": "joblib", "pickle.load": "pickle", "pickle.loads": "pickle",
-    "cloudpickle.load": "pickle", "dill.load": "pickle",
-    "tensorflow.keras.models.load_model": "keras", "keras.models.load_model": "keras",
-    "keras.saving.load_model": "keras", "tf_keras.models.load_model": "keras",
-    "tensorflow.saved_model.load": "tensorflow", "onnxruntime.InferenceSession": "onnxruntime",
-    "sentence_transformers.SentenceTransformer": "sentence-transformers",
-    "sentence_transformers.CrossEncoder": "sentence-transformers",
-    "transformers.pipeline": "transformers", "spacy.load": "spacy",
-    "fasttext.load_model": "other", "llama_cpp.Llama": "other", "vllm.LLM": "other",
-}
-_BOOSTERS = {"xgboost.Booster": "xgboost", "lightgbm.Booster": "lightgbm"}
+
 _S3_METHODS = {"download_file", "download_fileobj", "get_object"}
 _CACHE_DECORATORS = {"lru_cache", "cache", "cached", "cached_property", "alru_cache"}
 _STARTUP_DECORATORS = {"before_first_request", "before_serving", "on_startup"}
@@ -237,7 +223,7 @@ class _Walker:
                 self.string(ast.unparse(target), node.value, "assign")
         if isinstance(node.value, ast.Call):
             callee = self.name(node.value.func) or ""
-            framework = _APPS.get(callee)
+            framework = APP_CLASSES.get(callee)
             if framework:
                 prefix_node = _kw(node.value, "prefix", "url_prefix")
                 prefix = self.value(prefix_node)[0] if prefix_node is not None else ""
@@ -351,9 +337,9 @@ class _Walker:
             self.mounts.pop()
 
     def model_load(self, node: ast.Call, callee: str, attr: str) -> None:
-        kind = _LOADERS.get(callee)
-        if callee in _BOOSTERS and _kw(node, "model_file") is not None:
-            kind = _BOOSTERS[callee]
+        kind = MODEL_LOADERS.get(callee)
+        if callee in BOOSTER_LOADERS and _kw(node, "model_file") is not None:
+            kind = BOOSTER_LOADERS[callee]
         elif attr == "from_pretrained":
             root = callee.split(".")[0]
             kind = root.replace("_", "-") if root in ("diffusers", "sentence_transformers",

@@ -5,6 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from mlaudit.rule import Rule
-from mlaudit_rules.secrets import aws_credentials_hardcoded, secret_hardcoded
+from mlaudit_rules.secrets import (
+    aws_credentials_hardcoded,
+    credential_file_committed,
+    secret_hardcoded,
+)
 
-RULES: tuple[Rule[Any], ...] = (aws_credentials_hardcoded.RULE, secret_hardcoded.RULE)
+RULES: tuple[Rule[Any], ...] = (
+    aws_credentials_hardcoded.RULE, secret_hardcoded.RULE, credential_file_committed.RULE,
+)

@@ -268,8 +268,11 @@ def build(result: ScanResult, ctx: ReportContext) -> dict[str, Any]:
         if finding.rule_id not in index:
             index[finding.rule_id] = len(descriptors)
             descriptors.append(fallback_descriptor(finding))
-    with_file = [f for f in shown if f.location.span is not None and f.location.span.path]
-    without_file = [f for f in shown if f not in with_file]
+    with_file: list[Finding] = []
+    without_file: list[Finding] = []
+    for finding in shown:
+        has_file = finding.location.span is not None and bool(finding.location.span.path)
+        (with_file if has_file else without_file).append(finding)
     if len(with_file) > MAX_RESULTS:
         raise UsageError(
             f"SARIF: {len(with_file)} results exceed GitHub's limit of {MAX_RESULTS:,} per "

@@ -1,0 +1,105 @@
+"""Compose files -> Service nodes (platform "compose") and published-port entry points."""
+
+from __future__ import annotations
+
+import posixpath
+
+from mlaudit.deployment._builder import Builder, node_id
+from mlaudit.deployment.docker import probe_target
+from mlaudit.models.compose import ComposeFile, ComposeService
+from mlaudit.models.deployment import EntryPoint, HealthCheck, ListenPort, PublishedPort, Service
+from mlaudit.models.dockerfile import Dockerfile
+from mlaudit.span import Span
+
+
+def build_compose(builder: Builder) -> None:
+    dockerfiles = {d.path for d in builder.project.of_type(Dockerfile)}
+    for compose in sorted(builder.project.of_type(ComposeFile), key=lambda c: c.path):
+        for item in compose.services:
+            _service(builder, compose, item, dockerfiles)
+
+
+def _service(builder: Builder, compose: ComposeFile, item: ComposeService,
+             dockerfiles: set[str]) -> None:
+    service_id = node_id("service", "compose", compose.path, item.name)
+    image_id = None
+    if item.build is not None and not item.build.inline:
+        path = item.build.dockerfile or (
+            posixpath.join(item.build.context, "Dockerfile") if item.build.context is not None
+            else None)
+        if path is not None:
+            path = posixpath.normpath(path)
+            if path in dockerfiles:
+                image_id = node_id("image", path)
+    if item.image is not None:
+        builder.image_ref(item.image, item.image_span, "compose-image", service_id)
+        if image_id is not None:  # `build` + `image`: the built image is tagged as that name
+            builder.name_image(item.image.raw, image_id)
+        else:
+            builder.wanted_images.append((service_id, item.image.raw, item.image_span))
+    ports: list[ListenPort] = []
+    if item.server is not None:
+        at = item.command_span or item.entrypoint_span or item.span
+        ports.append(ListenPort(item.server.effective_port, "compose-command", at,
+                                item.server.host))
+    ports.extend(ListenPort(e.port, "compose-expose", e.span) for e in item.expose)
+    published: list[PublishedPort] = []
+    for mapping in item.ports:
+        targets: list[int | None] = [*list(mapping.target_ports)[:16]] or [None]
+        hosts = list(mapping.published_ports)[:16]
+        for index, target in enumerate(targets):
+            host = hosts[index] if index < len(hosts) else None
+            published.append(PublishedPort(host, target, mapping.host_ip, mapping.span))
+    checks: list[HealthCheck] = []
+    if item.healthcheck is not None:
+        port, path = probe_target(" ".join(item.healthcheck.test))
+        checks.append(HealthCheck(node_id("healthcheck", service_id), "compose",
+                                  item.healthcheck.span, path, port,
+                                  item.healthcheck.disabled))
+    spans = [item.span, *(s for s in (item.image_span, item.command_span) if s)]
+    spans += [m.span for m in item.ports] + [c.span for c in checks]
+    spans += [v.span for v in item.environment] + [v.span for v in item.volumes]
+    spans += [d.span for d in item.depends_on]
+    last = max(s.line for s in spans)
+    service = Service(service_id, "compose", item.name, item.span, item.image, item.image_span,
+                      image_id, tuple(ports), tuple(published), tuple(checks), compose.path)
+    builder.add(service, last)
+    if image_id is not None:
+        builder.link(service_id, image_id, "runs", item.build.span if item.build else None)
+    for check in checks:
+        builder.add(check)
+        builder.link(check.id, service_id, "checks", check.span)
+    for item_port in published:
+        _published_entry(builder, service, item_port)
+
+
+def _published_entry(builder: Builder, service: Service, port: PublishedPort) -> None:
+    label = f"{port.host_ip + ':' if port.host_ip else ''}{port.host_port or '?'}"
+    entry = EntryPoint(
+        node_id("entry", "compose-port", service.id, str(port.host_port or port.container_port)),
+        "compose-port", f"{service.name} {label}->{port.container_port or '?'}", port.span,
+        port.host_port, port.host_port, "tcp", (), None if port.all_interfaces else False,
+        None, service.group)
+    builder.add(entry)
+    builder.link(entry.id, service.id, "exposes", port.span)
+
+
+def compose_services_named(builder: Builder, host: str, near: str) -> list[Service]:
+    """Compose services a host name resolves to, preferring compose files nearest `near`."""
+    hits = [s for s in builder.deployment.of_kind(Service)
+            if s.platform == "compose" and s.name == host]
+    if len(hits) <= 1:
+        return hits
+    depth = [(_shared_prefix(s.span, near), s) for s in hits]
+    best = max(d for d, _ in depth)
+    return [s for d, s in depth if d == best]
+
+
+def _shared_prefix(span: Span, path: str) -> int:
+    a, b = posixpath.dirname(span.path).split("/"), posixpath.dirname(path).split("/")
+    count = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        count += 1
+    return count

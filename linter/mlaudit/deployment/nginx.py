@@ -1,0 +1,84 @@
+"""nginx configs -> server entry points and one Proxy per proxy_pass target.
+
+`upstream` names are expanded (one Proxy per upstream server), also when the upstream is
+defined in another parsed config. A target holding a variable stays unresolved. The
+compose service that mounts a config (a `volumes:` bind of the file or its directory)
+is linked to that config's servers.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from mlaudit.deployment._builder import Builder, node_id
+from mlaudit.models.deployment import EntryPoint, Proxy, Service
+from mlaudit.models.nginx import Location, NginxConfig, Server, Upstream
+
+
+def build_nginx(builder: Builder) -> None:
+    configs = sorted(builder.project.of_type(NginxConfig), key=lambda c: c.path)
+    upstreams: dict[str, Upstream] = {}
+    for config in configs:
+        for upstream in config.upstreams:
+            upstreams.setdefault(upstream.name, upstream)
+    for config in configs:
+        for index, server in enumerate(config.servers):
+            if server.stream:
+                continue
+            entry = _server_entry(builder, config, index, server)
+            for location in server.all_locations():
+                _proxies(builder, config, entry, location, upstreams)
+            _mounted_by(builder, config, entry)
+
+
+def _server_entry(builder: Builder, config: NginxConfig, index: int, server: Server
+                  ) -> EntryPoint:
+    names = [n for n in server.server_names if n not in ("_", "")]
+    ports = server.ports or (80,)
+    label = f"{names[0] if names else 'server'} :{','.join(str(p) for p in ports)}"
+    entry = EntryPoint(
+        node_id("entry", "nginx", config.path, names[0] if names else f"server{index}",
+                str(ports[0])),
+        "nginx-server", label, server.span, min(ports), max(ports), "tcp", (), None,
+        server.ssl, config.path)
+    last = max([server.span.line] + [loc.span.line for loc in server.all_locations()]
+               + [d.span.line for d in server.directives])
+    return builder.add(entry, last)
+
+
+def _proxies(builder: Builder, config: NginxConfig, entry: EntryPoint, location: Location,
+             upstreams: dict[str, Upstream]) -> None:
+    target = location.proxy
+    if target is None:
+        return
+    hosts: list[tuple[str | None, int | None]] = []
+    upstream = upstreams.get(target.upstream or target.host or "") if not target.variable \
+        else None
+    if upstream is not None and (target.upstream or target.port is None):
+        hosts = [(s.host, s.port if s.port is not None else 80) for s in upstream.servers]
+    elif not target.variable and target.unix is None:
+        hosts = [(target.host, target.effective_port)]
+    if not hosts:  # a variable or a unix socket: the proxy exists, its target is unknown
+        hosts = [(None, None)]
+    for host, port in hosts:
+        name = f"{location.path} -> {host or '?'}:{port or '?'}"
+        proxy = Proxy(node_id("proxy", "nginx", entry.id.split(":", 2)[-1], location.path,
+                              f"{host}:{port}"),
+                      "nginx", name, location.span, target.text, host, port)
+        builder.add(proxy, target.span.line)
+        builder.link(entry.id, proxy.id, "forwards", location.span)
+
+
+def _mounted_by(builder: Builder, config: NginxConfig, entry: EntryPoint) -> None:
+    for service in builder.deployment.of_kind(Service):
+        if service.platform != "compose" or service.group is None:
+            continue
+        compose = builder.project.models.get(service.group)
+        item = compose.service(service.name) if compose is not None else None
+        for volume in getattr(item, "volumes", ()):
+            if volume.kind != "bind" or not volume.source:
+                continue
+            source = posixpath.normpath(
+                posixpath.join(posixpath.dirname(service.group), volume.source))
+            if source == config.path or config.path.startswith(source.rstrip("/") + "/"):
+                builder.link(service.id, entry.id, "forwards", volume.span)

@@ -1,0 +1,233 @@
+"""`mlaudit graph`: the deployment model as a text tree, JSON, Mermaid or Graphviz dot.
+
+Findings are marked on the nodes they concern: a finding whose location or any related
+location falls inside a node's source extent shows its rule id and severity there.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from mlaudit.engine import ScanResult
+from mlaudit.models.deployment import (
+    Deployment,
+    EntryPoint,
+    Function,
+    HealthCheck,
+    Image,
+    Node,
+    PipelineJob,
+    Proxy,
+    Scaling,
+    Service,
+    node_class,
+)
+from mlaudit.span import Span
+
+# Edges followed downwards in the tree (internet -> edge -> service -> image).
+_DOWN = ("exposes", "allows", "forwards", "proxies", "routes", "runs", "pulls", "packages",
+         "deploys", "builds")
+# Edges shown under their target (a health check under the service it checks).
+_UP = ("checks", "scales")
+_GROUPS = ("internet", "entry", "proxy", "service", "image", "healthcheck", "scaling",
+           "function", "job", "resource")
+
+
+def _class(node: Node) -> str:
+    return node_class(node)
+
+
+def finding_marks(result: ScanResult, deployment: Deployment) -> dict[str, list[str]]:
+    """node id -> ["MLA201 medium", ...] for the active findings touching the node."""
+    marks: dict[str, list[str]] = {}
+    for finding in result.active:
+        spans: list[Span] = [s for s in [finding.location.span,
+                                         *(r.location.span for r in finding.related)] if s]
+        for span in spans:
+            for node in deployment.nodes_at(span):
+                mark = f"{finding.rule_id} {finding.severity.value}"
+                if mark not in marks.setdefault(node.id, []):
+                    marks[node.id].append(mark)
+    return marks
+
+
+def describe(node: Node, deployment: Deployment) -> str:
+    """One line about a node: its kind, name and the facts that matter most."""
+    if isinstance(node, Service):
+        ports = ",".join(str(p) for p in sorted(deployment.ports_of(node))) or "?"
+        image = node.image.raw if node.image else (node.image_id or "?").removeprefix("image:")
+        return f"{node.platform} service {node.name} :{ports} (image {image})"
+    if isinstance(node, Image):
+        server = node.server.server if node.server else "no server"
+        ports = ",".join(str(p.port) for p in node.ports if p.port) or "?"
+        return f"image {node.dockerfile} ({server} :{ports})"
+    if isinstance(node, EntryPoint):
+        ports = "" if node.from_port is None else (
+            f" :{node.from_port}" if node.from_port == node.to_port
+            else f" :{node.from_port}-{node.to_port}")
+        extra = f" from {','.join(node.cidrs)}" if node.cidrs else ""
+        tls = " tls" if node.tls else ""
+        return f"{node.kind} {node.name}{ports}{extra}{tls}"
+    if isinstance(node, Proxy):
+        return f"{node.kind} {node.name}" + (f" :{node.port}" if node.port and
+                                             node.kind != "nginx" else "")
+    if isinstance(node, HealthCheck):
+        served = {True: " (served)", False: " (NOT served by the app)", None: ""}[node.served]
+        state = " disabled" if node.disabled else ""
+        return f"health check ({node.origin}){state} {node.path or ''}{served}".rstrip()
+    if isinstance(node, Scaling):
+        return f"{node.kind} {node.name} min {node.min_capacity} max {node.max_capacity}"
+    if isinstance(node, Function):
+        heavy = f" packages {','.join(node.packages)}" if node.packages else ""
+        return f"{node.platform} function {node.name} ({node.runtime or '?'}){heavy}"
+    if isinstance(node, PipelineJob):
+        return f"job {node.job} [{','.join(node.roles) or 'other'}] ({node.workflow})"
+    return f"{node.kind} {node.name}"
+
+
+def _where(node: Node) -> str:
+    return f"  [{node.span.path}:{node.span.line}]" if node.span.path else ""
+
+
+def render_text(result: ScanResult, deployment: Deployment) -> str:
+    marks = finding_marks(result, deployment)
+    lines: list[str] = []
+    seen: set[str] = set()
+
+    def children(node_id: str) -> list[tuple[str, str]]:
+        out = [(e.kind, e.target) for e in deployment.edges_from(node_id) if e.kind in _DOWN]
+        out += [(e.kind, e.source) for e in deployment.edges_to(node_id) if e.kind in _UP]
+        return out
+
+    def emit(node_id: str, prefix: str, last: bool, depth: int, via: str) -> None:
+        node = deployment.nodes.get(node_id)
+        if node is None:
+            return
+        branch = "" if depth == 0 else ("└─ " if last else "├─ ")
+        mark = f"  !! {'; '.join(marks[node_id])}" if node_id in marks else ""
+        label = describe(node, deployment) if node_id != "internet" else "internet"
+        again = "  (see above)" if node_id in seen else ""
+        arrow = f"{via} → " if via and depth else ""
+        lines.append(f"{prefix}{branch}{arrow}{label}{_where(node)}{mark}{again}")
+        if node_id in seen:
+            return
+        seen.add(node_id)
+        kids = children(node_id)
+        inner = prefix + ("" if depth == 0 else ("   " if last else "│  "))
+        for index, (kind, child) in enumerate(kids):
+            emit(child, inner, index == len(kids) - 1, depth + 1, kind)
+
+    if "internet" in deployment.nodes:
+        emit("internet", "", True, 0, "")
+    for group, title in (("service", "Services"), ("function", "Functions"),
+                         ("image", "Images"), ("job", "Pipelines"), ("entry", "Entry points"),
+                         ("proxy", "Proxies"), ("resource", "Other resources"),
+                         ("scaling", "Scaling")):
+        pending = [n for n in deployment.nodes.values()
+                   if _class(n) == group and n.id not in seen]
+        if group == "job":
+            pending = [n for n in pending if not deployment.edges_to(n.id, "needs")]
+        if not pending:
+            continue
+        lines.append("")
+        lines.append(f"{title}:" if "internet" in deployment.nodes or lines[:-1] else title)
+        for node in sorted(pending, key=lambda n: n.id):
+            if node.id not in seen:
+                emit(node.id, "", True, 0, "")
+                _needs(deployment, node, lines)
+    if not deployment.nodes:
+        lines.append("no deployment facts found (no Dockerfile, compose, Terraform, nginx, "
+                     "workflow or function definitions)")
+    for problem in deployment.problems:
+        lines.append(f"note: {problem}")
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def _needs(deployment: Deployment, node: Node, lines: list[str]) -> None:
+    if isinstance(node, PipelineJob):
+        for job in deployment.jobs_needed_by(node):
+            lines.append(f"   needs job {job.job}")
+
+
+def _escape_mermaid(text: str) -> str:
+    return text.replace('"', "#quot;").replace("\n", " ")
+
+
+def render_mermaid(result: ScanResult, deployment: Deployment) -> str:
+    marks = finding_marks(result, deployment)
+    ids = {node_id: f"n{i}" for i, node_id in enumerate(sorted(deployment.nodes))}
+    out = ["flowchart LR"]
+    for group in _GROUPS:
+        members = [n for n in deployment.nodes.values() if _class(n) == group]
+        if not members:
+            continue
+        out.append(f'  subgraph g_{group}["{group}"]')
+        for node in sorted(members, key=lambda n: n.id):
+            label = describe(node, deployment) if node.id != "internet" else "internet"
+            if node.id in marks:
+                label += " ⚠ " + ", ".join(marks[node.id])
+            out.append(f'    {ids[node.id]}["{_escape_mermaid(label)}"]')
+        out.append("  end")
+    for edge in deployment.edges:
+        if edge.source in ids and edge.target in ids:
+            out.append(f"  {ids[edge.source]} -->|{edge.kind}| {ids[edge.target]}")
+    flagged = [ids[n] for n in sorted(marks) if n in ids]
+    if flagged:
+        out.append("  classDef finding stroke:#d33,stroke-width:3px")
+        out.append(f"  class {','.join(flagged)} finding")
+    return "\n".join(out) + "\n"
+
+
+def _escape_dot(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def render_dot(result: ScanResult, deployment: Deployment) -> str:
+    marks = finding_marks(result, deployment)
+    ids = {node_id: f"n{i}" for i, node_id in enumerate(sorted(deployment.nodes))}
+    out = ["digraph deployment {", "  rankdir=LR;", '  node [shape=box, fontname="Helvetica"];']
+    for group in _GROUPS:
+        members = [n for n in deployment.nodes.values() if _class(n) == group]
+        if not members:
+            continue
+        out.append(f'  subgraph cluster_{group} {{ label="{group}";')
+        for node in sorted(members, key=lambda n: n.id):
+            label = describe(node, deployment) if node.id != "internet" else "internet"
+            style = ""
+            if node.id in marks:
+                label += "\\n" + _escape_dot(", ".join(marks[node.id]))
+                style = ", color=red, penwidth=2"
+            out.append(f'    {ids[node.id]} [label="{_escape_dot(label)}"{style}];')
+        out.append("  }")
+    for edge in deployment.edges:
+        if edge.source in ids and edge.target in ids:
+            out.append(f'  {ids[edge.source]} -> {ids[edge.target]} [label="{edge.kind}"];')
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def render_json(result: ScanResult, deployment: Deployment) -> str:
+    data: dict[str, Any] = deployment.to_json()
+    data["findings"] = {k: v for k, v in sorted(finding_marks(result, deployment).items())}
+    return json.dumps(data, indent=2) + "\n"
+
+
+_RENDERERS = {"text": render_text, "json": render_json, "mermaid": render_mermaid,
+              "dot": render_dot}
+
+
+def render_graph(result: ScanResult, fmt: str) -> str:
+    deployment = result.deployment
+    if not isinstance(deployment, Deployment):
+        return "no deployment model was built\n"
+    renderer = _RENDERERS.get(fmt, render_text)
+    return renderer(result, deployment)
+
+
+def mermaid_ids_ok(text: str) -> bool:
+    """Every node definition has an alphanumeric id and a quoted label (for tests)."""
+    pattern = re.compile(r'^\s+(\w+)\["[^"]*"\]$')
+    defs = [ln for ln in text.splitlines() if '["' in ln and "subgraph" not in ln]
+    return all(pattern.match(ln) for ln in defs)

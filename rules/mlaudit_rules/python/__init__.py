@@ -1,9 +1,12 @@
-"""Rules of this family, listed explicitly (one rule per module)."""
+"""MLA6xx: Python serving code. Rules of this family, listed explicitly (one rule per module)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from mlaudit.rule import Rule
+from mlaudit_rules.python import lambda_model_loaded_per_invocation
 
-RULES: tuple[Rule[Any], ...] = ()
+RULES: tuple[Rule[Any], ...] = (
+    lambda_model_loaded_per_invocation.RULE,
+)

@@ -1,0 +1,158 @@
+"""One view of every AWS Lambda function the repository declares (SAM, Serverless Framework,
+Terraform), for the serverless rules (MLA601, MLA705, MLA706).
+
+The deployment model's Function nodes do not yet carry the code location of Terraform
+functions nor provisioned concurrency, so this derives both from the parsed models:
+Terraform `filename`/`source_dir` through an `archive_file` data source, and
+`aws_lambda_provisioned_concurrency_config` through an alias. Anything unresolved stays None
+("cannot tell").
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from typing import Any
+
+from mlaudit.models.functions import ServerlessApp
+from mlaudit.models.terraform import Resource as TfResource
+from mlaudit.models.terraform import TerraformModule, Unknown
+from mlaudit.span import Span
+
+
+@dataclass(frozen=True)
+class LambdaFunction:
+    key: str  # stable identity: template path + logical name, or resource address
+    name: str
+    span: Span  # the declaration
+    handler: str | None = None
+    handler_span: Span | None = None
+    source_dir: str | None = None  # repo-relative ("" = root); None = cannot tell
+    source_file: str | None = None  # archive_file source_file: the whole package
+    dockerfile: str | None = None  # image functions built from a Dockerfile in the repo
+    image: bool = False
+    memory: int | None = None
+    memory_span: Span | None = None
+    memory_unknown: bool = False
+    timeout: int | None = None
+    timeout_span: Span | None = None
+    timeout_unknown: bool = False
+    provisioned: bool | None = None  # None: cannot tell
+
+    def handler_file(self) -> str | None:
+        """The Python file the handler names, relative to the repository."""
+        if self.source_file is not None:
+            return self.source_file if self.source_file.endswith(".py") else None
+        if not self.handler or "." not in self.handler or self.source_dir is None:
+            return None
+        module = self.handler.rsplit(".", 1)[0]
+        return _norm(posixpath.join(self.source_dir, module.replace(".", "/") + ".py"))
+
+    @property
+    def handler_function(self) -> str | None:
+        return self.handler.rsplit(".", 1)[1] if self.handler and "." in self.handler else None
+
+
+def _norm(path: str) -> str:
+    out = posixpath.normpath(path)
+    return "" if out == "." else out
+
+
+def lambda_functions(deployment: Any) -> list[LambdaFunction]:
+    out: list[LambdaFunction] = []
+    for app in deployment.models(ServerlessApp):
+        for fn in app.functions:
+            out.append(LambdaFunction(
+                f"{app.path}#{fn.logical_name}", fn.logical_name, fn.span, fn.handler,
+                fn.handler_span, None if fn.source_dir is None else _norm(fn.source_dir), None,
+                fn.dockerfile, fn.package_type.lower() == "image", fn.memory_size,
+                fn.memory_span, "MemorySize" in fn.unresolved or "memorySize" in fn.unresolved,
+                fn.timeout, fn.timeout_span,
+                "Timeout" in fn.unresolved or "timeout" in fn.unresolved,
+                # A template value we cannot evaluate still configures it: not a finding.
+                fn.provisioned_concurrency is not None))
+    terraform = deployment.terraform
+    for module in getattr(terraform, "modules", ()):
+        out.extend(_terraform_functions(module))
+    return out
+
+
+def _local(module: TerraformModule, ref: str) -> TfResource | None:
+    """The resource (or data source) of this module a reference such as
+    `data.archive_file.fn.output_path` points at."""
+    parts = ref.split(".")
+    data = parts[0] == "data"
+    parts = parts[1:] if data else parts
+    if len(parts) < 2:
+        return None
+    pool = module.data_sources if data else module.resources
+    return next((r for r in pool if (r.type, r.name) == (parts[0], parts[1])), None)
+
+
+def _terraform_functions(module: TerraformModule) -> list[LambdaFunction]:
+    # Which functions have provisioned concurrency: targets named directly, by a literal
+    # function name, or through an aws_lambda_alias. An unresolvable target taints all.
+    targets: set[str] = set()
+    unknown_target = False
+    for pc in module.resources_of("aws_lambda_provisioned_concurrency_config"):
+        value = pc.get("function_name")
+        if isinstance(value, str):
+            targets.add(value)
+            continue
+        found = _local(module, value.ref) if isinstance(value, Unknown) and value.ref else None
+        if found is not None and found.type == "aws_lambda_alias":
+            inner = found.get("function_name")
+            found = _local(module, inner.ref) if isinstance(inner, Unknown) and inner.ref \
+                else None
+            if isinstance(inner, str):
+                targets.add(inner)
+                continue
+        if found is not None and found.type == "aws_lambda_function":
+            targets.add(found.address)
+        else:
+            unknown_target = True
+    out: list[LambdaFunction] = []
+    for res in module.resources_of("aws_lambda_function"):
+        source_dir, source_file = _code_location(module, res)
+        name = res.get("function_name")
+        memory, timeout = res.get("memory_size"), res.get("timeout")
+        named = res.address in targets or (isinstance(name, str) and name in targets)
+        provisioned = True if named else None if unknown_target else False
+        image = res.get("package_type") == "Image" or res.has("image_uri")
+        out.append(LambdaFunction(
+            res.address, name if isinstance(name, str) else res.address, res.span,
+            res.get("handler") if isinstance(res.get("handler"), str) else None,
+            res.span_of("handler") if res.has("handler") else None,
+            source_dir, source_file, None, image,
+            memory if isinstance(memory, int) else None,
+            res.span_of("memory_size") if res.has("memory_size") else None,
+            res.has("memory_size") and not isinstance(memory, int),
+            timeout if isinstance(timeout, int) else None,
+            res.span_of("timeout") if res.has("timeout") else None,
+            res.has("timeout") and not isinstance(timeout, int), provisioned))
+    return out
+
+
+def _code_location(module: TerraformModule, res: TfResource) -> tuple[str | None, str | None]:
+    """(source_dir, source_file) of a zip function packaged by an archive_file data source.
+
+    A plain `filename = "build/fn.zip"` names a built artifact whose content cannot be read:
+    cannot tell.
+    """
+    value = res.get("filename")
+    if not isinstance(value, Unknown) or not value.ref.startswith("data.archive_file."):
+        return None, None
+    archive = _local(module, value.ref)
+    if archive is None:
+        return None, None
+    source_dir, source_file = archive.get("source_dir"), archive.get("source_file")
+    # Outside the repository (absolute, or above its root): cannot tell.
+    if isinstance(source_dir, str) and _inside_repo(source_dir):
+        return _norm(source_dir), None
+    if isinstance(source_file, str) and _inside_repo(source_file):
+        return None, _norm(source_file)
+    return None, None
+
+
+def _inside_repo(path: str) -> bool:
+    return not path.startswith("/") and not _norm(path).startswith("..")

@@ -1,0 +1,128 @@
+"""Lambda handler loads the model on every invocation
+
+## What it flags
+A model load (`torch.load`, `*.from_pretrained`, `pipeline(...)`, `joblib.load`,
+`pickle.load`, `load_model`, `onnxruntime.InferenceSession`, `SentenceTransformer(...)`, an
+S3 download of the model) that runs inside a Lambda handler on every call: in the handler
+itself, or in a helper function the handler calls (one level, same module or a sibling
+module). The handler is the one the configuration names (Terraform `handler`, SAM
+`Handler`, Serverless `handler`, resolved to the file in the function's code directory);
+for a file no configuration names, a function `lambda_handler` or one taking
+`(event, context)`.
+
+Not flagged: loads at module scope; loads behind a cache (a global checked for None,
+`functools.lru_cache`, an attribute); loads in functions the handler does not call (a
+training script next to the handler); class methods.
+
+## Why it matters
+A Lambda execution environment is reused across invocations, and module scope runs once
+per environment. A load inside the handler reads and deserialises the weights on every
+request: seconds of latency and memory churn each time, and a timeout under load.
+
+## How to fix
+Load at module scope, or behind a module-level cache, so warm invocations reuse it.
+
+## Example
+```python
+import joblib
+
+def handler(event, context):
+    model = joblib.load("/opt/model.joblib")
+    return {"score": float(model.predict([event["x"]])[0])}
+```
+
+```python
+import joblib
+
+MODEL = joblib.load("/opt/model.joblib")
+
+def handler(event, context):
+    return {"score": float(MODEL.predict([event["x"]])[0])}
+```
+
+## References
+- https://docs.aws.amazon.com/lambda/latest/dg/best-practices.html
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+
+from mlaudit.finding import Finding
+from mlaudit.models.python_source import Function, ModelLoad, PythonModule
+from mlaudit.rule import Rule, RuleContext
+from mlaudit.severity import Category, Confidence, Kind, Severity
+from mlaudit.span import Span
+from mlaudit_rules.python._lambda import lambda_functions
+
+RULE = Rule(
+    id="MLA601", name="lambda-model-loaded-per-invocation",
+    title="Lambda handler loads the model on every invocation",
+    severity=Severity.HIGH, category=Category.SERVERLESS, target=PythonModule,
+    kind=Kind.RELIABILITY, confidence=Confidence.HIGH, tags=("lambda", "latency"),
+    docs=__doc__ or "",
+)
+
+
+def _owner(module: PythonModule, load: ModelLoad) -> Function | None:
+    """The innermost function whose body holds the load (names alone are ambiguous)."""
+    line = load.span.line
+    found = [f for f in module.functions
+             if f.span.line <= line <= max(f.span.end_line, f.span.line)]
+    return max(found, key=lambda f: f.span.line, default=None)
+
+
+def _per_call(module: PythonModule, fn: Function) -> list[ModelLoad]:
+    return [ld for ld in module.model_loads if ld.per_call and _owner(module, ld) == fn]
+
+
+def _callee(module: PythonModule, name: str, modules: dict[str, PythonModule]
+            ) -> tuple[PythonModule, Function] | None:
+    if "." not in name:  # a function of this module (or one nested in the handler)
+        found = module.function(name)
+        return (module, found) if found is not None and found.class_name is None else None
+    mod, func = name.rsplit(".", 1)  # `from model import load` resolves to model.load
+    # The package root on sys.path is the code directory, some ancestor of this file.
+    base, other = posixpath.dirname(module.path), None
+    while other is None:
+        other = modules.get(posixpath.join(base, mod.replace(".", "/") + ".py"))
+        if not base:
+            break
+        base = posixpath.dirname(base)
+    found = other.function(func) if other is not None else None
+    return (other, found) if other is not None and found is not None and found.module_level \
+        else None
+
+
+@RULE.check
+def check(module: PythonModule, ctx: RuleContext) -> Iterator[Finding]:
+    functions = lambda_functions(ctx.deployment) if ctx.deployment is not None else []
+    named = [(fn, module.function(fn.handler_function or "")) for fn in functions
+             if fn.handler_file() == module.path]
+    handlers: list[tuple[Function, Span | None]] = [
+        (h, fn.handler_span or fn.span) for fn, h in named
+        if h is not None and h.module_level]
+    if not named:  # no configuration names this file: the conventional handler shapes
+        handlers = [(f, None) for f in module.functions if f.module_level and (
+            f.name == "lambda_handler" or f.params[:2] == ("event", "context"))]
+    modules = {m.path: m for m in ctx.deployment.models(PythonModule)} \
+        if ctx.deployment is not None else {module.path: module}
+    for handler, config in handlers:
+        related: list[tuple[Span, str]] = [(handler.span, f"Lambda handler {handler.name}")]
+        if config is not None:
+            related.append((config, "the configuration names this handler"))
+        hits = [(module, ld, "") for ld in _per_call(module, handler)]
+        for name in dict.fromkeys(handler.calls):
+            callee = _callee(module, name, modules)
+            if callee is not None and callee[1] != handler:
+                hits += [(callee[0], ld, callee[1].name) for ld in _per_call(*callee)]
+        for where, load, helper in hits:
+            via = f" through {helper}()" if helper else ""
+            notes = related + ([(h.span, f"{helper}() loads uncached") for h in
+                                [where.function(helper)] if h is not None] if helper else [])
+            yield ctx.finding(
+                f"Lambda handler {handler.name}() calls {load.call}{via} on every "
+                "invocation, reloading the model each request; load it at module scope "
+                "or cache it", load.span, related=notes,
+                key=f"{module.path}:{handler.name}:{helper}:{load.call}")

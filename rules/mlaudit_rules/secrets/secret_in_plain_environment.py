@@ -1,0 +1,96 @@
+"""Secret passed as a plain environment variable
+
+## What it flags
+A secret-named variable (`*PASSWORD*`, `*SECRET*`, `*TOKEN*`, `*API_KEY*`,
+`*PRIVATE_KEY*`, `*CREDENTIALS`, a `DATABASE_URL` with a password in it) given a literal
+value in the plain environment of a deployment: an ECS container's `environment`, a SAM or
+Serverless function's environment variables, a compose service's `environment`.
+
+Not flagged: references resolved at deploy or run time (`${VAR}`, `{{resolve:…}}`,
+`!Ref`, Secrets Manager or SSM ARNs, `${ssm:…}`), placeholders, empty values, names that
+describe a secret without holding it (`DB_SECRET_ARN`, `PASSWORD_FILE`), and AWS keys
+(MLA101 reports those).
+
+## Why it matters
+Plain environment values are stored in clear text in the task definition, the function
+configuration or the compose file, and are shown to anyone who can describe the task or
+read the function configuration, and in the console. They also cannot be rotated without
+a redeploy.
+
+## How to fix
+Keep the secret in Secrets Manager or SSM Parameter Store and reference it: ECS
+`secrets` with `valueFrom`, `{{resolve:secretsmanager:…}}` or a runtime fetch in Lambda,
+compose `secrets:` (mounted under `/run/secrets/`) or an untracked env file.
+
+## Example
+```json
+{"name": "api", "environment": [{"name": "DB_PASSWORD", "value": "Tq8mWz3kLp5x"}]}
+```
+
+```json
+{"name": "api", "secrets": [{"name": "DB_PASSWORD",
+  "valueFrom": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db"}]}
+```
+
+## References
+- https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html
+- https://docs.docker.com/compose/how-tos/use-secrets/
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from mlaudit.finding import Finding
+from mlaudit.models.compose import ComposeFile, EnvVar
+from mlaudit.models.deployment import Deployment
+from mlaudit.models.ecs import TaskDefinition
+from mlaudit.models.functions import ServerlessApp
+from mlaudit.rule import Rule, RuleContext
+from mlaudit.severity import Category, Confidence, Severity
+from mlaudit_rules.secrets._aws import find_aws_keys
+from mlaudit_rules.secrets._values import literal_secret
+
+RULE = Rule(
+    id="MLA104",
+    name="secret-in-plain-environment",
+    title="Secret passed as a plain environment variable",
+    severity=Severity.MEDIUM,
+    category=Category.SECRETS,
+    target=Deployment,
+    confidence=Confidence.HIGH,
+    tags=("credentials", "ecs", "lambda", "compose", "cwe-312"),
+    docs=__doc__ or "",
+)
+
+
+def _environments(deployment: Deployment) -> Iterator[tuple[str, Iterable[EnvVar]]]:
+    """(where, variables) for every plain environment the parsed models know."""
+    for compose in deployment.models(ComposeFile):
+        for service in compose.services:
+            yield f"compose service {service.name}", service.environment
+    for task in deployment.models(TaskDefinition):
+        for container in task.containers:
+            yield f"ECS container {container.name}", container.environment
+    for app in deployment.models(ServerlessApp):
+        for function in app.functions:
+            yield f"function {function.logical_name}", function.environment
+
+
+@RULE.check
+def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
+    seen: set[tuple[str, int, str]] = set()
+    for where, variables in _environments(deployment):
+        for var in variables:
+            # SAM Globals / Serverless provider variables are merged into every function:
+            # report the line they are written on once.
+            marker = (var.span.path, var.span.line, var.name)
+            if marker in seen or var.value is None or var.is_unresolved:
+                continue  # set at run time or by an intrinsic: cannot tell
+            seen.add(marker)
+            secret = literal_secret(var.name, var.value)
+            if secret is None or find_aws_keys([f'{var.name} = "{var.value}"']):
+                continue
+            yield ctx.finding(
+                f"{where} sets {var.name} to a literal secret {secret} in its plain environment",
+                var.span, key=f"{where}:{var.name}", secrets=[secret, var.value])

@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 from mlaudit import __version__
+from mlaudit.engine import ScanResult
 from mlaudit.finding import Finding, Location
 from mlaudit_reports import ReportContext
-from mlaudit.engine import ScanResult
 from mlaudit_reports.summary import summarise, threshold_name
 
 JSON_VERSION = 1

@@ -43,7 +43,6 @@ def rules_table(rules: Iterable[Rule[Any]]) -> str:
 
 
 def explain(rule: Rule[Any]) -> str:
-    docs = rule.parsed_docs
     head = (f"{rule.id} {rule.name}: {rule.title}\n"
             f"severity: {rule.severity.value}   category: {rule.category.value}   "
             f"kind: {rule.kind.value}   confidence: {rule.confidence.value}\n")

@@ -135,7 +135,7 @@ def _analyse_segment(argv: list[str]) -> ServerLaunch | None:
             return ServerLaunch("python-script", tuple(argv), app=rest[0])
         else:
             return None
-    if prog == "fastapi" and rest[:1] == ["run"] or prog == "flask" and rest[:1] == ["run"]:
+    if (prog == "fastapi" and rest[:1] == ["run"]) or (prog == "flask" and rest[:1] == ["run"]):
         rest = rest[1:]
     elif prog in ("fastapi", "flask"):
         return None

@@ -1,12 +1,17 @@
 """Image reference is unpinned or uses :latest
 
 ## What it flags
-A Dockerfile `FROM` with no tag or with `:latest`, and no `@sha256:` digest. Every stage
-is checked, since a builder stage's image ends up in the result too.
+Every container image reference in the repository with no tag or with `:latest`, and no
+`@sha256:` digest: Dockerfile `FROM` (every stage), compose `image:`, ECS container `image`
+(task-definition JSON and Terraform `container_definitions`), Terraform image attributes
+(`aws_lambda_function.image_uri`, App Runner `image_identifier`, any `image`), SAM /
+Serverless function images, `docker run` in EC2 user data, and workflow `docker://` steps.
 
-Not flagged: `scratch`; a reference to an earlier build stage; a version tag
-(`python:3.12-slim`); a digest pin; an image given by a build argument whose value is
-not known.
+Not flagged: `scratch`; a `FROM` naming an earlier build stage; a version tag
+(`python:3.12-slim`); a digest pin; any reference holding a variable or an unresolved value
+(`${IMAGE}`, `var.image`, `${{ ... }}`, an ECR URL whose tag comes from a variable); a
+compose `image:` next to `build:` (it names the image the build produces); the tags a
+workflow builds and pushes (MLA4xx rules cover those).
 
 ## Why it matters
 `latest` moves. The same commit builds a different image tomorrow (a new Python minor,
@@ -37,9 +42,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlaudit.finding import Finding
+from mlaudit.models.compose import ComposeFile
+from mlaudit.models.deployment import Deployment, ImageReference
 from mlaudit.models.dockerfile import Dockerfile
+from mlaudit.models.image import ImageRef, parse_image
+from mlaudit.models.terraform import Body
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Confidence, Kind, Severity
+from mlaudit.span import Span
 
 RULE = Rule(
     id="MLA203",
@@ -47,22 +57,86 @@ RULE = Rule(
     title="Image reference is unpinned or uses :latest",
     severity=Severity.MEDIUM,
     category=Category.IMAGE,
-    target=Dockerfile,
+    target=Deployment,
     kind=Kind.RELIABILITY,
     confidence=Confidence.HIGH,
     tags=("docker", "supply-chain"),
     docs=__doc__ or "",
 )
 
+# Where each context's reference is consumed, for the message. `workflow-tag` (a tag a
+# workflow builds and pushes) is not a reference that is pulled: MLA4xx covers it.
+_WHERE = {"dockerfile-from": "base image", "compose-image": "compose image",
+          "ecs-image": "ECS container image", "terraform-image": "Terraform image",
+          "function-image": "Lambda function image", "user-data-image": "user-data image",
+          "workflow-uses": "workflow step image", "workflow-container": "job container image",
+          "workflow-service": "job service image"}
+# Terraform attributes naming a container image, read only on resources that run
+# containers: `image` on a VM resource (google_compute_instance, a droplet) is an OS image.
+_TF_ATTRIBUTES = ("image", "image_uri", "image_identifier")
+_TF_CONTAINER_TYPES = ("aws_ecs_", "aws_lambda_", "aws_apprunner_", "aws_sagemaker_",
+                       "aws_batch_", "aws_codebuild_", "kubernetes_", "docker_",
+                       "google_cloud_run", "azurerm_container_")
+
+
+def _skipped(deployment: Deployment) -> set[tuple[str, int]]:
+    """FROM lines naming an earlier stage; compose images that name a build's result."""
+    out: set[tuple[str, int]] = set()
+    for dockerfile in deployment.models(Dockerfile):
+        earlier: set[str] = set()
+        for stage in dockerfile.stages:
+            if stage.image.raw.lower() in earlier:
+                out.add((stage.from_span.path, stage.from_span.line))
+            if stage.name:
+                earlier.add(stage.name.lower())
+    for compose in deployment.models(ComposeFile):
+        out.update((s.image_span.path, s.image_span.line) for s in compose.services
+                   if s.build is not None and s.image_span is not None)
+    return out
+
+
+def _terraform(deployment: Deployment) -> Iterator[ImageReference]:
+    def walk(body: Body, owner: str, depth: int) -> Iterator[ImageReference]:
+        for name in _TF_ATTRIBUTES:
+            value = body.attributes.get(name)
+            if isinstance(value, str) and value.strip() and " " not in value.strip():
+                yield ImageReference(parse_image(value), body.span_of(name),
+                                     "terraform-image", owner)
+        for bodies in body.nested.values():
+            for child in bodies:
+                if depth < 6:
+                    yield from walk(child, owner, depth + 1)
+
+    for module in getattr(deployment.terraform, "modules", ()):
+        for res in module.resources:
+            if res.type.startswith(_TF_CONTAINER_TYPES):
+                yield from walk(res.body, res.address, 0)
+
+
+def _describe(ref: ImageRef) -> str:
+    return "uses :latest" if ref.tag == "latest" else "has no tag"
+
 
 @RULE.check
-def check(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
-    earlier: set[str] = set()
-    for stage in dockerfile.stages:
-        image = stage.image
-        if image.raw.lower() not in earlier and image.is_latest_or_untagged:
-            what = "uses :latest" if image.tag == "latest" else "has no tag"
-            yield ctx.finding(f"base image {image.raw} {what}; pin a version or digest",
-                              stage.from_span, key=f"from:{image.raw}")
-        if stage.name:
-            earlier.add(stage.name.lower())
+def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
+    skipped = _skipped(deployment)
+    seen: set[tuple[str, int, str]] = set()
+    # Terraform attributes are read here (container resources only), not from the model.
+    refs = [r for r in deployment.image_references() if r.context != "terraform-image"]
+    for item in [*refs, *_terraform(deployment)]:
+        ref, span = item.ref, item.span
+        where = _WHERE.get(item.context)
+        marker = (span.path, span.line, ref.raw)
+        if where is None or marker in seen or (span.path, span.line) in skipped:
+            continue
+        seen.add(marker)  # a file evaluated twice (a module called twice): one finding
+        if ref.is_latest_or_untagged and ref.repository:
+            yield _finding(ctx, item, where, span)
+
+
+def _finding(ctx: RuleContext, item: ImageReference, where: str, span: Span) -> Finding:
+    ref = item.ref
+    # Keep the original Dockerfile key so existing fingerprints and baselines survive.
+    key = f"from:{ref.raw}" if item.context == "dockerfile-from" else f"{item.context}:{ref.raw}"
+    return ctx.finding(f"{where} {ref.raw} {_describe(ref)}; pin a version or digest", span,
+                       key=key)

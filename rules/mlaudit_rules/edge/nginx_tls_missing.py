@@ -1,0 +1,125 @@
+"""nginx serves the API over plain HTTP and nothing terminates TLS
+
+## What it flags
+An nginx `server` listening on port 80 (or with no `listen`, which means 80) that proxies
+(`proxy_pass`, `grpc_pass`, `uwsgi_pass`, `fastcgi_pass`) or serves files (`root`,
+`alias`, `try_files`) instead of redirecting to HTTPS, when no nginx file of the
+repository defines a TLS server (`listen 443 ssl`, `quic`, `ssl on`) and no load balancer
+listener in the repository's Terraform speaks HTTPS/TLS. The finding sits on the
+`listen` line.
+
+Not flagged: a port-80 server whose only job is the redirect (`return 301 https://...`,
+`rewrite ^ https://... permanent`, at server level or in `location /`, ACME challenge
+locations allowed); a repository where another server or an HTTPS load balancer listener
+terminates TLS; servers listening only on 127.0.0.1 or a unix socket (internal).
+
+## Why it matters
+Inference requests carry user data and API keys. Without TLS anyone on the path reads
+and rewrites them, and a bearer token sent once in clear is compromised for good.
+
+## How to fix
+Terminate TLS in nginx (or in a load balancer in front of it) and turn port 80 into a
+redirect.
+
+## Example
+```nginx
+server {
+    listen 80;
+    location / { proxy_pass http://api:8000; }
+}
+```
+
+```nginx
+server {
+    listen 80;
+    return 301 https://$host$request_uri;
+}
+server {
+    listen 443 ssl;
+    ssl_certificate     /etc/ssl/api.crt;
+    ssl_certificate_key /etc/ssl/api.key;
+    location / { proxy_pass http://api:8000; }
+}
+```
+
+## References
+- https://nginx.org/en/docs/http/configuring_https_servers.html
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from mlaudit.finding import Finding
+from mlaudit.models.nginx import NginxConfig, Server
+from mlaudit.rule import Rule, RuleContext
+from mlaudit.severity import Category, Kind, Severity
+from mlaudit_rules.edge._nginx import configs_of, is_internal, server_label
+
+RULE = Rule(
+    id="MLA501",
+    name="nginx-tls-missing",
+    title="nginx serves the API over plain HTTP and nothing terminates TLS",
+    severity=Severity.HIGH,
+    category=Category.EDGE,
+    target=NginxConfig,
+    kind=Kind.SECURITY,
+    tags=("nginx", "tls"),
+    docs=__doc__ or "",
+)
+
+_SERVES = ("root", "alias", "try_files")
+
+
+def _tls(server: Server) -> bool:
+    return server.ssl or any(d.name == "ssl" and d.args[:1] == ("on",)
+                             for d in server.directives)
+
+
+def _redirects(server: Server) -> bool:
+    if any(r.redirects_to_https for r in server.returns):
+        return True
+    return any(loc.path == "/" and loc.modifier in ("", "=", "^~")
+               and any(r.redirects_to_https for r in loc.returns) for loc in server.locations)
+
+
+def _what_it_serves(server: Server) -> str | None:
+    for loc in server.all_locations():
+        if loc.proxy is not None:
+            return f"proxies {loc.path} to {loc.proxy.text}"
+    levels = [server.directives, *(loc.directives for loc in server.all_locations())]
+    if any(d.name in _SERVES for ds in levels for d in ds):
+        return "serves files"
+    return None
+
+
+def _tls_load_balancer(ctx: RuleContext) -> bool:
+    terraform: Any = getattr(ctx.deployment, "terraform", None)
+    if terraform is None:
+        return False
+    for res in terraform.resources("aws_"):
+        if res.type in ("aws_lb_listener", "aws_alb_listener") and (
+                res.get("protocol") in ("HTTPS", "TLS") or res.has("certificate_arn")):
+            return True
+    return False
+
+
+@RULE.check
+def check(config: NginxConfig, ctx: RuleContext) -> Iterator[Finding]:
+    configs = configs_of(ctx) or [config]
+    if any(_tls(s) for c in configs for s in c.servers) or _tls_load_balancer(ctx):
+        return
+    for server in config.servers:
+        if server.stream or is_internal(server) or _redirects(server):
+            continue
+        plain = [x for x in server.listens if x.port == 80 and not x.ssl and x.unix is None
+                 and not x.loopback_only]
+        serves = _what_it_serves(server)
+        if not plain or serves is None:
+            continue
+        listen = plain[0]
+        yield ctx.finding(
+            f"nginx server {server_label(server)} {serves} over plain HTTP on :80 without "
+            "redirecting to HTTPS, and no server in the repository terminates TLS",
+            listen.span or server.span, key=f"{server_label(server)}")

@@ -6,6 +6,7 @@ from typing import Any
 
 from mlaudit.rule import Rule
 from mlaudit_rules.containers import (
+    compose_healthcheck_missing,
     dockerfile_copy_before_install,
     dockerfile_healthcheck_missing,
     dockerfile_user_root,
@@ -17,4 +18,5 @@ RULES: tuple[Rule[Any], ...] = (
     dockerfile_healthcheck_missing.RULE,
     dockerfile_user_root.RULE,
     image_tag_mutable.RULE,
+    compose_healthcheck_missing.RULE,
 )

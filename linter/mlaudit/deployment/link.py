@@ -29,6 +29,11 @@ _FIRST_HOPS = ("security-group-rule", "load-balancer", "function-url", "api-even
 
 def link_images(builder: Builder) -> None:
     nodes = builder.deployment.nodes
+    for name, image_ids in sorted(builder.image_names.items()):
+        for image_id in image_ids:
+            image = nodes.get(image_id)
+            if isinstance(image, Image) and name not in image.names:
+                builder.update(image, names=(*image.names, name))
     for service_id, name, span in builder.wanted_images:
         images = sorted(builder.images_named(name))
         service = nodes.get(service_id)

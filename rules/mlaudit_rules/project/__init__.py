@@ -5,5 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from mlaudit.rule import Rule
+from mlaudit_rules.project import lambda_heavy_model, lambda_heavy_model_undersized
 
-RULES: tuple[Rule[Any], ...] = ()
+RULES: tuple[Rule[Any], ...] = (
+    lambda_heavy_model.RULE,
+    lambda_heavy_model_undersized.RULE,
+)

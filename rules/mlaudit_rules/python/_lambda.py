@@ -14,7 +14,9 @@ import posixpath
 from dataclasses import dataclass
 from typing import Any
 
+from mlaudit.models.dockerfile import Dockerfile
 from mlaudit.models.functions import ServerlessApp
+from mlaudit.models.packages import Requirements, is_heavy
 from mlaudit.models.terraform import Resource as TfResource
 from mlaudit.models.terraform import TerraformModule, Unknown
 from mlaudit.span import Span
@@ -156,3 +158,45 @@ def _code_location(module: TerraformModule, res: TfResource) -> tuple[str | None
 
 def _inside_repo(path: str) -> bool:
     return not path.startswith("/") and not _norm(path).startswith("..")
+
+
+def heavy_evidence(deployment: Any, fn: LambdaFunction, min_bytes: int
+                   ) -> list[tuple[Span, str]]:
+    """Where a function's package shows heavy ML dependencies or large model files.
+
+    Zip functions: requirement files at the top of the code directory (what `sam build`
+    and serverless-python-requirements install) and model artifacts under it. Image
+    functions: the final stage's pip installs and the requirement files it installs.
+    Empty when the code location is unknown: cannot tell.
+    """
+    found: list[tuple[Span, str]] = []
+    if fn.image:
+        dockerfile = next((d for d in deployment.models(Dockerfile)
+                           if d.path == fn.dockerfile), None) if fn.dockerfile else None
+        final = dockerfile.final_stage if dockerfile is not None else None
+        if final is None:
+            return found
+        runs = [i for i in final.instructions if i.keyword == "RUN"]
+        for name in dict.fromkeys(p for p in final.packages if is_heavy(p)):
+            at = next((i.span for i in runs if name in i.value.lower()), final.from_span)
+            found.append((at, f"{name} installed by {fn.dockerfile}"))
+        directory = posixpath.dirname(fn.dockerfile or "")
+        installed = [r for r in deployment.models(Requirements)
+                     if posixpath.dirname(r.path) == directory
+                     and any(posixpath.basename(r.path) in i.value for i in runs)]
+        return found + _requirements(installed)
+    if fn.source_dir is None:
+        return found
+    found += _requirements([r for r in deployment.models(Requirements)
+                            if posixpath.dirname(r.path) == fn.source_dir])
+    prefix = fn.source_dir + "/" if fn.source_dir else ""
+    for artifact in deployment.project.artifacts:
+        if artifact.path.startswith(prefix) and artifact.size >= min_bytes:
+            found.append((Span(artifact.path), f"model file {artifact.path} "
+                          f"({artifact.size / 1_000_000:.0f} MB) ships in the package"))
+    return found
+
+
+def _requirements(files: list[Requirements]) -> list[tuple[Span, str]]:
+    return [(req.span, f"{req.name} declared in {r.path}")
+            for r in sorted(files, key=lambda f: f.path) for req in r.heavy]

@@ -1,0 +1,84 @@
+"""Lambda with a heavy ML stack has no provisioned concurrency
+
+## What it flags
+An AWS Lambda function (Terraform `aws_lambda_function`, SAM `AWS::Serverless::Function`,
+a Serverless Framework function) whose package depends on torch, tensorflow, transformers,
+jax, sentence-transformers or a similar heavy package (a requirements file or
+`pyproject.toml` in its code directory, or a `pip install` in its image's Dockerfile) or
+ships model files larger than `model-file-min-bytes` (default 50 MB), and has no
+provisioned concurrency (`aws_lambda_provisioned_concurrency_config` on the function or an
+alias, SAM `ProvisionedConcurrencyConfig`, Serverless `provisionedConcurrency`).
+
+Not flagged: light dependencies (scikit-learn, numpy, onnxruntime); a function with
+provisioned concurrency; a function whose code cannot be located (a prebuilt zip, an S3
+object, an image not built in the repository): cannot tell.
+
+## Why it matters
+Every new execution environment imports the framework and loads the weights before it
+answers: a cold start of several seconds up to a minute. Lambda starts new environments on
+every scale-out and after idle periods, so users see those stalls and API Gateway's 29 s
+limit turns them into errors.
+
+## How to fix
+Configure provisioned concurrency on an alias (or SnapStart where the runtime supports
+it), or serve the model from a container service that stays warm.
+
+## Example
+```yaml
+Resources:
+  Embed:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: embed/          # embed/requirements.txt: sentence-transformers
+      Handler: app.handler
+```
+
+```yaml
+Resources:
+  Embed:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: embed/
+      Handler: app.handler
+      AutoPublishAlias: live
+      ProvisionedConcurrencyConfig:
+        ProvisionedConcurrentExecutions: 2
+```
+
+## References
+- https://docs.aws.amazon.com/lambda/latest/dg/provisioned-concurrency.html
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mlaudit.finding import Finding
+from mlaudit.models.deployment import Deployment
+from mlaudit.rule import Rule, RuleContext
+from mlaudit.severity import Category, Confidence, Kind, Severity
+from mlaudit_rules.python._lambda import heavy_evidence, lambda_functions
+
+RULE = Rule(
+    id="MLA705", name="lambda-heavy-model",
+    title="Lambda with a heavy ML stack has no provisioned concurrency",
+    severity=Severity.HIGH, category=Category.SERVERLESS, target=Deployment,
+    kind=Kind.RELIABILITY, confidence=Confidence.MEDIUM, tags=("lambda", "cold-start"),
+    options={"model-file-min-bytes": 50 * 1024 * 1024}, docs=__doc__ or "",
+)
+
+
+@RULE.check
+def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
+    for fn in lambda_functions(deployment):
+        if fn.provisioned is not False:  # configured, or cannot tell
+            continue
+        evidence = heavy_evidence(deployment, fn, int(ctx.option("model-file-min-bytes")))
+        if not evidence:
+            continue
+        facts = "; ".join(note for _, note in evidence[:3])
+        yield ctx.finding(
+            f"Lambda function {fn.name} has no provisioned concurrency but packages a heavy "
+            f"model stack ({facts}): every cold start imports it and loads the weights "
+            "before answering, seconds to a minute per new environment",
+            fn.span, related=evidence, key=fn.key)

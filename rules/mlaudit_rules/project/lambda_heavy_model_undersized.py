@@ -1,0 +1,92 @@
+"""Lambda with a heavy ML stack has too little memory or too short a timeout
+
+## What it flags
+A Lambda function that packages a heavy ML stack (the evidence MLA705 uses: torch,
+tensorflow, transformers and similar in its requirements or image, or large model files)
+with memory below `memory-min-mb` (default 2048 MB) or a timeout below
+`timeout-min-seconds` (default 30 s). An unset value counts as Lambda's default (128 MB,
+3 s) and is reported on the function.
+
+Not flagged: a heavy function with enough memory and time (3008 MB, 60 s); light
+functions; values that cannot be resolved (a variable without a default, `!Ref`).
+
+## Why it matters
+Lambda allocates CPU in proportion to memory: at 128-1024 MB importing torch and loading
+weights takes many seconds, or the process is killed for running out of memory. A 3 s
+timeout ends most cold starts before the model has loaded, so the first request after
+every scale-out fails.
+
+## How to fix
+Give the function at least 2-3 GB of memory and a timeout that covers a cold start.
+
+## Example
+```hcl
+resource "aws_lambda_function" "embed" {
+  filename = data.archive_file.embed.output_path # requirements.txt: torch
+  handler  = "app.handler"
+  runtime  = "python3.12"
+}
+```
+
+```hcl
+resource "aws_lambda_function" "embed" {
+  filename    = data.archive_file.embed.output_path
+  handler     = "app.handler"
+  runtime     = "python3.12"
+  memory_size = 3008
+  timeout     = 60
+}
+```
+
+## References
+- https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mlaudit.finding import Finding
+from mlaudit.models.deployment import Deployment
+from mlaudit.rule import Rule, RuleContext
+from mlaudit.severity import Category, Confidence, Kind, Severity
+from mlaudit_rules.python._lambda import heavy_evidence, lambda_functions
+
+RULE = Rule(
+    id="MLA706", name="lambda-heavy-model-undersized",
+    title="Lambda with a heavy ML stack has too little memory or too short a timeout",
+    severity=Severity.MEDIUM, category=Category.SERVERLESS, target=Deployment,
+    kind=Kind.RELIABILITY, confidence=Confidence.MEDIUM, tags=("lambda", "cold-start"),
+    options={"memory-min-mb": 2048, "timeout-min-seconds": 30,
+             "model-file-min-bytes": 50 * 1024 * 1024},
+    docs=__doc__ or "",
+)
+# What Lambda uses when the configuration leaves a value out.
+_DEFAULT_MEMORY_MB, _DEFAULT_TIMEOUT_S = 128, 3
+
+
+@RULE.check
+def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
+    memory_floor = int(ctx.option("memory-min-mb"))
+    timeout_floor = int(ctx.option("timeout-min-seconds"))
+    for fn in lambda_functions(deployment):
+        evidence = heavy_evidence(deployment, fn, int(ctx.option("model-file-min-bytes")))
+        if not evidence:
+            continue
+        what = evidence[0][1]
+        memory = fn.memory if fn.memory is not None else _DEFAULT_MEMORY_MB
+        if not fn.memory_unknown and memory < memory_floor:
+            said = "" if fn.memory is not None else " (unset: Lambda's default)"
+            yield ctx.finding(
+                f"Lambda function {fn.name} has {memory} MB of memory{said} but packages a "
+                f"heavy model stack ({what}); below {memory_floor} MB it loads slowly or "
+                "runs out of memory", fn.memory_span or fn.span, related=evidence,
+                key=f"{fn.key}:memory")
+        timeout = fn.timeout if fn.timeout is not None else _DEFAULT_TIMEOUT_S
+        if not fn.timeout_unknown and timeout < timeout_floor:
+            said = "" if fn.timeout is not None else " (unset: Lambda's default)"
+            yield ctx.finding(
+                f"Lambda function {fn.name} has a {timeout} s timeout{said} but packages a "
+                f"heavy model stack ({what}); a cold start needs more than {timeout_floor} s "
+                "to import it and load the weights", fn.timeout_span or fn.span,
+                related=evidence, key=f"{fn.key}:timeout")

@@ -10,6 +10,7 @@ from mlaudit_rules.containers import (
     dockerfile_copy_before_install,
     dockerfile_healthcheck_missing,
     dockerfile_user_root,
+    ecs_healthcheck_missing,
     image_tag_mutable,
 )
 
@@ -19,4 +20,5 @@ RULES: tuple[Rule[Any], ...] = (
     dockerfile_user_root.RULE,
     image_tag_mutable.RULE,
     compose_healthcheck_missing.RULE,
+    ecs_healthcheck_missing.RULE,
 )

@@ -11,6 +11,8 @@ from mlaudit_rules.iac import (
     ecr_scan_on_push_disabled,
     ecr_tag_mutable,
     rds_deletion_protection_disabled,
+    target_group_health_check_missing,
+    target_group_health_check_slow,
     terraform_state_local,
 )
 
@@ -21,4 +23,6 @@ RULES: tuple[Rule[Any], ...] = (
     database_publicly_accessible.RULE,
     ecr_tag_mutable.RULE,
     ecr_scan_on_push_disabled.RULE,
+    target_group_health_check_missing.RULE,
+    target_group_health_check_slow.RULE,
 )

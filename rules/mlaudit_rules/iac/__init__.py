@@ -6,6 +6,7 @@ from typing import Any
 
 from mlaudit.rule import Rule
 from mlaudit_rules.iac import (
+    apprunner_health_check_tcp,
     database_publicly_accessible,
     ec2_imdsv1_allowed,
     ecr_scan_on_push_disabled,
@@ -25,4 +26,5 @@ RULES: tuple[Rule[Any], ...] = (
     ecr_scan_on_push_disabled.RULE,
     target_group_health_check_missing.RULE,
     target_group_health_check_slow.RULE,
+    apprunner_health_check_tcp.RULE,
 )

@@ -60,7 +60,7 @@ class _IgnoreRules:
         self.root = root
         self.specs: list[tuple[str, object]] = []
         if excludes:
-            self.specs.append(("", pathspec.PathSpec.from_lines("gitwildmatch", excludes)))
+            self.specs.append(("", pathspec.GitIgnoreSpec.from_lines(excludes)))
 
     def load_dir(self, rel_dir: str, directory: Path) -> None:
         gitignore = directory / ".gitignore"
@@ -69,7 +69,7 @@ class _IgnoreRules:
                 lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
             except OSError:
                 return
-            spec = self._pathspec.PathSpec.from_lines("gitwildmatch", lines)
+            spec = self._pathspec.GitIgnoreSpec.from_lines(lines)
             self.specs.append((rel_dir, spec))
 
     def ignored(self, rel_path: str, is_dir: bool) -> bool:

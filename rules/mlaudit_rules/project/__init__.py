@@ -5,9 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from mlaudit.rule import Rule
-from mlaudit_rules.project import lambda_heavy_model, lambda_heavy_model_undersized
+from mlaudit_rules.project import (
+    app_server_proxy_headers_ignored,
+    lambda_heavy_model,
+    lambda_heavy_model_undersized,
+    proxy_target_unknown,
+)
 
 RULES: tuple[Rule[Any], ...] = (
     lambda_heavy_model.RULE,
     lambda_heavy_model_undersized.RULE,
+    proxy_target_unknown.RULE,
+    app_server_proxy_headers_ignored.RULE,
 )

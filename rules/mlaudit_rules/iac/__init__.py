@@ -12,6 +12,7 @@ from mlaudit_rules.iac import (
     ecr_scan_on_push_disabled,
     ecr_tag_mutable,
     rds_deletion_protection_disabled,
+    security_group_admin_port_public,
     target_group_health_check_missing,
     target_group_health_check_slow,
     terraform_state_local,
@@ -27,4 +28,5 @@ RULES: tuple[Rule[Any], ...] = (
     target_group_health_check_missing.RULE,
     target_group_health_check_slow.RULE,
     apprunner_health_check_tcp.RULE,
+    security_group_admin_port_public.RULE,
 )

@@ -6,6 +6,7 @@ from mlaudit.models.deployment import (
     Deployment,
     EntryPoint,
     Function,
+    HealthCheck,
     PipelineJob,
     Proxy,
     Service,
@@ -87,14 +88,22 @@ def test_target_group_health_check_path() -> None:
     ecs = service(d, "ecs", "api")
     checks = [c for c in d.healthchecks_for(ecs) if c.origin == "target-group"]
     assert len(checks) == 1 and checks[0].path == "/" and checks[0].port == 8000
-    # "/" is not a route of app/main.py (/healthz, /predict): not served, or cannot tell
-    # while the Python model exposes no routes.
+    # "/" is not a route of app/main.py (/healthz, /predict): not served
     image = d.image_of(ecs)
-    assert image is not None
-    if image.routes:
-        assert checks[0].served is False
-    else:
-        assert checks[0].served is None
+    assert image is not None and image.app_files == ("app/main.py",)
+    assert {(r.method, r.path) for r in image.routes} == {("GET", "/healthz"),
+                                                          ("POST", "/predict")}
+    assert checks[0].served is False and checks[0].route_span is None
+
+
+def test_dockerfile_and_compose_health_checks_are_served() -> None:
+    d = model("good-ml-service")
+    checks = [c for c in d.of_kind(HealthCheck) if c.origin in ("dockerfile", "compose")
+              and c.path == "/healthz" and c.port == 8000]
+    assert len(checks) == 2  # Dockerfile HEALTHCHECK + the embedder's compose healthcheck
+    for check in checks:
+        assert check.served is True and check.route_span is not None
+        assert check.route_span.path == "app/main.py"
 
 
 def test_ecs_service_links_scaling_and_image_through_ecr_and_workflow() -> None:

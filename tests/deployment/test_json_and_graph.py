@@ -19,7 +19,8 @@ PROJECT_NAMES = ["ecs-fastapi-nginx", "lambda-sam-model", "compose-ec2", "good-m
 TOP_KEYS = ["schema", "nodes", "edges", "image_references", "problems"]
 NODE_KEYS = ["id", "class", "kind", "label", "source", "attributes"]
 ATTRIBUTE_KEYS = {
-    "image": ["dockerfile", "server", "ports", "healthchecks", "routes", "app_files", "names"],
+    "image": ["dockerfile", "server", "ports", "healthchecks", "routes", "routes_complete",
+              "app_files", "names"],
     "service": ["platform", "image", "image_node", "group", "ports", "published",
                 "healthchecks"],
     "entry": ["entry", "from_port", "to_port", "protocol", "cidrs", "public", "tls", "group"],

@@ -109,11 +109,13 @@ def link_health_routes(builder: Builder) -> None:
             continue
         images = _checked_images(builder, check)
         routes = [r for i in images for r in i.routes]
-        if not images or not all(i.routes for i in images):
+        if not images or not all(i.app_files for i in images):
             continue  # an app whose routes are unknown: cannot tell
         path = check.path.split("?", 1)[0]
         hit = next((r for r in routes if r.path == path and r.method in ("GET", "*", "HEAD")),
                    None)
+        if hit is None and not all(i.routes_complete for i in images):
+            continue  # it may be served by a router defined elsewhere
         builder.update(check, served=hit is not None, route_span=hit.span if hit else None)
 
 

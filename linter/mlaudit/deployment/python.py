@@ -2,14 +2,13 @@
 
 An image's app is found from its server launch: `uvicorn app.main:app` runs
 `<context>/app/main.py`, `python serve.py` runs `<context>/serve.py`. The Python model
-is read through the attributes it exposes (`routes`, `launches`); when a field is absent
-the image simply gets no routes ("cannot tell").
+gives the routes (with the prefixes it could resolve) and code launches
+(`uvicorn.run(app, port=8000)`).
 """
 
 from __future__ import annotations
 
 import posixpath
-from typing import Any
 
 from mlaudit.deployment._builder import Builder
 from mlaudit.models.command import ServerLaunch
@@ -42,28 +41,23 @@ def find_module(builder: Builder, context: str, relpath: str) -> PythonModule | 
     return modules[hits[0]] if len(hits) == 1 else None  # two candidates: cannot tell
 
 
-def routes_of(module: PythonModule) -> tuple[Route, ...]:
+def routes_of(module: PythonModule) -> tuple[tuple[Route, ...], bool]:
+    """The module's routes, and whether they are all of the app's routes: routers
+    included from elsewhere, or a prefix that is not a literal, leave the set open."""
     out: list[Route] = []
-    for item in getattr(module, "routes", ()) or ():
-        path = getattr(item, "path", None)
-        span = getattr(item, "span", None)
-        if not isinstance(path, str) or not isinstance(span, Span):
+    complete = not module.includes
+    for item in module.routes:
+        if item.path is None or not item.path_complete:
+            complete = False
             continue
-        methods = getattr(item, "methods", None) or (getattr(item, "method", None) or "*",)
-        for method in methods if isinstance(methods, (tuple, list)) else (methods,):
-            out.append(Route(str(method).upper(), path, span))
-    return tuple(out)
+        for method in item.methods or ("*",):
+            out.append(Route(method.upper(), item.path, item.span))
+    return tuple(out), complete
 
 
 def launches_of(module: PythonModule) -> list[tuple[ServerLaunch, Span]]:
-    """`uvicorn.run(app, port=...)`-style launches the Python model recorded."""
-    out: list[tuple[ServerLaunch, Span]] = []
-    for item in getattr(module, "launches", None) or getattr(module, "server_launches", ()) or ():
-        launch: Any = getattr(item, "launch", item)
-        span = getattr(item, "span", None)
-        if isinstance(launch, ServerLaunch) and isinstance(span, Span):
-            out.append((launch, span))
-    return out
+    """`uvicorn.run(app, port=...)`-style launches in the module."""
+    return [(item.launch, item.span) for item in module.launches]
 
 
 def attach_python(builder: Builder) -> None:
@@ -81,5 +75,6 @@ def attach_python(builder: Builder) -> None:
             port = launch.effective_port
             if image.server.server == "python-script" and not any(p.port == port for p in ports):
                 ports.append(ListenPort(port, "python", span, launch.host))
-        builder.update(image, routes=routes_of(module), app_files=(module.path,),
-                       ports=tuple(ports))
+        routes, complete = routes_of(module)
+        builder.update(image, routes=routes, routes_complete=complete,
+                       app_files=(module.path,), ports=tuple(ports))

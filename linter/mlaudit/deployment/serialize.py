@@ -57,6 +57,7 @@ def _attrs(node: Node) -> dict[str, Any]:
                 "healthchecks": [c.id for c in node.healthchecks],
                 "routes": [{"method": r.method, "path": r.path, "source": span_json(r.span)}
                            for r in node.routes],
+                "routes_complete": node.routes_complete,
                 "app_files": list(node.app_files), "names": sorted(node.names)}
     if isinstance(node, Service):
         return {"platform": node.platform, "image": node.image.raw if node.image else None,

@@ -82,6 +82,7 @@ class Image:
     ports: tuple[ListenPort, ...] = ()
     healthchecks: tuple[HealthCheck, ...] = ()
     routes: tuple[Route, ...] = ()
+    routes_complete: bool = False  # every route of the app is known (no foreign routers)
     app_files: tuple[str, ...] = ()  # Python files of the app the server starts
     names: tuple[str, ...] = ()
     kind: str = "image"
@@ -378,9 +379,11 @@ class Deployment:
         """Entry points open to the internet (0.0.0.0/0, ::/0, public URL or listener)."""
         return [e for e in self.entry_points() if e.public]
 
-    def reached_by(self, entry: EntryPoint) -> list[Service | Image | Proxy | Function]:
+    def reached_by(self, entry: EntryPoint) -> list[Node]:
+        """What an entry point leads to directly (a service, a load balancer, an instance,
+        the ports a host publishes)."""
         out = [self.nodes.get(e.target) for e in self.edges_from(entry.id)]
-        return [n for n in out if isinstance(n, (Service, Image, Proxy, Function))]
+        return [n for n in out if n is not None]
 
     def proxies(self) -> list[Proxy]:
         return self.of_kind(Proxy)

@@ -1,4 +1,4 @@
-"""nginx keeps the 1 MB request body limit in front of an inference or upload endpoint
+"""nginx keeps the 1 MB body limit in front of an inference or upload endpoint
 
 ## What it flags
 A `location` that proxies to an app server at an upload or inference path (`/predict`,
@@ -57,7 +57,7 @@ from mlaudit_rules.edge._nginx import (
 RULE = Rule(
     id="MLA508",
     name="nginx-client-max-body-size-missing",
-    title="nginx keeps the 1 MB request body limit in front of an inference or upload endpoint",
+    title="nginx keeps the 1 MB body limit in front of an inference or upload endpoint",
     severity=Severity.INFO,
     category=Category.EDGE,
     target=NginxConfig,

@@ -328,9 +328,9 @@ def _apply_suppressions(
                 suppression = Suppression(SuppressionKind.INLINE, item.reason, item.span)
                 break
         if suppression is None:
-            for pattern, refs in config.per_path_ignores.items():
+            for pattern, ignored in config.per_path_ignores.items():
                 if path and fnmatch.fnmatch(path, pattern) and (
-                    finding.rule_id in refs or finding.rule_name in refs
+                    finding.rule_id in ignored or finding.rule_name in ignored
                 ):
                     suppression = Suppression(SuppressionKind.CONFIG, f"per-path-ignores {pattern}")
                     break

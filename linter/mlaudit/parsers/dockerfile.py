@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from dataclasses import dataclass, field
 
 from mlaudit.models.command import analyse_argv, split_shell
 from mlaudit.models.dockerfile import Command, Dockerfile, ExposedPort, Instruction, Stage
@@ -21,7 +22,9 @@ from mlaudit.span import Span
 
 PARSER_VERSION = "1"
 
-_VAR_RE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-+]([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
+_VAR_RE = re.compile(
+    r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-+]([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))"
+)
 _KNOWN = {
     "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT",
     "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL",
@@ -82,6 +85,18 @@ def _packages(run: str) -> list[str]:
     return found
 
 
+@dataclass
+class _StageBuilder:
+    """A stage while its instructions are being read."""
+
+    index: int
+    name: str | None
+    image: str
+    span: Span
+    env: dict[str, str]
+    instructions: list[Instruction] = field(default_factory=list)
+
+
 def parse(source: SourceFile) -> Dockerfile:
     from dockerfile_parse import DockerfileParser
 
@@ -93,7 +108,7 @@ def parse(source: SourceFile) -> Dockerfile:
 
     global_args: dict[str, str] = {}
     stages: list[Stage] = []
-    current: dict[str, object] | None = None
+    current: _StageBuilder | None = None
     seen_instruction = False
 
     def close() -> None:
@@ -121,10 +136,7 @@ def parse(source: SourceFile) -> Dockerfile:
             if not parts:
                 raise ParseError("FROM without an image", start, column)
             name = parts[2] if len(parts) >= 3 and parts[1].upper() == "AS" else None
-            current = {
-                "index": len(stages), "name": name, "image": parts[0], "span": span,
-                "env": dict(global_args), "instructions": [],
-            }
+            current = _StageBuilder(len(stages), name, parts[0], span, dict(global_args))
             continue
         if current is None:
             if keyword == "ARG":
@@ -132,8 +144,7 @@ def parse(source: SourceFile) -> Dockerfile:
                     global_args[name] = substitute(val, global_args)
                 continue
             raise ParseError(f"{keyword} before the first FROM", start, column)
-        env = current["env"]
-        assert isinstance(env, dict)
+        env = current.env
         value = raw_value if keyword in ("RUN", "CMD", "ENTRYPOINT") else substitute(raw_value, env)
         if keyword in ("ARG", "ENV"):
             for name, val in _key_values(raw_value):
@@ -141,18 +152,16 @@ def parse(source: SourceFile) -> Dockerfile:
                     env.setdefault(name, global_args.get(name, ""))
                 else:
                     env[name] = substitute(val, env)
-        instructions = current["instructions"]
-        assert isinstance(instructions, list)
-        instructions.append(Instruction(keyword, value, raw_value, span))
+        current.instructions.append(Instruction(keyword, value, raw_value, span))
     close()
     if not seen_instruction or not stages:
         raise ParseError("no FROM instruction: not a Dockerfile")
     return _finish(source.path, stages)
 
 
-def _build_stage(data: dict[str, object]) -> Stage:
-    instructions = tuple(data["instructions"])  # type: ignore[call-overload]
-    env: dict[str, str] = data["env"]  # type: ignore[assignment]
+def _build_stage(data: _StageBuilder) -> Stage:
+    instructions = tuple(data.instructions)
+    env = data.env
     healthcheck = user = None
     cmd = entrypoint = None
     exposed: list[ExposedPort] = []
@@ -174,10 +183,10 @@ def _build_stage(data: dict[str, object]) -> Stage:
         elif ins.keyword == "RUN":
             packages.extend(_packages(ins.value))
     return Stage(
-        index=int(data["index"]),  # type: ignore[call-overload]
-        name=data["name"],  # type: ignore[arg-type]
-        image=parse_image(str(data["image"])),
-        from_span=data["span"],  # type: ignore[arg-type]
+        index=data.index,
+        name=data.name,
+        image=parse_image(data.image),
+        from_span=data.span,
         instructions=instructions,
         healthcheck=healthcheck,
         user=user,

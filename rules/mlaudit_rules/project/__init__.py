@@ -7,6 +7,8 @@ from typing import Any
 from mlaudit.rule import Rule
 from mlaudit_rules.project import (
     app_server_proxy_headers_ignored,
+    health_check_cannot_work,
+    lambda_function_url_public,
     lambda_heavy_model,
     lambda_heavy_model_undersized,
     proxy_target_unknown,
@@ -17,4 +19,6 @@ RULES: tuple[Rule[Any], ...] = (
     lambda_heavy_model_undersized.RULE,
     proxy_target_unknown.RULE,
     app_server_proxy_headers_ignored.RULE,
+    health_check_cannot_work.RULE,
+    lambda_function_url_public.RULE,
 )

@@ -1,0 +1,216 @@
+"""Health check can never pass
+
+## What it flags
+A health check that fails against the app it checks, found by reading them together:
+- its HTTP path (a Dockerfile `HEALTHCHECK` URL, compose/ECS check URL, target group
+  `health_check` path) is served by no route of the Python app (router prefixes
+  included);
+- a Dockerfile `HEALTHCHECK` runs `curl`/`wget` in an image whose final base lacks it
+  (`python:*-slim`, Debian, Ubuntu, distroless, scratch, Chainguard; Alpine has `wget`
+  only) and that no stage it builds on installs;
+- a Dockerfile `HEALTHCHECK` URL port differs from the port the server's `CMD` listens on.
+
+The finding sits on the health check; related locations point at the app module, the
+`FROM` line or the `CMD` line. Not flagged: served paths; full images (`python:3.12` has
+`curl`); slim images that `apt-get install curl`; matching ports; anything unknown (an app
+whose routes are incomplete or not found, a non-literal prefix, a port from `$PORT`, a
+server mlaudit does not model, a matcher that accepts 404).
+
+## Why it matters
+A check that can never pass marks every replica unhealthy: Docker restarts it in a loop,
+ECS replaces tasks forever, the load balancer answers 503, and the deployment fails in a
+way that looks like the model is broken.
+
+## How to fix
+Point the check at a route the app serves, on the port it listens on, with a tool the
+image has (`python -c "import urllib.request; ..."` works in every Python image).
+
+## Example
+```dockerfile
+FROM python:3.12-slim
+HEALTHCHECK CMD curl -f http://localhost:8000/health || exit 1
+CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]
+```
+
+```dockerfile
+FROM python:3.12-slim
+HEALTHCHECK CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"
+CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]
+```
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator
+
+from mlaudit.finding import Finding
+from mlaudit.models.command import segments, split_shell
+from mlaudit.models.deployment import Deployment, HealthCheck, Image, Proxy, Service
+from mlaudit.models.dockerfile import Dockerfile, Stage
+from mlaudit.models.python_source import PythonModule
+from mlaudit.rule import Rule, RuleContext
+from mlaudit.severity import Category, Kind, Severity
+from mlaudit.span import Span
+
+RULE = Rule(
+    id="MLA702",
+    name="health-check-cannot-work",
+    title="Health check can never pass",
+    severity=Severity.HIGH,
+    category=Category.HEALTH,
+    target=Deployment,
+    kind=Kind.RELIABILITY,
+    tags=("cross-file", "docker", "load-balancer"),
+    docs=__doc__ or "",
+)
+
+_URL = re.compile(r"https?://[^/\s:'\"]+(?::(\d+))?(/[^\s'\"\\)?]*)?")
+_PY_SERVERS = {"uvicorn", "gunicorn", "hypercorn", "daphne", "granian", "fastapi", "flask"}
+_FRAMEWORK_PATHS = {"/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect"}
+_SLIM = re.compile(r"(^|-)slim($|-)")
+
+
+def _tools(stage: Stage) -> set[str] | None:
+    """Which of curl/wget a base image ships; None: cannot tell."""
+    image = stage.image
+    repo, tag = image.repository.removeprefix("library/"), image.tag or "latest"
+    if image.is_scratch or (image.registry == "gcr.io" and repo.startswith("distroless/")):
+        return set()
+    if image.registry == "cgr.dev" and repo.startswith("chainguard/") and "dev" not in tag:
+        return set()
+    if image.registry is None and repo in ("python", "alpine", "debian", "ubuntu"):
+        if "alpine" in tag or repo == "alpine":
+            return {"wget"}
+        if repo in ("debian", "ubuntu") or _SLIM.search(tag):
+            return set()
+        return {"curl", "wget"} if repo == "python" else None
+    return None
+
+
+@RULE.check
+def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
+    dockerfiles = {d.path: d for d in deployment.models(Dockerfile)}
+    modules = {m.path: m for m in deployment.models(PythonModule)}
+    for check in deployment.of_kind(HealthCheck):
+        if check.disabled:
+            continue
+        images = _images(deployment, check)
+        path = check.path
+        if check.origin == "target-group":
+            path = _tg_path(deployment, check)
+        elif check.origin == "dockerfile" and len(images) == 1:
+            dockerfile = dockerfiles.get(images[0].dockerfile)
+            if dockerfile is not None:
+                yield from _dockerfile_checks(ctx, check, images[0], dockerfile)
+        if path is not None and images:
+            missing = [_unserved(i, path, modules) for i in images]
+            if all(m is not None for m in missing):
+                app = missing[0] or check.span
+                yield ctx.finding(f"{check.origin} health check requests {path}, which the "
+                                  "app does not serve", check.span,
+                                  related=[(app, "the app's routes")], key=f"{check.id}:path")
+
+
+def _dockerfile_checks(ctx: RuleContext, check: HealthCheck, image: Image,
+                       dockerfile: Dockerfile) -> Iterator[Finding]:
+    final = dockerfile.final_stage
+    if final is None or final.healthcheck is None:
+        return
+    command = final.healthcheck.value
+    words = {s[0].rsplit("/", 1)[-1] for s in segments(split_shell(re.sub(
+        r"[\[\],\"]", " ", command.split("CMD", 1)[-1]))) if s}
+    chain = _chain(dockerfile, final)
+    base = chain[-1]
+    tools = _tools(base)
+    # Installed by a package manager, copied in, or used by a RUN (which proves it exists).
+    text = " ".join([i.value for s in chain for i in s.instructions
+                     if i.keyword in ("RUN", "COPY")] + [p for s in chain for p in s.packages])
+    for tool in sorted(words & {"curl", "wget"}):
+        if tools is not None and tool not in tools and not re.search(rf"\b{tool}\b", text):
+            yield ctx.finding(f"HEALTHCHECK runs {tool}, which {base.image.raw} does not ship "
+                              "and the Dockerfile never installs", check.span,
+                              related=[(base.from_span, f"base image {base.image.raw}")],
+                              key=f"{check.id}:{tool}")
+    server = image.server
+    match = _URL.search(command)
+    if match and server is not None and server.server in _PY_SERVERS and server.port:
+        port = int(match.group(1)) if match.group(1) else (
+            443 if match.group(0).startswith("https") else 80)
+        if port != server.port:
+            launch = final.cmd or final.entrypoint
+            at: Span = launch.span if launch is not None else final.from_span
+            yield ctx.finding(f"HEALTHCHECK probes port {port} but {server.server} listens on "
+                              f"{server.port}", check.span,
+                              related=[(at, f"{server.server} --port {server.port}")],
+                              key=f"{check.id}:port")
+
+
+def _chain(dockerfile: Dockerfile, stage: Stage) -> list[Stage]:
+    """The stage and the earlier stages it is built FROM, the external base last."""
+    out = [stage]
+    while (parent := dockerfile.stage_named(out[-1].image.raw)) is not None and \
+            parent.index < out[-1].index:
+        out.append(parent)
+    return out
+
+
+def _images(deployment: Deployment, check: HealthCheck) -> list[Image]:
+    out: dict[str, Image] = {}
+    for edge in deployment.edges_from(check.id, "checks"):
+        owner = deployment.node(edge.target)
+        owners = deployment.targets_of(owner) if isinstance(owner, Proxy) else [owner]
+        for item in owners:
+            image = deployment.image_of(item) if isinstance(item, Service) else item
+            if isinstance(image, Image):
+                out[image.id] = image
+    return list(out.values())
+
+
+def _tg_path(deployment: Deployment, check: HealthCheck) -> str | None:
+    """The path of a target group's HTTP check as written (None: not HTTP, or unknown)."""
+    owner = next((deployment.node(e.target) for e in deployment.edges_from(check.id, "checks")),
+                 None)
+    tf = deployment.terraform
+    res = tf.declaration(owner.upstream) if isinstance(owner, Proxy) and tf else None
+    block = res.blocks("health_check")[:1] if res is not None else ()
+    if not block:
+        return None
+    protocol = block[0].get("protocol", res.get("protocol") if res else None)
+    matcher = block[0].get("matcher", "200")
+    path = block[0].get("path", "/")
+    if protocol not in ("HTTP", "HTTPS") or not isinstance(matcher, str) or \
+            "4" in matcher or not isinstance(path, str):
+        return None  # TCP checks, or a matcher that may accept a 404
+    return path
+
+
+def _unserved(image: Image, path: str, modules: dict[str, PythonModule]) -> Span | None:
+    """The app module's span when no route serves `path`; None when served or unknown."""
+    server = image.server
+    apps = [modules[p] for p in image.app_files if p in modules]
+    if server is None or server.server not in _PY_SERVERS | {"python-script"} or len(apps) != 1:
+        return None
+    app = apps[0]
+    if not app.routes and not app.includes:
+        return None
+    context = posixpath.dirname(image.dockerfile)
+    others = [m for m in modules.values() if m is not app and (
+        not context or m.path.startswith(context + "/")) and any(a.is_router for a in m.apps)]
+    prefixes = {i.prefix or "" for i in app.includes}
+    if "?" in prefixes or any(a.prefix and "{" in a.prefix for a in app.apps):
+        return None
+    candidates = [r.path for r in app.routes if r.path is not None] + [
+        p + r.path for m in others for r in m.routes if r.path is not None for p in prefixes | {""}]
+    if any(r.path is None or not r.path_complete for m in (app, *others) for r in m.routes):
+        return None
+    wanted = path.rstrip("/") or "/"
+    if any(a.framework == "fastapi" for a in app.apps) and wanted in _FRAMEWORK_PATHS:
+        return None
+    for candidate in candidates:
+        literal = re.escape(candidate.rstrip("/") or "/")  # {param} / <param> match a segment
+        pattern = re.sub(r"\\\{[^/]*?\\\}|<[^/]*?>", "[^/]+", literal)
+        if re.fullmatch(pattern, wanted):
+            return None
+    return Span(app.path)

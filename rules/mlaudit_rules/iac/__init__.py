@@ -11,6 +11,7 @@ from mlaudit_rules.iac import (
     ec2_imdsv1_allowed,
     ecr_scan_on_push_disabled,
     ecr_tag_mutable,
+    ecs_service_autoscaling_missing,
     rds_deletion_protection_disabled,
     security_group_admin_port_public,
     target_group_health_check_missing,
@@ -29,4 +30,5 @@ RULES: tuple[Rule[Any], ...] = (
     target_group_health_check_slow.RULE,
     apprunner_health_check_tcp.RULE,
     security_group_admin_port_public.RULE,
+    ecs_service_autoscaling_missing.RULE,
 )

@@ -7,8 +7,9 @@ then parse Terraform (or scan secrets) with a different grammar and API: wrong r
 crashes deep inside a parser. Detecting it up front turns that into one clear exit-2
 message saying what to do.
 
-The check reads installed-distribution metadata only (never imports the library), and runs
-once per process per import name, only when a scan actually needs that library.
+The check looks up the known forks' distribution metadata by name (never imports the
+library, and never reads every installed package's metadata, which costs as much as the
+import it guards), once per process per import name, only when a scan needs that library.
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ GENUINE: dict[str, str] = {
     "detect_secrets": "detect-secrets",
 }
 
+# import name -> distributions known to ship a fork under that import name
+KNOWN_FORKS: dict[str, tuple[str, ...]] = {
+    "hcl2": ("bc-python-hcl2",),
+    "detect_secrets": ("bc-detect-secrets",),
+}
+
 # The file kinds whose parser needs each library; the engine checks only these.
 LIBRARY_FOR_KIND: dict[FileKind, str] = {
     FileKind.TERRAFORM: "hcl2",
@@ -40,15 +47,20 @@ def _normalise(name: str) -> str:
 
 @cache
 def foreign_distributions(import_name: str) -> tuple[str, ...]:
-    """Installed distributions, other than the genuine one, that provide `import_name`."""
-    from importlib.metadata import packages_distributions
+    """Installed fork distributions that provide `import_name` besides the genuine one."""
+    from importlib.metadata import PackageNotFoundError, distribution
 
+    found = []
+    for name in KNOWN_FORKS.get(import_name, ()):
+        try:
+            dist = distribution(name)
+        except PackageNotFoundError:
+            continue
+        except Exception:  # unreadable metadata: cannot tell, go on
+            continue
+        found.append(dist.metadata["Name"] or name)
     genuine = _normalise(GENUINE[import_name])
-    try:
-        providers = packages_distributions().get(import_name, [])
-    except Exception:  # unreadable metadata of some unrelated package: cannot tell, go on
-        return ()
-    return tuple(sorted({p for p in providers if _normalise(p) != genuine}))
+    return tuple(sorted({n for n in found if _normalise(n) != genuine}))
 
 
 def ensure_genuine(import_name: str) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from mlaudit.rule import Rule
 from mlaudit_rules.iac import (
     apprunner_health_check_tcp,
+    asg_fixed_size,
     database_publicly_accessible,
     ec2_imdsv1_allowed,
     ecr_scan_on_push_disabled,
@@ -31,4 +32,5 @@ RULES: tuple[Rule[Any], ...] = (
     apprunner_health_check_tcp.RULE,
     security_group_admin_port_public.RULE,
     ecs_service_autoscaling_missing.RULE,
+    asg_fixed_size.RULE,
 )

@@ -1,0 +1,101 @@
+"""Shared helpers of the cross-file exposure rules: where the application listens, which
+security groups front a load balancer, and which security groups an instance uses.
+
+Public ingress itself is read by `mlaudit_rules.iac._ingress` (one reading of security
+groups for the Terraform and the cross-file rules).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mlaudit.models.deployment import Deployment, Image, Service
+from mlaudit.models.image import ImageRef
+from mlaudit.models.python_source import PythonModule
+from mlaudit.models.terraform import Resource, TerraformModule
+from mlaudit.span import Span
+from mlaudit_rules.iac._ingress import group_refs
+
+PROXIES = ("nginx", "traefik", "caddy", "haproxy", "envoy", "openresty")
+EDGE_PORTS = (80, 443)  # what a proxy or load balancer serves: open to the world by design
+_ORIGIN = {"cmd": "Dockerfile CMD", "expose": "Dockerfile EXPOSE", "python": "code",
+           "compose-command": "compose", "compose-expose": "compose expose", "task-definition": "ECS task definition",
+           "user-data": "user_data"}
+
+
+@dataclass(frozen=True)
+class Listener:
+    """Evidence that something listens on `port`: a related location and its note."""
+
+    port: int
+    span: Span
+    note: str
+
+
+def is_proxy_image(ref: ImageRef | None) -> bool:
+    return ref is not None and ref.family.split("-", 1)[0] in PROXIES
+
+
+def _base(deployment: Deployment, image: Image) -> ImageRef | None:
+    for ref in deployment.image_references():
+        if ref.context == "dockerfile-from" and ref.span == image.span:
+            return ref.ref
+    return None
+
+
+def _is_proxy(deployment: Deployment, node: Service | Image) -> bool:
+    if isinstance(node, Service):
+        image = deployment.image_of(node)
+        return is_proxy_image(node.image) or (image is not None and _is_proxy(deployment, image))
+    return is_proxy_image(_base(deployment, node))
+
+
+def _name(node: Service | Image) -> str:
+    if isinstance(node, Image):
+        return node.server.server if node.server is not None else node.dockerfile
+    return node.name
+
+
+def app_listeners(deployment: Deployment) -> list[Listener]:
+    """Every port an application process (not a reverse proxy) of the repository listens
+    on: Dockerfile CMD / EXPOSE, compose command, expose and app target ports, ECS
+    containerPort, user_data servers, and `uvicorn.run`-style launches in code."""
+    out: list[Listener] = []
+    for node, port in deployment.listen_ports():
+        if port.port is not None and not _is_proxy(deployment, node):
+            host = f"{port.host}:" if port.host else ""
+            out.append(Listener(port.port, port.span, f"{_name(node)} listens on "
+                                f"{host}{port.port} ({_ORIGIN.get(port.origin, port.origin)})"))
+    for service in deployment.services():
+        if service.platform != "compose" or _is_proxy(deployment, service) or not (
+                service.image_id or any(p.origin == "compose-command" for p in service.ports)):
+            continue  # a registry image such as postgres: its ports are not the app's
+        for published in service.published:
+            if published.container_port is not None:
+                out.append(Listener(published.container_port, published.span,
+                                    f"compose service {service.name} serves on "
+                                    f"{published.container_port}"))
+    for module in deployment.models(PythonModule):
+        for launch in module.launches:
+            number = launch.launch.effective_port
+            if number is not None:
+                out.append(Listener(number, launch.span,
+                                    f"{launch.server}.run listens on {number}"))
+    return out
+
+
+def load_balancer_groups(modules: tuple[TerraformModule, ...]) -> set[str]:
+    """Security groups attached to a load balancer: opening them to the world is the edge."""
+    out: set[str] = set()
+    for module in modules:
+        for lb in module.resources_of("aws_lb", "aws_alb", "aws_elb"):
+            out.update(group_refs(module, lb.get("security_groups")))
+    return out
+
+
+def instance_groups(module: TerraformModule, res: Resource) -> list[str]:
+    """Security groups of this module an instance or launch template references."""
+    values: list[Any] = [res.get("vpc_security_group_ids"), res.get("security_groups")]
+    values += [b.get("security_groups") for b in res.blocks("network_interfaces")]
+    return [g for v in values if v is not None for g in group_refs(module, v)]

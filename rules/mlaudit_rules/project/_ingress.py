@@ -20,8 +20,8 @@ from mlaudit_rules.iac._ingress import group_refs
 PROXIES = ("nginx", "traefik", "caddy", "haproxy", "envoy", "openresty")
 EDGE_PORTS = (80, 443)  # what a proxy or load balancer serves: open to the world by design
 _ORIGIN = {"cmd": "Dockerfile CMD", "expose": "Dockerfile EXPOSE", "python": "code",
-           "compose-command": "compose", "compose-expose": "compose expose", "task-definition": "ECS task definition",
-           "user-data": "user_data"}
+           "compose-command": "compose", "compose-expose": "compose expose",
+           "task-definition": "ECS task definition", "user-data": "user_data"}
 
 
 @dataclass(frozen=True)

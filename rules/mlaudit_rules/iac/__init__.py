@@ -8,6 +8,7 @@ from mlaudit.rule import Rule
 from mlaudit_rules.iac import (
     apprunner_health_check_tcp,
     asg_fixed_size,
+    autoscaling_no_headroom,
     database_publicly_accessible,
     ec2_imdsv1_allowed,
     ecr_scan_on_push_disabled,
@@ -33,4 +34,5 @@ RULES: tuple[Rule[Any], ...] = (
     security_group_admin_port_public.RULE,
     ecs_service_autoscaling_missing.RULE,
     asg_fixed_size.RULE,
+    autoscaling_no_headroom.RULE,
 )

@@ -13,6 +13,7 @@ from mlaudit_rules.iac import (
     ec2_imdsv1_allowed,
     ecr_scan_on_push_disabled,
     ecr_tag_mutable,
+    ecs_deployment_downtime,
     ecs_service_autoscaling_missing,
     rds_deletion_protection_disabled,
     security_group_admin_port_public,
@@ -35,4 +36,5 @@ RULES: tuple[Rule[Any], ...] = (
     ecs_service_autoscaling_missing.RULE,
     asg_fixed_size.RULE,
     autoscaling_no_headroom.RULE,
+    ecs_deployment_downtime.RULE,
 )

@@ -7,6 +7,7 @@ from typing import Any
 from mlaudit.rule import Rule
 from mlaudit_rules.containers import (
     compose_healthcheck_missing,
+    compose_port_published_all_interfaces,
     dockerfile_copy_before_install,
     dockerfile_healthcheck_missing,
     dockerfile_user_root,
@@ -21,4 +22,5 @@ RULES: tuple[Rule[Any], ...] = (
     image_tag_mutable.RULE,
     compose_healthcheck_missing.RULE,
     ecs_healthcheck_missing.RULE,
+    compose_port_published_all_interfaces.RULE,
 )

@@ -6,12 +6,14 @@ from typing import Any
 
 from mlaudit.rule import Rule
 from mlaudit_rules.project import (
+    app_port_public,
     app_server_proxy_headers_ignored,
     health_check_cannot_work,
     lambda_function_url_public,
     lambda_heavy_model,
     lambda_heavy_model_undersized,
     proxy_target_unknown,
+    user_data_docker_port_public,
 )
 
 RULES: tuple[Rule[Any], ...] = (
@@ -21,4 +23,6 @@ RULES: tuple[Rule[Any], ...] = (
     app_server_proxy_headers_ignored.RULE,
     health_check_cannot_work.RULE,
     lambda_function_url_public.RULE,
+    app_port_public.RULE,
+    user_data_docker_port_public.RULE,
 )

@@ -1,0 +1,197 @@
+"""Instance user_data publishes an app port that its security group opens to the internet
+
+## What it flags
+An `aws_instance` or `aws_launch_template` whose `user_data` (a literal, a heredoc, or
+`file()` / `templatefile()` that mlaudit can resolve) runs `docker run -p 8000:8000` (also
+`-p 0.0.0.0:…`, `--publish`, `--publish=`) of an application port, or `docker compose up`
+with the repository's compose file publishing an app port on all interfaces, while one of
+the instance's security groups (`vpc_security_group_ids`, `security_groups`,
+`network_interfaces`) admits `0.0.0.0/0` or `::/0` on that host port. The finding sits on
+the script line inside a heredoc, else on `user_data`; related: the ingress rule (and the
+compose port entry).
+
+Not flagged: `-p 127.0.0.1:8000:8000`; ports that are not application ports, or reverse
+proxy images (nginx, traefik, caddy, ...); security groups open on other ports only (443);
+security groups that cannot be resolved, `base64encode(...)` scripts mlaudit cannot read,
+several compose files `docker compose up` could mean (cannot tell).
+
+## Why it matters
+Docker publishes on every interface of the instance and bypasses the host firewall; with
+the security group open, the model server answers the whole internet directly, over plain
+HTTP and without the proxy or load balancer that was meant to sit in front of it.
+
+## How to fix
+Publish on loopback (`-p 127.0.0.1:8000:8000`) behind a local proxy, or keep the port
+published but allow it only from the load balancer's security group.
+
+## Example
+```hcl
+resource "aws_instance" "gpu" {
+  vpc_security_group_ids = [aws_security_group.gpu.id] # allows 0.0.0.0/0 on 8000
+  user_data              = <<-EOF
+    #!/bin/bash
+    docker run -d -p 8000:8000 registry.example.com/ml/api:1.4.0
+  EOF
+}
+```
+
+```hcl
+resource "aws_instance" "gpu" {
+  vpc_security_group_ids = [aws_security_group.gpu.id] # 8000 only from the ALB's group
+  user_data              = <<-EOF
+    #!/bin/bash
+    docker run -d -p 127.0.0.1:8000:8000 registry.example.com/ml/api:1.4.0
+  EOF
+}
+```
+
+## References
+- https://docs.docker.com/engine/network/packet-filtering-firewalls/
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mlaudit.finding import Finding
+from mlaudit.models.command import segments, split_shell
+from mlaudit.models.compose import ComposeFile
+from mlaudit.models.deployment import Deployment
+from mlaudit.models.image import parse_image
+from mlaudit.models.terraform import Resource
+from mlaudit.rule import Rule, RuleContext
+from mlaudit.severity import Category, Kind, Severity
+from mlaudit.span import Span
+from mlaudit_rules.iac._ingress import Ingress, once, public_ingress
+from mlaudit_rules.project._ingress import app_listeners, instance_groups, is_proxy_image
+
+RULE = Rule(
+    id="MLA707",
+    name="user-data-docker-port-public",
+    title="Instance user_data publishes an app port that its security group opens to the "
+          "internet",
+    severity=Severity.HIGH,
+    category=Category.EXPOSURE,
+    target=Deployment,
+    kind=Kind.SECURITY,
+    tags=("terraform", "aws", "ec2", "docker", "security-group"),
+    docs=__doc__ or "",
+)
+
+_VALUED = {"-e", "--env", "-v", "--volume", "--name", "-w", "--workdir", "--env-file",
+           "--network", "--restart", "-u", "--user", "--gpus", "--memory", "-m", "--cpus",
+           "--log-driver", "--entrypoint", "-l", "--label", "--mount", "--add-host",
+           "--shm-size", "--ulimit", "--platform", "--runtime"}
+_ALL = (None, "", "0.0.0.0", "::", "[::]")
+Published = tuple[str | None, int | None, int | None, Span | None]  # ip, host, target, compose
+
+
+def _docker_run(args: list[str]) -> list[Published]:
+    """`-p` mappings of one `docker run`, unless it runs a reverse proxy image."""
+    out: list[Published] = []
+    i = 0
+    while i < len(args):
+        word, value = args[i], args[i + 1] if i + 1 < len(args) else ""
+        if word in ("-p", "--publish") or word.startswith(("--publish=", "-p")):
+            text = value if word in ("-p", "--publish") else word.split("=", 1)[-1] \
+                if "=" in word else word[2:]
+            parts = text.split("/", 1)[0].rsplit(":", 2)
+            ip = parts[0].strip("[]") if len(parts) == 3 else None
+            host = parts[-2] if len(parts) >= 2 else ""
+            out.append((ip, int(host) if host.isdigit() else None,
+                        int(parts[-1]) if parts[-1].isdigit() else None, None))
+            i += 2 if word in ("-p", "--publish") else 1
+        elif word in _VALUED:
+            i += 2
+        elif word.startswith("-"):
+            i += 1
+        else:
+            return [] if is_proxy_image(parse_image(word)) else out
+    return []
+
+
+def _compose_up(deployment: Deployment, words: list[str]) -> list[Published]:
+    files = sorted(deployment.models(ComposeFile), key=lambda c: c.path)
+    named = [words[i + 1] for i, w in enumerate(words[:-1]) if w in ("-f", "--file")]
+    files = [c for c in files if not named or any(c.path.endswith(n.lstrip("./"))
+                                                  for n in named)]
+    if len(files) != 1:  # which compose file runs on the instance cannot be told
+        return []
+    return [(m.host_ip, m.published[0], t, m.span) for s in files[0].services
+            if s.network_mode != "host" and not is_proxy_image(s.image) for m in s.ports
+            if m.published and m.published[0] == m.published[1] and m.protocol == "tcp"
+            for t in m.target_ports[:1]]
+
+
+def _line(ctx: RuleContext, res: Resource, first: str) -> Span:
+    """The script line itself when the heredoc is written in the resource, else user_data."""
+    at = res.span_of("user_data")
+    lines = ctx.line_lookup(at.path) if ctx.line_lookup else []
+    for number in range(at.line + 1, min(len(lines), max(res.body.end_line, at.line)) + 1):
+        text = lines[number - 1]
+        if text.strip() == first.strip():
+            return Span(at.path, number, len(text) - len(text.lstrip()) + 1)
+    return at
+
+
+@RULE.check
+def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
+    return once(_check(deployment, ctx))
+
+
+def _check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
+    ports = {int(p) for p in ctx.options.get("app_ports", (8000,))}
+    ports |= {x.port for x in app_listeners(deployment)}
+    for module in getattr(deployment.terraform, "modules", ()):
+        public = list(public_ingress(module))
+        for res in module.resources_of("aws_instance", "aws_launch_template"):
+            script = res.get("user_data")
+            groups = instance_groups(module, res)
+            rules = [r for r in public if r.group in groups]
+            if not isinstance(script, str) or not rules:
+                continue
+            for first, line in _logical_lines(script):
+                for argv in segments(split_shell(line)):
+                    words = [w for w in argv if w != "sudo"]
+                    if words[:2] == ["docker", "run"]:
+                        published = _docker_run(words[2:])
+                    elif (words[:2] == ["docker", "compose"] or words[:1] == ["docker-compose"]) \
+                            and "up" in words:
+                        published = _compose_up(deployment, words)
+                    else:
+                        continue
+                    yield from _findings(ctx, res, _line(ctx, res, first), published, ports,
+                                         rules)
+
+
+def _findings(ctx: RuleContext, res: Resource, at: Span, published: list[Published],
+              ports: set[int], rules: list[Ingress]) -> Iterator[Finding]:
+    for ip, host, target, compose in published:
+        if ip not in _ALL or host is None or target not in ports:
+            continue
+        for rule in (r for r in rules if r.covers(host)):
+            related = [(rule.span, f"{rule.owner} allows {rule.source} on {rule.ports}")]
+            via = "docker run"
+            if compose is not None:
+                via = "docker compose"
+                related.append((compose, f"the compose file publishes {host}->{target} on all "
+                                         "interfaces"))
+            yield ctx.finding(f"{res.config_address} user_data publishes app port {target} on "
+                              f"all interfaces as host port {host} ({via}) and {rule.owner} "
+                              f"allows {rule.source} on it", at, related=related,
+                              key=f"{res.config_address}:{host}")
+
+
+def _logical_lines(script: str) -> list[tuple[str, str]]:
+    """(first physical line, joined line) for each command, joining `\\` continuations."""
+    out: list[tuple[str, str]] = []
+    first, pending = "", ""
+    for raw in script.splitlines():
+        first = first or raw
+        if raw.rstrip().endswith("\\"):
+            pending += raw.rstrip()[:-1] + " "
+            continue
+        if not (pending + raw).lstrip().startswith("#"):
+            out.append((first, pending + raw))
+        first, pending = "", ""
+    return out

@@ -16,11 +16,6 @@ from typing import Any
 from mlaudit.errors import UsageError
 from mlaudit.severity import Severity
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
-
 DEFAULT_FAIL_ON = Severity.LOW
 DEFAULT_APP_PORTS = (8000,)
 
@@ -119,6 +114,11 @@ def _severity(value: Any, key: str, where: str) -> Severity:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    # Imported here: most runs have no config file, and tomllib pulls in datetime.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)

@@ -9,7 +9,6 @@ never read.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,33 +33,35 @@ class Discovery:
 
 
 def find_root(paths: Iterable[Path]) -> Path:
-    """The git top level of the first path, else that path (its directory for a file)."""
+    """The git top level of the first path, else that path (its directory for a file).
+
+    The top level is the nearest ancestor holding `.git` (a directory, or a file in
+    worktrees and submodules): what `git rev-parse --show-toplevel` answers, without
+    paying for a subprocess on every pre-commit run.
+    """
     first = next(iter(paths), Path("."))
     start = first if first.is_dir() else first.parent
     start = start.resolve()
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel"], cwd=start, capture_output=True,
-            text=True, timeout=10, check=False,
-        )
-        if out.returncode == 0 and out.stdout.strip():
-            return Path(out.stdout.strip()).resolve()
-    except (OSError, subprocess.SubprocessError):
-        pass  # no git: the scanned directory is the root
-    return start
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return start  # not in a git repository: the scanned directory is the root
 
 
 class _IgnoreRules:
     """.gitignore semantics (via pathspec), collected per directory as the walk descends."""
 
     def __init__(self, root: Path, excludes: list[str]) -> None:
-        import pathspec
-
-        self._pathspec = pathspec
         self.root = root
         self.specs: list[tuple[str, object]] = []
         if excludes:
-            self.specs.append(("", pathspec.GitIgnoreSpec.from_lines(excludes)))
+            self.specs.append(("", self._spec(excludes)))
+
+    @staticmethod
+    def _spec(lines: list[str]) -> object:
+        import pathspec  # only when there is a .gitignore or an exclude to apply
+
+        return pathspec.GitIgnoreSpec.from_lines(lines)
 
     def load_dir(self, rel_dir: str, directory: Path) -> None:
         gitignore = directory / ".gitignore"
@@ -69,8 +70,7 @@ class _IgnoreRules:
                 lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
             except OSError:
                 return
-            spec = self._pathspec.GitIgnoreSpec.from_lines(lines)
-            self.specs.append((rel_dir, spec))
+            self.specs.append((rel_dir, self._spec(lines)))
 
     def ignored(self, rel_path: str, is_dir: bool) -> bool:
         for base, spec in self.specs:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -139,6 +138,9 @@ def parse_files(
     args = [(s.path, str(s.abspath), s.kind.value) for s, _ in pending]
     keys = {s.path: k for s, k in pending}
     if len(pending) >= PARALLEL_THRESHOLD and workers > 1:
+        # Imported here: multiprocessing costs ~25 ms to import, a pre-commit run never uses it.
+        from concurrent.futures import ProcessPoolExecutor
+
         with ProcessPoolExecutor(max_workers=workers) as pool:
             outcomes: Iterable[tuple[str, Any, tuple[str, int, int] | None]] = pool.map(
                 _parse_one, args, chunksize=max(1, len(args) // (workers * 4))

@@ -1,4 +1,4 @@
-"""Instance user_data publishes an app port that its security group opens to the internet
+"""Instance user_data publishes an app port its security group opens to the world
 
 ## What it flags
 An `aws_instance` or `aws_launch_template` whose `user_data` (a literal, a heredoc, or
@@ -68,8 +68,7 @@ from mlaudit_rules.project._ingress import app_listeners, instance_groups, is_pr
 RULE = Rule(
     id="MLA707",
     name="user-data-docker-port-public",
-    title="Instance user_data publishes an app port that its security group opens to the "
-          "internet",
+    title="Instance user_data publishes an app port its security group opens to the world",
     severity=Severity.HIGH,
     category=Category.EXPOSURE,
     target=Deployment,

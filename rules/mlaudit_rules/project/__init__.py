@@ -13,6 +13,7 @@ from mlaudit_rules.project import (
     lambda_heavy_model,
     lambda_heavy_model_undersized,
     proxy_target_unknown,
+    single_server,
     user_data_docker_port_public,
 )
 
@@ -25,4 +26,5 @@ RULES: tuple[Rule[Any], ...] = (
     lambda_function_url_public.RULE,
     app_port_public.RULE,
     user_data_docker_port_public.RULE,
+    single_server.RULE,
 )

@@ -32,8 +32,8 @@ import boto3
 
 s3 = boto3.client(
     "s3",
-    aws_access_key_id="AKIA2OGYBAH6STMMNXNP",
-    aws_secret_access_key="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",
+    aws_access_key_id="AKIA…",  # a real key id, pasted in
+    aws_secret_access_key="…",  # and its 40-character secret
 )
 ```
 

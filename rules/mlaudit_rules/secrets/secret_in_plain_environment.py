@@ -24,7 +24,7 @@ compose `secrets:` (mounted under `/run/secrets/`) or an untracked env file.
 
 ## Example
 ```json
-{"name": "api", "environment": [{"name": "DB_PASSWORD", "value": "Tq8mWz3kLp5x"}]}
+{"name": "api", "environment": [{"name": "DB_PASSWORD", "value": "<the password>"}]}
 ```
 
 ```json

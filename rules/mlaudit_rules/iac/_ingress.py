@@ -15,10 +15,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from mlaudit.finding import Finding
 from mlaudit.models.terraform import Body, Resource, TerraformModule, Unknown
 from mlaudit.span import Span
 from mlaudit_rules.helpers import is_public_cidr
+from mlaudit_rules.iac._terraform import once
+
+__all__ = ["GROUP_TYPES", "Ingress", "group_refs", "once", "public_ingress"]
 
 GROUP_TYPES = ("aws_security_group", "aws_default_security_group")
 _ALL = ("-1", "all")
@@ -152,13 +154,3 @@ def group_refs(module: TerraformModule, value: Any) -> list[str]:
     (literal ids and unresolved expressions name no group of the repository)."""
     items = value if isinstance(value, list) else [value]
     return [_prefixed(module, a) for a in map(_ref, items) if a]
-
-
-def once(findings: Iterable[Finding]) -> Iterator[Finding]:
-    """Drop repeats of one fact: `count = 3` repeats a line, a module called twice too."""
-    seen: set[tuple[str, int, str]] = set()
-    for finding in findings:
-        marker = (finding.location.path or "", finding.location.line, finding.key)
-        if marker not in seen:
-            seen.add(marker)
-            yield finding

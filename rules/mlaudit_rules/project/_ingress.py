@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlaudit.models.deployment import Deployment, Image, Service
-from mlaudit.models.image import ImageRef
+from mlaudit.models.image import ImageRef, parse_image
 from mlaudit.models.python_source import PythonModule
 from mlaudit.models.terraform import Resource, TerraformModule
 from mlaudit.span import Span
@@ -22,6 +22,14 @@ EDGE_PORTS = (80, 443)  # what a proxy or load balancer serves: open to the worl
 _ORIGIN = {"cmd": "Dockerfile CMD", "expose": "Dockerfile EXPOSE", "python": "code",
            "compose-command": "compose", "compose-expose": "compose expose",
            "task-definition": "ECS task definition", "user-data": "user_data"}
+
+
+_VALUED = {"-e", "--env", "-v", "--volume", "--name", "-w", "--workdir", "--env-file",
+           "--network", "--restart", "-u", "--user", "--gpus", "--memory", "-m", "--cpus",
+           "--log-driver", "--entrypoint", "-l", "--label", "--mount", "--add-host",
+           "--shm-size", "--ulimit", "--platform", "--runtime"}
+# host ip, host port, container port, and the compose port entry it comes from
+Published = tuple[str | None, int | None, int | None, Span | None]
 
 
 @dataclass(frozen=True)
@@ -99,3 +107,42 @@ def instance_groups(module: TerraformModule, res: Resource) -> list[str]:
     values: list[Any] = [res.get("vpc_security_group_ids"), res.get("security_groups")]
     values += [b.get("security_groups") for b in res.blocks("network_interfaces")]
     return [g for v in values if v is not None for g in group_refs(module, v)]
+
+
+def docker_publishes(args: list[str]) -> list[Published]:
+    """`-p` mappings of one `docker run`, unless it runs a reverse proxy image."""
+    out: list[Published] = []
+    i = 0
+    while i < len(args):
+        word, value = args[i], args[i + 1] if i + 1 < len(args) else ""
+        if word in ("-p", "--publish") or word.startswith(("--publish=", "-p")):
+            text = value if word in ("-p", "--publish") else word.split("=", 1)[-1] \
+                if "=" in word else word[2:]
+            parts = text.split("/", 1)[0].rsplit(":", 2)
+            ip = parts[0].strip("[]") if len(parts) == 3 else None
+            host = parts[-2] if len(parts) >= 2 else ""
+            out.append((ip, int(host) if host.isdigit() else None,
+                        int(parts[-1]) if parts[-1].isdigit() else None, None))
+            i += 2 if word in ("-p", "--publish") else 1
+        elif word in _VALUED:
+            i += 2
+        elif word.startswith("-"):
+            i += 1
+        else:
+            return [] if is_proxy_image(parse_image(word)) else out
+    return []
+
+
+def script_lines(script: str) -> list[tuple[str, str]]:
+    """(first physical line, joined line) for each command, joining `\\` continuations."""
+    out: list[tuple[str, str]] = []
+    first, pending = "", ""
+    for raw in script.splitlines():
+        first = first or raw
+        if raw.rstrip().endswith("\\"):
+            pending += raw.rstrip()[:-1] + " "
+            continue
+        if not (pending + raw).lstrip().startswith("#"):
+            out.append((first, pending + raw))
+        first, pending = "", ""
+    return out

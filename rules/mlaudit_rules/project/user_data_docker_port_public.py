@@ -57,13 +57,19 @@ from mlaudit.finding import Finding
 from mlaudit.models.command import segments, split_shell
 from mlaudit.models.compose import ComposeFile
 from mlaudit.models.deployment import Deployment
-from mlaudit.models.image import parse_image
 from mlaudit.models.terraform import Resource
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
 from mlaudit.span import Span
 from mlaudit_rules.iac._ingress import Ingress, once, public_ingress
-from mlaudit_rules.project._ingress import app_listeners, instance_groups, is_proxy_image
+from mlaudit_rules.project._ingress import (
+    Published,
+    app_listeners,
+    docker_publishes,
+    instance_groups,
+    is_proxy_image,
+    script_lines,
+)
 
 RULE = Rule(
     id="MLA707",
@@ -77,36 +83,7 @@ RULE = Rule(
     docs=__doc__ or "",
 )
 
-_VALUED = {"-e", "--env", "-v", "--volume", "--name", "-w", "--workdir", "--env-file",
-           "--network", "--restart", "-u", "--user", "--gpus", "--memory", "-m", "--cpus",
-           "--log-driver", "--entrypoint", "-l", "--label", "--mount", "--add-host",
-           "--shm-size", "--ulimit", "--platform", "--runtime"}
 _ALL = (None, "", "0.0.0.0", "::", "[::]")
-Published = tuple[str | None, int | None, int | None, Span | None]  # ip, host, target, compose
-
-
-def _docker_run(args: list[str]) -> list[Published]:
-    """`-p` mappings of one `docker run`, unless it runs a reverse proxy image."""
-    out: list[Published] = []
-    i = 0
-    while i < len(args):
-        word, value = args[i], args[i + 1] if i + 1 < len(args) else ""
-        if word in ("-p", "--publish") or word.startswith(("--publish=", "-p")):
-            text = value if word in ("-p", "--publish") else word.split("=", 1)[-1] \
-                if "=" in word else word[2:]
-            parts = text.split("/", 1)[0].rsplit(":", 2)
-            ip = parts[0].strip("[]") if len(parts) == 3 else None
-            host = parts[-2] if len(parts) >= 2 else ""
-            out.append((ip, int(host) if host.isdigit() else None,
-                        int(parts[-1]) if parts[-1].isdigit() else None, None))
-            i += 2 if word in ("-p", "--publish") else 1
-        elif word in _VALUED:
-            i += 2
-        elif word.startswith("-"):
-            i += 1
-        else:
-            return [] if is_proxy_image(parse_image(word)) else out
-    return []
 
 
 def _compose_up(deployment: Deployment, words: list[str]) -> list[Published]:
@@ -149,11 +126,11 @@ def _check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
             rules = [r for r in public if r.group in groups]
             if not isinstance(script, str) or not rules:
                 continue
-            for first, line in _logical_lines(script):
+            for first, line in script_lines(script):
                 for argv in segments(split_shell(line)):
                     words = [w for w in argv if w != "sudo"]
                     if words[:2] == ["docker", "run"]:
-                        published = _docker_run(words[2:])
+                        published = docker_publishes(words[2:])
                     elif (words[:2] == ["docker", "compose"] or words[:1] == ["docker-compose"]) \
                             and "up" in words:
                         published = _compose_up(deployment, words)
@@ -179,18 +156,3 @@ def _findings(ctx: RuleContext, res: Resource, at: Span, published: list[Publish
                               f"all interfaces as host port {host} ({via}) and {rule.owner} "
                               f"allows {rule.source} on it", at, related=related,
                               key=f"{res.config_address}:{host}")
-
-
-def _logical_lines(script: str) -> list[tuple[str, str]]:
-    """(first physical line, joined line) for each command, joining `\\` continuations."""
-    out: list[tuple[str, str]] = []
-    first, pending = "", ""
-    for raw in script.splitlines():
-        first = first or raw
-        if raw.rstrip().endswith("\\"):
-            pending += raw.rstrip()[:-1] + " "
-            continue
-        if not (pending + raw).lstrip().startswith("#"):
-            out.append((first, pending + raw))
-        first, pending = "", ""
-    return out

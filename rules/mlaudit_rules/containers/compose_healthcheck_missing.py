@@ -13,7 +13,9 @@ stages it builds on count) and for images known to ship none: Docker official im
 model-server images of vLLM, TGI, Triton, TF Serving, TorchServe and Ollama when they
 publish a port. Other registry images: cannot tell, not flagged. Also not flagged: a
 service or built image with a health check; one-shot services (no ports and a command
-that starts no server, e.g. a migration); a `build` whose Dockerfile is not in the repo.
+that starts no server, e.g. a migration); a `build` whose Dockerfile is not in the repo;
+a service that builds the final stage of a serving Dockerfile with no HEALTHCHECK (MLA201
+reports that image once, at its `FROM` line, citing every service that runs it).
 
 ## Why it matters
 `depends_on: condition: service_healthy`, `docker compose up --wait` and Swarm rolling
@@ -94,6 +96,8 @@ def check(compose: ComposeFile, ctx: RuleContext) -> Iterator[Finding]:
             stage = dockerfile.stage_named(target) if target else dockerfile.final_stage
             if stage is None or (not disabled and _has_healthcheck(dockerfile, stage)):
                 continue
+            if not disabled and stage is dockerfile.final_stage and dockerfile.is_serving:
+                continue  # MLA201 reports the image, citing this service: one fact, once
             if service.command is not None or service.entrypoint is not None:
                 serves = service.server is not None
             else:  # the image's own CMD runs; a script counts only with an EXPOSE

@@ -70,20 +70,28 @@ def check(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     if final.healthcheck is None and dockerfile.inherited_healthcheck:
         return
     deployment = ctx.deployment
-    covered = getattr(deployment, "healthcheck_elsewhere", None)
-    if callable(covered) and covered(dockerfile.path):
+    if deployment is not None and deployment.healthcheck_elsewhere(dockerfile.path):
         return
+    # The deployments that run this image without a check of their own are the evidence.
+    related = [] if deployment is None else [
+        (service.span, f"{service.platform} service {service.name} runs this image without "
+                       "a health check of its own")
+        for service in deployment.service_for_dockerfile(dockerfile.path)
+        if not any(not h.disabled for h in service.healthchecks)
+    ]
     server = dockerfile.server.server
     if final.healthcheck_disabled and final.healthcheck is not None:
         yield ctx.finding(
             f"final stage FROM {final.image.raw} runs {server} but disables its health "
             "check with HEALTHCHECK NONE",
             final.healthcheck.span,
+            related=related,
             key=f"stage:{final.name or final.index}:none",
         )
         return
     yield ctx.finding(
         f"final stage FROM {final.image.raw} runs {server} and defines no HEALTHCHECK",
         final.from_span,
+        related=related,
         key=f"stage:{final.name or final.index}",
     )

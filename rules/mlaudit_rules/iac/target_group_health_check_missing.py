@@ -10,7 +10,8 @@ a dedicated health route (`/healthz`, `/ready`, …). The finding sits on the re
 Not flagged: a `health_check` with a dedicated path (whether the app serves it is
 MLA702's question); TCP/TLS target groups (NLB) with a `health_check` block; Lambda
 target groups; `path = "/"` when no Python app with a health route is in the repository
-(cannot tell); blocks or values that cannot be resolved statically.
+(cannot tell), or when the app does not serve `/` at all (the check then fails outright:
+MLA702 reports that); blocks or values that cannot be resolved statically.
 
 ## Why it matters
 The target group health check decides which tasks receive traffic and when a rolling
@@ -105,10 +106,15 @@ def _check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
             continue
         if health is None:  # the repository's dedicated health routes, computed once
             deployment = ctx.deployment
-            modules = deployment.models(PythonModule) if deployment is not None else ()
+            modules = list(deployment.models(PythonModule)) if deployment is not None else []
             health = [r for m in modules for r in m.health_routes()
                       if r.path is not None and r.path_complete]
-        if health:
+            routes = [r for m in modules for r in m.routes]
+            # When no route serves / at all, the check fails outright: that is MLA702's
+            # finding (health-check-cannot-work), so this rule stays quiet on it.
+            root_unserved = bool(routes) and all(
+                r.path_complete and r.path != "/" for r in routes)
+        if health and not root_unserved:
             route = health[0]
             yield ctx.finding(
                 f"target group {name} health-checks / while the app serves {route.path}",

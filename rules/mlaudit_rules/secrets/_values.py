@@ -6,7 +6,10 @@ Shared by the MLA1xx rules so that "is this a literal secret?" has one answer ev
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
+from typing import Any
 
+from mlaudit.models.compose import EnvVar
 from mlaudit_rules.helpers import is_placeholder
 
 # Names that hold a secret: DB_PASSWORD, API_KEY, HF_TOKEN, STRIPE_SECRET, GCP_CREDENTIALS...
@@ -75,3 +78,36 @@ def keyword_is_not_secret(line: str, value: str) -> bool:
     text = value.strip()
     return (is_placeholder(text) or is_reference(text) or text.lower() in _TYPE_WORDS
             or len(text) < 4 or text.startswith(("/", "./", "~")) or " " in text)
+
+
+def plain_environment_secrets(deployment: Any) -> Iterator[tuple[str, EnvVar, str]]:
+    """(where, variable, secret) for literal secrets in plain deployment environments.
+
+    Shared by MLA104, which reports them, and MLA102, which leaves those lines to MLA104
+    so that one literal password in a compose/ECS/Lambda environment is one finding.
+    SAM Globals / Serverless provider variables are merged into every function: each
+    written line is yielded once. AWS keys are MLA101's and are skipped.
+    """
+    from mlaudit.models.compose import ComposeFile
+    from mlaudit.models.ecs import TaskDefinition
+    from mlaudit.models.functions import ServerlessApp
+    from mlaudit_rules.secrets._aws import find_aws_keys
+
+    environments: list[tuple[str, Iterable[EnvVar]]] = []
+    for compose in deployment.models(ComposeFile):
+        environments += [(f"compose service {s.name}", s.environment) for s in compose.services]
+    for task in deployment.models(TaskDefinition):
+        environments += [(f"ECS container {c.name}", c.environment) for c in task.containers]
+    for app in deployment.models(ServerlessApp):
+        environments += [(f"function {f.logical_name}", f.environment) for f in app.functions]
+    seen: set[tuple[str, int, str]] = set()
+    for where, variables in environments:
+        for var in variables:
+            marker = (var.span.path, var.span.line, var.name)
+            if marker in seen or var.value is None or var.is_unresolved:
+                continue  # set at run time or by an intrinsic: cannot tell
+            seen.add(marker)
+            secret = literal_secret(var.name, var.value)
+            if secret is None or find_aws_keys([f'{var.name} = "{var.value}"']):
+                continue
+            yield where, var, secret

@@ -55,6 +55,7 @@ from mlaudit.sources import FileKind, SourceFile
 from mlaudit.span import Span
 from mlaudit_rules.secrets._aws import CANDIDATE_RE, find_aws_keys
 from mlaudit_rules.secrets._detect import LABELS, PREFILTER_RE, Detected, detect
+from mlaudit_rules.secrets._values import plain_environment_secrets
 
 RULE = Rule(
     id="MLA102",
@@ -94,6 +95,21 @@ def _one_per_secret(hits: list[Detected]) -> list[Detected]:
     return kept
 
 
+_ENV_LINES: list[tuple[object, frozenset[tuple[str, int]]]] = []
+
+
+def _environment_lines(deployment: object) -> frozenset[tuple[str, int]]:
+    """The (path, line) of MLA104's findings, computed once per scan's deployment."""
+    if deployment is None:
+        return frozenset()
+    if _ENV_LINES and _ENV_LINES[0][0] is deployment:
+        return _ENV_LINES[0][1]
+    lines = frozenset((v.span.path, v.span.line) for _, v, _ in
+                      plain_environment_secrets(deployment))
+    _ENV_LINES[:] = [(deployment, lines)]
+    return lines
+
+
 @RULE.check
 def check(source: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
     if source.kind in _FILE_RULE_KINDS:
@@ -102,6 +118,9 @@ def check(source: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
     if not PREFILTER_RE.search(text):  # a clean file never imports detect-secrets
         return
     lines = text.splitlines()
+    # A literal secret in a compose/ECS/Lambda environment is MLA104's finding (one fact,
+    # one finding: its fix is to move the value to a secret store).
+    env_lines = {line for path, line in _environment_lines(ctx.deployment) if path == source.path}
     aws = find_aws_keys(lines) if CANDIDATE_RE.search(text) else []
     hits = [h for h in detect(source.path, lines, _hint(source))
             if not any(k.line == h.line and (k.value in h.value or h.value in k.value)
@@ -110,6 +129,8 @@ def check(source: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
     for line, value in [*((h.line, h.value) for h in hits), *((k.line, k.value) for k in aws)]:
         on_line.setdefault(line, []).append(value)
     for hit in _one_per_secret(hits):
+        if hit.line in env_lines:
+            continue
         label = LABELS.get(hit.secret_type, hit.secret_type)
         span = Span(source.path, hit.line, hit.start + 1 if hit.start >= 0 else 1)
         if hit.secret_type == "Private Key":  # the match is the header, not the secret

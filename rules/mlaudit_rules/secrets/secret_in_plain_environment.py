@@ -39,17 +39,13 @@ compose `secrets:` (mounted under `/run/secrets/`) or an untracked env file.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from mlaudit.finding import Finding
-from mlaudit.models.compose import ComposeFile, EnvVar
 from mlaudit.models.deployment import Deployment
-from mlaudit.models.ecs import TaskDefinition
-from mlaudit.models.functions import ServerlessApp
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Confidence, Severity
-from mlaudit_rules.secrets._aws import find_aws_keys
-from mlaudit_rules.secrets._values import literal_secret
+from mlaudit_rules.secrets._values import plain_environment_secrets
 
 RULE = Rule(
     id="MLA104",
@@ -64,33 +60,9 @@ RULE = Rule(
 )
 
 
-def _environments(deployment: Deployment) -> Iterator[tuple[str, Iterable[EnvVar]]]:
-    """(where, variables) for every plain environment the parsed models know."""
-    for compose in deployment.models(ComposeFile):
-        for service in compose.services:
-            yield f"compose service {service.name}", service.environment
-    for task in deployment.models(TaskDefinition):
-        for container in task.containers:
-            yield f"ECS container {container.name}", container.environment
-    for app in deployment.models(ServerlessApp):
-        for function in app.functions:
-            yield f"function {function.logical_name}", function.environment
-
-
 @RULE.check
 def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
-    seen: set[tuple[str, int, str]] = set()
-    for where, variables in _environments(deployment):
-        for var in variables:
-            # SAM Globals / Serverless provider variables are merged into every function:
-            # report the line they are written on once.
-            marker = (var.span.path, var.span.line, var.name)
-            if marker in seen or var.value is None or var.is_unresolved:
-                continue  # set at run time or by an intrinsic: cannot tell
-            seen.add(marker)
-            secret = literal_secret(var.name, var.value)
-            if secret is None or find_aws_keys([f'{var.name} = "{var.value}"']):
-                continue
-            yield ctx.finding(
-                f"{where} sets {var.name} to a literal secret {secret} in its plain environment",
-                var.span, key=f"{where}:{var.name}", secrets=[secret, var.value])
+    for where, var, secret in plain_environment_secrets(deployment):
+        yield ctx.finding(
+            f"{where} sets {var.name} to a literal secret {secret} in its plain environment",
+            var.span, key=f"{where}:{var.name}", secrets=[secret, var.value or ""])

@@ -122,7 +122,8 @@ def _server(deployment: Deployment, res: Resource, script: str) -> str:
             svc: Any = deployment.node(edge.target)
             if isinstance(svc, Service) and (svc.image is None or svc.published
                                              or deployment.ports_of(svc)):
-                return f"runs {svc.name}" if svc.image is None or svc.platform != "ec2" \
+                kind = {"compose": "compose service "}.get(svc.platform, "")
+                return f"runs {kind}{svc.name}" if svc.image is None or svc.platform != "ec2" \
                     else f"runs container {svc.name}"
     for line in script.splitlines():
         for argv in segments(split_shell(line)):

@@ -37,16 +37,9 @@ resource "aws_appautoscaling_target" "api" {
   max_capacity       = 10
 }
 resource "aws_appautoscaling_policy" "cpu" {
-  policy_type        = "TargetTrackingScaling"
-  resource_id        = aws_appautoscaling_target.api.resource_id
-  scalable_dimension = aws_appautoscaling_target.api.scalable_dimension
-  service_namespace  = aws_appautoscaling_target.api.service_namespace
-  target_tracking_scaling_policy_configuration {
-    target_value = 60
-    predefined_metric_specification {
-      predefined_metric_type = "ECSServiceAverageCPUUtilization"
-    }
-  }
+  policy_type = "TargetTrackingScaling"
+  resource_id = aws_appautoscaling_target.api.resource_id
+  target_tracking_scaling_policy_configuration { target_value = 60 }
 }
 ```
 
@@ -122,7 +115,7 @@ def _check(module: TerraformModule, tf: TerraformProject, ctx: RuleContext) -> I
             if svc.has("desired_count") else [], key=svc.config_address)
     policies = list(_targets(dep, tf, _ATTACHED, services))
     if any(names is None and not refs(dep, p, "resource_id", "aws_appautoscaling_target")
-           and not isinstance(p.get("resource_id"), str) for p, names in policies):
+           for p, names in policies):
         return  # a policy we cannot place may be attached to any target
     mine = set(map(id, module.resources))
     for target, names in targets:

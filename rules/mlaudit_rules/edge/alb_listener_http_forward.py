@@ -7,8 +7,9 @@ application or unset) declared in Terraform:
   whose `default_action` forwards to a target group, or answers with a 2xx
   `fixed-response`, instead of redirecting to HTTPS. The finding sits on the action's
   `type`;
-- a load balancer none of whose listeners speaks HTTPS. The finding sits on the
-  `aws_lb` resource.
+- a load balancer none of whose listeners speaks HTTPS while its HTTP listeners only
+  redirect (to an HTTPS endpoint that does not exist). The finding sits on the `aws_lb`
+  resource. When one of its HTTP listeners forwards, that listener is the one finding.
 
 Not flagged: an HTTP listener whose default action redirects to HTTPS; internal load
 balancers; Network/Gateway Load Balancers; listeners whose load balancer cannot be
@@ -117,12 +118,14 @@ def check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
 
 def _check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
     listeners = list(module.resources_of(*LISTENER_TYPES))
+    reported: set[str] = set()
     for listener in listeners:
         lb = load_balancer_of(module, listener)
         if not _public_alb(lb) or protocol(listener, lb) != "HTTP":
             continue
         action = _serves(listener)
         if action is not None:
+            reported.add(listener.config_address)
             yield ctx.finding(
                 f"{listener.config_address} on public load balancer "
                 f"{lb.config_address if lb else '?'} serves HTTP on port "
@@ -140,6 +143,8 @@ def _check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
                == lb.name]
         if not _public_alb(lb) or not own or any(x.count_unknown for x in own):
             continue
+        if any(x.config_address in reported for x in own):
+            continue  # its forwarding HTTP listener is the finding: one edge, one finding
         protocols = [protocol(x, lb) for x in own]
         if all(p == "HTTP" for p in protocols):
             ports = ", ".join(f"HTTP:{x.get('port')}" for x in own)

@@ -7,7 +7,8 @@ without an `@sha256:` digest. GitHub-owned actions (`actions/*`, `github/*`) are
 reported as low, third-party ones as medium.
 
 Not flagged: local actions and workflows (`./...`), SHA-pinned references (a
-`# v4.1.1` comment after the SHA is fine), docker images pinned by digest.
+`# v4.1.1` comment after the SHA is fine), docker images pinned by digest, and
+`docker://` images with no tag or `:latest` (MLA203, image-tag-mutable, reports those).
 
 ## Why it matters
 Tags and branches are mutable: whoever controls the action's repository (or steals its
@@ -69,6 +70,9 @@ def check(workflow: Workflow, ctx: RuleContext) -> Iterator[Finding]:
         if ref.pinned or "${{" in ref.raw:
             continue
         if ref.kind == "docker":
+            tag = ref.ref.rsplit("/", 1)[-1].partition(":")[2]
+            if tag in ("", "latest"):
+                continue  # an untagged or :latest image is MLA203's (image-tag-mutable) finding
             yield ctx.finding(f"docker image {ref.ref} is not pinned by digest", ref.span,
                               key=ref.raw)
             continue

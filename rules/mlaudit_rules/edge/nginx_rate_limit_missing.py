@@ -9,6 +9,7 @@ finding sits on the `location` line.
 
 Not flagged: `limit_req`/`limit_conn` at http or server level; static-only locations;
 named (`@name`) and `internal` locations (reached from a location whose limits applied);
+health-probe locations (`/healthz`, `/ready`, …), which load balancers poll by design;
 servers listening only on 127.0.0.1 or a unix socket; an include that can be neither
 resolved nor recognised (it may set a limit).
 
@@ -51,6 +52,7 @@ from collections.abc import Iterator
 
 from mlaudit.finding import Finding
 from mlaudit.models.nginx import Location, NginxConfig
+from mlaudit.models.python_source import is_health_path
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
 from mlaudit_rules.edge._nginx import (
@@ -108,6 +110,8 @@ def check(config: NginxConfig, ctx: RuleContext) -> Iterator[Finding]:
         for loc in server.all_locations():
             if loc.proxy is None or loc.limit_req or loc.limit_conn or _internal(loc):
                 continue
+            if is_health_path(loc.path):
+                continue  # a health probe location is not the inference API; probes poll it
             extra = pulled((*loc.directives, *server.directives), configs, config.path)
             if extra.unknown or any(d.name in _LIMITS for d in extra.directives):
                 continue

@@ -28,7 +28,8 @@ DEFAULT_HOSTS = {"uvicorn": "127.0.0.1", "gunicorn": "127.0.0.1", "flask": "127.
                  "hypercorn": "127.0.0.1", "fastapi": "0.0.0.0"}
 
 _SHELL_WRAPPERS = {"sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/env", "env", "exec", "dumb-init",
-                   "tini", "/usr/bin/dumb-init", "/sbin/tini", "/tini", "--", "gosu", "su-exec"}
+                   "tini", "/usr/bin/dumb-init", "/sbin/tini", "/tini", "--", "gosu", "su-exec",
+                   "nohup", "setsid", "/usr/bin/nohup"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +97,8 @@ def _strip_wrappers(argv: list[str]) -> list[str]:
     while i < len(argv):
         token = argv[i]
         base = token.rsplit("/", 1)[-1]
-        if token in _SHELL_WRAPPERS or base in ("dumb-init", "tini", "gosu", "su-exec"):
+        if token in _SHELL_WRAPPERS or base in ("dumb-init", "tini", "gosu", "su-exec", "nohup",
+                                                "setsid"):
             i += 1
             if base in ("gosu", "su-exec") and i < len(argv):
                 i += 1  # the user argument

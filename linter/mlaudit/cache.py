@@ -1,7 +1,10 @@
 """Content-addressed parse cache, like ruff's: an unchanged file is never parsed twice.
 
-Key: sha256 of (mlaudit version, parser id and version, repo path, file bytes). Value: the
-pickled model. Entries are written to a temporary file and renamed into place, so
+Key: sha256 of (mlaudit version, a fingerprint of the engine's own source files, parser
+id and version, repo path, file bytes). Value: the pickled model. The source fingerprint
+(size and mtime of every module of the `mlaudit` package) means a changed model class can
+never be handed a pickle of its old shape, even when nobody bumped a PARSER_VERSION.
+Entries are written to a temporary file and renamed into place, so
 concurrent runs never see a half-written entry; a corrupt or unreadable entry is a miss.
 The cache lives outside the scanned tree (a pre-commit hook must not write into the
 repository): $MLAUDIT_CACHE_DIR, else $XDG_CACHE_HOME/mlaudit, else ~/.cache/mlaudit.
@@ -27,16 +30,29 @@ def default_cache_dir() -> Path:
     return Path(base) / "mlaudit"
 
 
+def code_fingerprint() -> str:
+    """Size and mtime of every module of the installed `mlaudit` package, hashed."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for module in sorted(package.rglob("*.py")):
+        try:
+            stat = module.stat()
+        except OSError:
+            continue
+        digest.update(f"{module.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
 class ParseCache:
     def __init__(self, directory: Path | None) -> None:
         self.directory = directory / f"v{__version__}" if directory is not None else None
+        self.code = code_fingerprint() if directory is not None else ""
         self.hits = 0
         self.misses = 0
 
-    @staticmethod
-    def key(parser_id: str, path: str, content: bytes) -> str:
+    def key(self, parser_id: str, path: str, content: bytes) -> str:
         digest = hashlib.sha256()
-        for part in (__version__.encode(), parser_id.encode(), path.encode()):
+        for part in (__version__.encode(), self.code.encode(), parser_id.encode(), path.encode()):
             digest.update(part)
             digest.update(b"\0")
         digest.update(content)

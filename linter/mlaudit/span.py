@@ -2,9 +2,31 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import Any, TypeVar
+
+C = TypeVar("C", bound=type)
 
 
+def compact_pickle(cls: C) -> C:
+    """Pickle a (slotted, frozen) dataclass as its constructor arguments.
+
+    The parse cache unpickles hundreds of thousands of model objects on a warm run of a
+    large repository; the default path for slotted dataclasses sets each field through
+    `dataclasses.fields()`, 2.5x slower than calling the constructor, and writes the
+    field names into every object. Apply it above `@dataclass`.
+    """
+    names = tuple(f.name for f in dataclasses.fields(cls) if f.init)
+
+    def __reduce__(self: Any) -> tuple[Any, tuple[Any, ...]]:
+        return cls, tuple(getattr(self, name) for name in names)
+
+    cls.__reduce__ = __reduce__  # type: ignore[assignment]
+    return cls
+
+
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Span:
     """A place in a scanned file: repo-relative POSIX path and 1-based line/column.

@@ -13,7 +13,7 @@ never "not connected". The JSON form (`to_json`) is documented in docs/deploymen
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -280,6 +280,19 @@ class Deployment:
     extents: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # id -> path, lines
     # Builder steps that failed on unexpected input (the model is then partial, not wrong).
     problems: list[str] = field(default_factory=list)
+    _memo: dict[Hashable, Any] = field(default_factory=dict, repr=False)
+
+    def memo(self, key: Hashable, factory: Callable[[], T]) -> T:
+        """A project-wide fact computed once per scan.
+
+        Rules that target each Terraform module (or each file) but need facts about the
+        whole repository (every scaling target, every listener) compute them here once,
+        instead of once per module: quadratic on a repository with hundreds of modules.
+        """
+        if key not in self._memo:
+            self._memo[key] = factory()
+        value: T = self._memo[key]
+        return value
 
     def models(self, cls: type[T]) -> Iterator[T]:
         return self.project.of_type(cls)
@@ -298,11 +311,25 @@ class Deployment:
     def of_kind(self, cls: type[T]) -> list[T]:
         return [n for n in self.nodes.values() if isinstance(n, cls)]
 
+    def _edge_index(self) -> tuple[dict[str, list[Edge]], dict[str, list[Edge]]]:
+        """Edges by source and by target. Builders only append edges, so the index is
+        rebuilt when the count changed (queries run thousands of times on big repos)."""
+        cached = self._memo.get("_edges")
+        if cached is None or cached[0] != len(self.edges):
+            by_source: dict[str, list[Edge]] = {}
+            by_target: dict[str, list[Edge]] = {}
+            for edge in self.edges:
+                by_source.setdefault(edge.source, []).append(edge)
+                by_target.setdefault(edge.target, []).append(edge)
+            cached = (len(self.edges), by_source, by_target)
+            self._memo["_edges"] = cached
+        return cached[1], cached[2]
+
     def edges_from(self, node_id: str, kind: str | None = None) -> list[Edge]:
-        return [e for e in self.edges if e.source == node_id and kind in (None, e.kind)]
+        return [e for e in self._edge_index()[0].get(node_id, ()) if kind in (None, e.kind)]
 
     def edges_to(self, node_id: str, kind: str | None = None) -> list[Edge]:
-        return [e for e in self.edges if e.target == node_id and kind in (None, e.kind)]
+        return [e for e in self._edge_index()[1].get(node_id, ()) if kind in (None, e.kind)]
 
     def _targets(self, node_id: str, kind: str | None, cls: type[T]) -> list[T]:
         out = [self.nodes.get(e.target) for e in self.edges_from(node_id, kind)]

@@ -233,8 +233,20 @@ class TerraformModule:
     files: tuple[str, ...] = ()
 
     def resources_of(self, *types: str) -> Iterator[Resource]:
+        """Resources of these types, in declaration order (type index built on first use:
+        rules ask this of every module, and a large repository has thousands)."""
+        index: dict[str, list[Resource]] | None = self.__dict__.get("_by_type")
+        if index is None:
+            index = {}
+            for resource in self.resources:
+                index.setdefault(resource.type, []).append(resource)
+            object.__setattr__(self, "_by_type", index)  # a cache, not state: frozen is kept
+        if len(types) == 1:
+            yield from index.get(types[0], ())
+            return
+        wanted = set(types)
         for resource in self.resources:
-            if resource.type in types:
+            if resource.type in wanted:
                 yield resource
 
 
@@ -284,15 +296,29 @@ class TerraformProject:
 
     def resources(self, type_prefix: str = "") -> Iterator[Resource]:
         """Every managed resource instance whose type starts with `type_prefix`."""
-        for module in self.modules:
-            for resource in module.resources:
-                if resource.type.startswith(type_prefix):
-                    yield resource
+        by_type: dict[str, list[Resource]] | None = self.__dict__.get("_by_type")
+        if by_type is None:
+            by_type = {}
+            for module in self.modules:
+                for resource in module.resources:
+                    by_type.setdefault(resource.type, []).append(resource)
+            object.__setattr__(self, "_by_type", by_type)  # a cache: built once per scan
+        if not type_prefix:
+            for module in self.modules:
+                yield from module.resources
+            return
+        for type_name, resources in by_type.items():
+            if type_name.startswith(type_prefix):
+                yield from resources
 
     def declaration(self, address: str) -> Resource | None:
         """The evaluated resource for a (config or instance) address, if declared in HCL."""
-        for module in self.modules:
-            for resource in (*module.resources, *module.data_sources):
-                if address in (resource.address, resource.config_address):
-                    return resource
-        return None
+        index: dict[str, Resource] | None = self.__dict__.get("_by_address")
+        if index is None:
+            index = {}
+            for module in self.modules:
+                for resource in (*module.resources, *module.data_sources):
+                    index.setdefault(resource.address, resource)
+                    index.setdefault(resource.config_address, resource)
+            object.__setattr__(self, "_by_address", index)
+        return index.get(address)

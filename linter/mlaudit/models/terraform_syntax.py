@@ -15,9 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mlaudit.span import Span
+from mlaudit.span import Span, compact_pickle
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Literal:
     """A number, bool, null or a string with no interpolation."""
@@ -26,6 +27,7 @@ class Literal:
     span: Span
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Template:
     """A string with interpolations (quoted string, heredoc, or a template file).
@@ -37,6 +39,7 @@ class Template:
     span: Span
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Ref:
     """A traversal: `var.x`, `local.cfg.port`, `aws_lb.this.arn`, `each.value["k"]`.
@@ -56,6 +59,7 @@ class Ref:
         return out
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Call:
     """A function call; `expand` is true for `f(list...)`."""
@@ -66,12 +70,14 @@ class Call:
     expand: bool = False
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class TupleExpr:
     items: tuple[Expr, ...]
     span: Span
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class ObjectExpr:
     """`{ key = value }`; a bare-word key is a `Literal` string, as Terraform reads it."""
@@ -80,6 +86,7 @@ class ObjectExpr:
     span: Span
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Conditional:
     condition: Expr
@@ -88,6 +95,7 @@ class Conditional:
     span: Span
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Operation:
     """A unary (`!x`, `-x`: `left` is None) or binary operator application."""
@@ -98,6 +106,7 @@ class Operation:
     span: Span
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Opaque:
     """Something not modelled (for expression, splat, directive): always unknown."""
@@ -110,6 +119,7 @@ Expr = (Literal | Template | Ref | Call | TupleExpr | ObjectExpr | Conditional |
         | Opaque)
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Attribute:
     """`name = expression`; `span` is where the name starts."""
@@ -119,6 +129,7 @@ class Attribute:
     span: Span
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Block:
     """`type "label" ... { body }`. `span` is the block's first line; `end_line` its last."""
@@ -140,6 +151,7 @@ class Block:
         return tuple(b for b in self.blocks if b.type == block_type)
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class TerraformFile:
     """One `.tf` / `.tf.json` file: its top-level blocks, in source order."""
@@ -151,6 +163,7 @@ class TerraformFile:
         return tuple(b for b in self.blocks if b.type == block_type)
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class TfvarsFile:
     """One `*.tfvars` / `*.tfvars.json` file: variable assignments."""

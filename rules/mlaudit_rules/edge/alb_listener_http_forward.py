@@ -134,10 +134,15 @@ def _check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
                 action.span_of("type"), key=listener.config_address)
     terraform: Any = getattr(ctx.deployment, "terraform", None)
     modules = getattr(terraform, "modules", None) or (module,)
-    for other in modules:  # an ARN passed through a variable may be this LB's HTTPS one
-        for item in other.resources_of(*LISTENER_TYPES):
-            if referenced(other, item.get("load_balancer_arn"), LB_TYPES) is None:
-                return
+
+    def unplaced_listener() -> bool:  # an ARN passed through a variable may be the HTTPS one
+        return any(referenced(other, item.get("load_balancer_arn"), LB_TYPES) is None
+                   for other in modules for item in other.resources_of(*LISTENER_TYPES))
+
+    unplaced = ctx.deployment.memo(("alb-unplaced-listener", id(terraform)), unplaced_listener) \
+        if ctx.deployment is not None else unplaced_listener()
+    if unplaced:
+        return
     for lb in module.resources_of(*LB_TYPES):
         own = [x for x in listeners if getattr(load_balancer_of(module, x), "name", None)
                == lb.name]

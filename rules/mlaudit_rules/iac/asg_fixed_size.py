@@ -52,7 +52,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlaudit.finding import Finding
-from mlaudit.models.terraform import TerraformModule
+from mlaudit.models.terraform import TerraformModule, TerraformProject
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
 from mlaudit_rules.iac._scaling import refs, terraform_of
@@ -80,19 +80,12 @@ def check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
 
 def _check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
     tf = terraform_of(ctx.deployment)
-    if tf is None:
+    if tf is None or not any(module.resources_of(_ASG)):
         return
-    attached: set[str] = set()  # group addresses and literal names with a policy
-    for policy in tf.resources("aws_autoscaling_"):
-        if policy.type not in ("aws_autoscaling_policy", "aws_autoscaling_schedule"):
-            continue
-        linked = refs(ctx.deployment, policy, "autoscaling_group_name", _ASG) or set()
-        name = policy.get("autoscaling_group_name")
-        if isinstance(name, str):
-            linked.add(name)
-        if not linked:
-            return  # a policy we cannot place may belong to any group
-        attached |= linked
+    attached = ctx.deployment.memo(("asg-attached", id(tf)),
+                                   lambda: _attached(ctx.deployment, tf))
+    if attached is None:
+        return  # a policy we cannot place may belong to any group
     for group in module.resources_of(_ASG):
         low, high = group.get("min_size"), group.get("max_size")
         if not (_number(low) and _number(high)) or low != high or high == 0:
@@ -106,6 +99,23 @@ def _check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
             "and no scaling policy: the fleet can never grow", group.span_of("max_size"),
             related=[(group.span_of("min_size"), f"min_size = {low}")],
             key=group.config_address)
+
+
+def _attached(deployment: object, tf: TerraformProject) -> set[str] | None:
+    """Group addresses and literal names that a policy or schedule scales (None: some
+    policy cannot be placed). Project-wide, so computed once per scan."""
+    attached: set[str] = set()
+    for policy in tf.resources("aws_autoscaling_"):
+        if policy.type not in ("aws_autoscaling_policy", "aws_autoscaling_schedule"):
+            continue
+        linked = refs(deployment, policy, "autoscaling_group_name", _ASG) or set()
+        name = policy.get("autoscaling_group_name")
+        if isinstance(name, str):
+            linked.add(name)
+        if not linked:
+            return None
+        attached |= linked
+    return attached
 
 
 def _number(value: object) -> bool:

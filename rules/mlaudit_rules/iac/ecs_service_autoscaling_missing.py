@@ -93,9 +93,10 @@ def _targets(dep: Any, tf: TerraformProject, types: tuple[str, ...],
             yield res, scaled_services(dep, mod, res, services)
 
 
-def _check(module: TerraformModule, tf: TerraformProject, ctx: RuleContext) -> Iterator[Finding]:
-    dep = ctx.deployment
-    services = list(r for m in tf.modules for r in m.resources_of("aws_ecs_service"))
+def _project_facts(dep: Any, tf: TerraformProject) -> tuple[
+        list[Resource], list[tuple[Resource, set[str] | None]], set[str], bool, bool]:
+    """Every service and scaling target of the repository, and what they tell together."""
+    services = list(tf.resources("aws_ecs_service"))
     targets = [(t, s) for t, s in _targets(dep, tf, ("aws_appautoscaling_target",), services)
                if is_ecs_target(t) is not False]
     scaled = {a for _, names in targets for a in names or ()}
@@ -103,6 +104,13 @@ def _check(module: TerraformModule, tf: TerraformProject, ctx: RuleContext) -> I
     # A target naming no service we know may name one whose own `name` is unknown.
     orphan = any(names == set() and is_ecs_target(t) for t, names in targets)
     skip = scaled | passed_to_registry_modules(dep, tf)
+    return services, targets, skip, unsure, orphan
+
+
+def _check(module: TerraformModule, tf: TerraformProject, ctx: RuleContext) -> Iterator[Finding]:
+    dep = ctx.deployment
+    services, targets, skip, unsure, orphan = dep.memo(
+        ("ecs-scaling", id(tf)), lambda: _project_facts(dep, tf))
     for svc in module.resources_of("aws_ecs_service"):
         if svc.config_address in skip or unsure or _fixed_elsewhere(svc) or (
                 orphan and not isinstance(svc.get("name"), str)):
@@ -113,7 +121,8 @@ def _check(module: TerraformModule, tf: TerraformProject, ctx: RuleContext) -> I
             f"a fixed {count if isinstance(count, int) else 'number of'} task(s)", svc.span,
             related=[(svc.span_of("desired_count"), "fixed task count")]
             if svc.has("desired_count") else [], key=svc.config_address)
-    policies = list(_targets(dep, tf, _ATTACHED, services))
+    policies = dep.memo(("ecs-scaling-policies", id(tf)),
+                        lambda: list(_targets(dep, tf, _ATTACHED, services)))
     if any(names is None and not refs(dep, p, "resource_id", "aws_appautoscaling_target")
            for p, names in policies):
         return  # a policy we cannot place may be attached to any target

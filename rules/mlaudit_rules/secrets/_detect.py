@@ -20,14 +20,36 @@ from mlaudit_rules.secrets._values import is_reference, keyword_is_not_secret
 
 # Secret-like words (detect-secrets' keyword list and a few more), known token prefixes and
 # headers, basic-auth URLs, and quoted base-64 runs long enough for the entropy plugins.
-PREFILTER_RE = re.compile(
-    r"(?i:pass|pwd|secret|token|api_?key|auth|service_?key|account_?key|db_?key|priv"
-    r"|client_?key|credential|contrase)"
-    r"|-----BEGIN|PuTTY-User-Key|gh[pousr]_|github_pat_|gl[a-z]{2,5}-|GR1348941|xox[abposr]-"
+# Matched against the lower-cased text: a case-insensitive alternation over whole files
+# was the slowest part of a warm scan of a large repository.
+_KEYWORD_LOWER_RE = re.compile(
+    r"pass|pwd|secret|token|api_?key|auth|service_?key|account_?key|db_?key|priv"
+    r"|client_?key|credential|contrase"
+)
+_PREFIX_RE = re.compile(
+    r"-----BEGIN|PuTTY-User-Key|gh[pousr]_|github_pat_|gl[a-z]{2,5}-|GR1348941|xox[abposr]-"
     r"|hooks\.slack\.com|[rs]k_live_|sk-|SG\.|AC[a-z0-9]{32}|SK[a-z0-9]{32}|eyJ|npm_|pypi-"
     r"|AKC[a-zA-Z0-9]|AccountKey=|sq0csp-|://[^\s/@:]+:[^\s/@]+@"
-    r"""|["'][A-Za-z0-9+/=_-]{20,}["']"""
 )
+_QUOTED_TOKEN_RE = re.compile(r"""["']([A-Za-z0-9+/=_-]{20,})["']""")
+
+
+def _random_looking(token: str) -> bool:
+    """Mixed case and digits (base64-like), or a hex run; not an identifier such as
+    "aws_ecs_task_definition", which every Terraform file is full of."""
+    if any(c.isdigit() for c in token):
+        if any(c.islower() for c in token) and any(c.isupper() for c in token):
+            return True
+        return all(c in "0123456789abcdef" for c in token)
+    return False
+
+
+def could_hold_secret(text: str) -> bool:
+    """The cheap pre-filter: a secret keyword or known token prefix, or a random-looking
+    quoted token. Anything else never reaches detect-secrets (nor imports it)."""
+    if _PREFIX_RE.search(text) or _KEYWORD_LOWER_RE.search(text.lower()):
+        return True
+    return any(_random_looking(m.group(1)) for m in _QUOTED_TOKEN_RE.finditer(text))
 _SKIPPED_PLUGINS = {"AWSKeyDetector", "IPPublicDetector"}
 _ENTROPY_LIMITS = {"Base64HighEntropyString": 4.5, "HexHighEntropyString": 3.0}
 _GENERIC_TYPES = {"Secret Keyword", "Base64 High Entropy String", "Hex High Entropy String"}
@@ -53,7 +75,7 @@ class Detected:
 
 def candidate_lines(lines: list[str]) -> list[int]:
     """0-based indexes of the lines worth handing to detect-secrets."""
-    return [i for i, line in enumerate(lines) if PREFILTER_RE.search(line)]
+    return [i for i, line in enumerate(lines) if could_hold_secret(line)]
 
 
 def _ensure_genuine() -> None:
@@ -112,31 +134,47 @@ def _whole_token(plugin: Any, value: str, line: str) -> str:
     return value
 
 
+_PLUGINS: list[Any] = []
+
+
+def _plugins() -> list[Any]:
+    """detect-secrets' plugin objects, built once per process.
+
+    Building them inside `transient_settings` keeps detect-secrets' global settings
+    singleton untouched outside that block; rebuilding them for every file (a settings
+    cache bust each time) cost more than the scanning on a repository of 2,000 files.
+    """
+    if not _PLUGINS:
+        _ensure_genuine()
+        from detect_secrets.settings import get_plugins, transient_settings
+
+        with transient_settings({"plugins_used": _plugin_config(), "filters_used": []}):
+            _PLUGINS.extend(get_plugins())
+    return _PLUGINS
+
+
 def detect(filename: str, lines: list[str], hint: str) -> list[Detected]:
     """Secrets on the candidate lines. `hint` is the name detect-secrets sees (its keyword
     plugin picks its regexes by extension); `filename` feeds the file-name filters."""
     indexes = candidate_lines(lines)
     if not indexes:
         return []
-    _ensure_genuine()
     from detect_secrets.filters.allowlist import is_line_allowlisted
-    from detect_secrets.settings import get_plugins, transient_settings
     from detect_secrets.util.code_snippet import get_code_snippet
 
+    plugins = _plugins()
     found: list[Detected] = []
-    with transient_settings({"plugins_used": _plugin_config(), "filters_used": []}):
-        plugins = get_plugins()
-        for index in indexes:
-            line = lines[index].rstrip()
-            context = get_code_snippet(lines, index + 1)
-            if is_line_allowlisted(hint, line, context):  # `# pragma: allowlist secret`
-                continue
-            for plugin in plugins:
-                for potential in plugin.analyze_line(filename=hint, line=line,
-                                                     line_number=index + 1, context=context):
-                    secret = _whole_token(plugin, potential.secret_value or "", line)
-                    if (secret and not _filtered(plugin, secret, line, filename)
-                            and _plausible(plugin.secret_type, secret, line)):
-                        found.append(Detected(index + 1, line.find(secret), secret,
-                                              plugin.secret_type))
+    for index in indexes:
+        line = lines[index].rstrip()
+        context = get_code_snippet(lines, index + 1)
+        if is_line_allowlisted(hint, line, context):  # `# pragma: allowlist secret`
+            continue
+        for plugin in plugins:
+            for potential in plugin.analyze_line(filename=hint, line=line,
+                                                 line_number=index + 1, context=context):
+                secret = _whole_token(plugin, potential.secret_value or "", line)
+                if (secret and not _filtered(plugin, secret, line, filename)
+                        and _plausible(plugin.secret_type, secret, line)):
+                    found.append(Detected(index + 1, line.find(secret), secret,
+                                          plugin.secret_type))
     return found

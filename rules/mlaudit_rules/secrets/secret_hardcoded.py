@@ -54,7 +54,7 @@ from mlaudit.severity import Category, Confidence, Severity
 from mlaudit.sources import FileKind, SourceFile
 from mlaudit.span import Span
 from mlaudit_rules.secrets._aws import CANDIDATE_RE, find_aws_keys
-from mlaudit_rules.secrets._detect import LABELS, PREFILTER_RE, Detected, detect
+from mlaudit_rules.secrets._detect import LABELS, Detected, could_hold_secret, detect
 from mlaudit_rules.secrets._values import plain_environment_secrets
 
 RULE = Rule(
@@ -115,7 +115,7 @@ def check(source: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
     if source.kind in _FILE_RULE_KINDS:
         return
     text = source.text
-    if not PREFILTER_RE.search(text):  # a clean file never imports detect-secrets
+    if not could_hold_secret(text):  # a clean file never imports detect-secrets
         return
     lines = text.splitlines()
     # A literal secret in a compose/ECS/Lambda environment is MLA104's finding (one fact,

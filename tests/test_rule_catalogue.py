@@ -17,7 +17,7 @@ import mlaudit_rules
 from mlaudit.rule import REQUIRED_DOC_SECTIONS, RULE_ID_RE, RULE_NAME_RE, Rule
 from mlaudit.severity import Category
 from mlaudit_reports.rule_docs import reference_markdown
-from mlaudit_rules import ALL_RULES
+from mlaudit_rules import ALL_RULES, index_source, rule_refs
 from tests.helpers import REPO, RULE_FIXTURES
 
 RULES = list(ALL_RULES)
@@ -95,3 +95,23 @@ def test_rule_reference_is_current() -> None:
     assert committed == reference_markdown(RULES), (
         "rules/README.md is out of date: run `mlaudit rules --format markdown > rules/README.md`"
     )
+
+
+def test_rule_index_is_current() -> None:
+    """The index lets a scan import only the rules that apply; it must match the rules."""
+    committed = (REPO / "rules" / "mlaudit_rules" / "_index.py").read_text(encoding="utf-8")
+    assert committed == index_source(tuple(RULES)), (
+        "rules/mlaudit_rules/_index.py is out of date: run "
+        "`python -m mlaudit_rules > rules/mlaudit_rules/_index.py`"
+    )
+    assert [ref.id for ref in rule_refs()] == [rule.id for rule in RULES]
+    for ref, rule in zip(rule_refs(), RULES, strict=True):
+        assert ref.load() is rule
+
+
+def test_cross_file_rules_say_what_they_require() -> None:
+    """A Deployment rule without `requires` is imported and run on every scan."""
+    always = {"MLA203"}  # image references exist in every format, Dockerfiles included
+    for rule in RULES:
+        if rule.target.__name__ == "Deployment" and rule.id not in always:
+            assert rule.requires, f"{rule.id} targets Deployment but declares no `requires`"

@@ -15,14 +15,28 @@ from mlaudit.discovery import find_root
 from mlaudit.engine import ScanRequest, ScanResult, register_known_rules, scan
 from mlaudit.errors import UsageError
 from mlaudit.registry import Registry
-from mlaudit.rule import Rule
+from mlaudit.rule import Rule, RuleRef
+
+# Formats whose reports describe every enabled rule (SARIF rule metadata, help links):
+# they import all selected rules; text and JSON import only the rules that run.
+_DESCRIBES_RULES = {"sarif", "github", "markdown"}
 
 
-def _registry() -> Registry:
+def _registry() -> Registry[Rule[Any]]:
+    """Every rule, imported: for `mlaudit rules` and `mlaudit explain`."""
     from mlaudit_rules import ALL_RULES
 
     register_known_rules(ALL_RULES)
     return Registry(ALL_RULES)
+
+
+def _index_registry() -> Registry[RuleRef]:
+    """Every rule from the generated index, none imported: what a scan selects from."""
+    from mlaudit_rules import rule_refs
+
+    refs = rule_refs()
+    register_known_rules(refs)
+    return Registry(refs)
 
 
 class _Progress:
@@ -46,7 +60,7 @@ class _Progress:
 
 
 def _scan(args: argparse.Namespace, baseline: set[str] | None = None) -> tuple[
-        ScanResult, config_mod.Config, list[Rule[Any]]]:
+        ScanResult, config_mod.Config, list[RuleRef]]:
     paths = [Path(p) for p in args.paths]
     for path in paths:
         if not path.exists() and not path.is_symlink():
@@ -55,7 +69,7 @@ def _scan(args: argparse.Namespace, baseline: set[str] | None = None) -> tuple[
     if args.root and not root.is_dir():
         raise UsageError(f"--root {args.root} is not a directory")
     config = config_mod.load(root, args.config)
-    registry = _registry()
+    registry = _index_registry()
     select = _cli_list(args.select) or config.select
     ignore = config.ignore + _cli_list(args.ignore)
     for ref in list(config.severity) + list(config.rule_options):
@@ -99,8 +113,9 @@ def run_scan(args: argparse.Namespace) -> int:
     from mlaudit_reports import ReportContext, renderer
 
     known = baseline_mod.read(args.baseline) if args.baseline else None
-    result, config, rules = _scan(args, known)
+    result, config, refs = _scan(args, known)
     fail_on = parse_fail_on(args.fail_on, config.fail_on)
+    rules = [ref.load() for ref in refs] if args.format in _DESCRIBES_RULES else result.rules
     ctx = ReportContext(
         fail_on=fail_on,
         color=_use_color(args),

@@ -28,7 +28,7 @@ from mlaudit.finding import (
 )
 from mlaudit.parsers import ParseError, parser_for
 from mlaudit.project import ParsedProject
-from mlaudit.rule import Rule, RuleContext
+from mlaudit.rule import Rule, RuleContext, RuleRef, qualified_name
 from mlaudit.severity import Severity
 from mlaudit.sources import FileKind, SourceFile
 from mlaudit.span import Span
@@ -46,7 +46,7 @@ class ScanRequest:
     paths: list[Path]
     root: Path
     config: Config
-    rules: Sequence[Rule[Any]]
+    rules: Sequence[Rule[Any] | RuleRef]  # references are imported only when they apply
     baseline: set[str] = field(default_factory=set)
     cache_dir: Path | None = None
     jobs: int = 0  # 0: one per core
@@ -227,9 +227,19 @@ def scan(request: ScanRequest) -> ScanResult:
 
     # Derived subjects: models built from several files (an evaluated Terraform module).
     pool = [*models.values(), *deployment.subjects()]
+    present = {qualified_name(type(m)) for m in pool} | {
+        qualified_name(Deployment), qualified_name(UnusedSuppressions)}
+    if found.files:
+        present.add(qualified_name(SourceFile))
     raw: list[Finding] = []
     suppression_rule: Rule[Any] | None = None
-    for rule in request.rules:
+    ran_rules: list[Rule[Any]] = []
+    for entry in request.rules:
+        ref = entry if isinstance(entry, RuleRef) else RuleRef.of(entry)
+        if not ref.applies(present):
+            continue  # nothing in this repository for it: not even imported
+        rule = entry.load() if isinstance(entry, RuleRef) else entry
+        ran_rules.append(rule)
         if rule.target is UnusedSuppressions:
             suppression_rule = rule
             continue
@@ -271,18 +281,18 @@ def scan(request: ScanRequest) -> ScanResult:
         diagnostics = [d for d in diagnostics if d.span is None or d.span.path in report_only]
     findings.sort(key=lambda f: f.sort_key())
     scanned = len(report_only) if report_only is not None else len(found.files)
-    return ScanResult(request.root, findings, diagnostics, list(request.rules),
-                      scanned, project, deployment)
+    return ScanResult(request.root, findings, diagnostics, ran_rules, scanned, project,
+                      deployment)
 
 
 _ALL_RULE_REFS: set[str] = set()
 
 
-def _known_refs(rules: Sequence[Rule[Any]]) -> set[str]:
+def _known_refs(rules: Sequence[Rule[Any] | RuleRef]) -> set[str]:
     return _ALL_RULE_REFS | {r.id for r in rules} | {r.name for r in rules}
 
 
-def register_known_rules(rules: Iterable[Rule[Any]]) -> None:
+def register_known_rules(rules: Iterable[Rule[Any] | RuleRef]) -> None:
     """Tell the engine every rule that exists (selected or not), for unknown-id checks."""
     for rule in rules:
         _ALL_RULE_REFS.update((rule.id, rule.name))

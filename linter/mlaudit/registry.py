@@ -4,25 +4,40 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Generic, Protocol, TypeVar
 
 from mlaudit.errors import UsageError
-from mlaudit.rule import Rule
 from mlaudit.severity import Category
 
 _CATEGORIES = {c.value for c in Category}
 
 
-class Registry:
-    def __init__(self, rules: Sequence[Rule[Any]]) -> None:
+class RuleLike(Protocol):
+    """What selection needs: a full `Rule`, or a `RuleRef` from the index."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def category(self) -> Category: ...
+
+
+R = TypeVar("R", bound=RuleLike)
+
+
+class Registry(Generic[R]):
+    def __init__(self, rules: Sequence[R]) -> None:
         self.rules = tuple(sorted(rules, key=lambda r: r.id))
         self.by_id = {r.id: r for r in self.rules}
         self.by_name = {r.name: r for r in self.rules}
 
-    def get(self, ref: str) -> Rule[Any] | None:
+    def get(self, ref: str) -> R | None:
         return self.by_id.get(ref.upper()) or self.by_name.get(ref.lower())
 
-    def resolve(self, ref: str) -> Rule[Any]:
+    def resolve(self, ref: str) -> R:
         rule = self.get(ref)
         if rule is None:
             raise UsageError(f"unknown rule {ref!r}{self._suggest(ref)}")
@@ -39,14 +54,14 @@ class Registry:
                 f"unknown rule, prefix or category {selector!r}{self._suggest(selector)}"
             )
 
-    def _specificity(self, selector: str, rule: Rule[Any] | None) -> int | None:
+    def _specificity(self, selector: str, rule: R | None) -> int | None:
         """How specifically `selector` names `rule` (None: not at all / not valid).
 
         Exact id or name: 100. Id prefix (MLA2, MLA20): its length. Category: 2. ALL: 1.
         With rule=None, answers whether the selector names any rule at all.
         """
         sel = selector.strip()
-        rules: Iterable[Rule[Any]] = [rule] if rule is not None else self.rules
+        rules: Iterable[R] = [rule] if rule is not None else self.rules
         best: int | None = None
         for r in rules:
             score: int | None = None
@@ -64,7 +79,7 @@ class Registry:
             return 2  # a valid category with no rules yet
         return best
 
-    def select(self, select: Sequence[str], ignore: Sequence[str]) -> list[Rule[Any]]:
+    def select(self, select: Sequence[str], ignore: Sequence[str]) -> list[R]:
         for selector in [*select, *ignore]:
             self.validate_selector(selector)
         chosen = []

@@ -8,6 +8,7 @@ its logic (one function bound with `@RULE.check`). Nothing registers on import:
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -103,6 +104,10 @@ class Rule(Generic[T]):
     tags: tuple[str, ...] = ()
     since: str = "0.1.0"
     options: Mapping[str, Any] = field(default_factory=dict)
+    # For cross-file rules (target Deployment): the model types of which at least one must
+    # be present for the rule to have anything to say. The engine then neither imports nor
+    # runs the rule on a repository without them (a pre-commit run stays fast).
+    requires: tuple[type, ...] = ()
     _check: Callable[[T, RuleContext], Iterable[Finding]] | None = None
 
     def check(
@@ -137,6 +142,42 @@ class Rule(Generic[T]):
 
     def __repr__(self) -> str:
         return f"Rule({self.id} {self.name})"
+
+
+def qualified_name(cls: type) -> str:
+    """`package.module.Class`: how the rule index names a model type without importing it."""
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+@dataclass(frozen=True)
+class RuleRef:
+    """A rule known from the generated index (`mlaudit_rules._index`) but not yet imported.
+
+    It carries what selection and dispatch need (id, name, category, the qualified names
+    of its target and required model types); `load()` imports the rule module.
+    """
+
+    id: str
+    name: str
+    category: Category
+    module: str
+    target: str
+    requires: tuple[str, ...] = ()
+
+    def load(self) -> Rule[Any]:
+        rule: Rule[Any] = importlib.import_module(self.module).RULE
+        return rule
+
+    def applies(self, present: set[str]) -> bool:
+        """Whether a scan whose models have these type names gives the rule a subject."""
+        return self.target in present and (
+            not self.requires or any(name in present for name in self.requires))
+
+    @classmethod
+    def of(cls, rule: Rule[Any]) -> RuleRef:
+        module = rule._check.__module__ if rule._check is not None else ""
+        return cls(rule.id, rule.name, rule.category, module, qualified_name(rule.target),
+                   tuple(qualified_name(t) for t in rule.requires))
 
 
 @dataclass

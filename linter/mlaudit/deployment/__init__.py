@@ -19,7 +19,19 @@ from mlaudit.project import ParsedProject
 __all__ = ["build"]
 
 
+# A builder step runs (and its module is imported) only when a model of its format was
+# parsed: a pre-commit run on a Dockerfile must not pay for the Terraform, nginx or compose
+# models. Keys are the model modules a parsed file's model comes from.
+_TERRAFORM_MODELS = {"mlaudit.models.terraform_syntax", "mlaudit.models.terraform"}
+
+
+def _present(project: ParsedProject) -> set[str]:
+    return {type(model).__module__ for model in project.models.values()}
+
+
 def _terraform(project: ParsedProject) -> Any:
+    if not _present(project) & _TERRAFORM_MODELS:
+        return None
     try:
         evaluate = importlib.import_module("mlaudit.terraform.evaluate")
     except ModuleNotFoundError:
@@ -27,44 +39,65 @@ def _terraform(project: ParsedProject) -> Any:
     return evaluate.build_terraform(project)
 
 
+def _format_steps(builder: Builder, present: set[str]) -> list[tuple[str, Callable[[], None]]]:
+    steps: list[tuple[str, Callable[[], None]]] = []
+    if "mlaudit.models.dockerfile" in present:
+        from mlaudit.deployment.docker import build_images
+
+        steps.append(("dockerfile", lambda: build_images(builder)))
+    if "mlaudit.models.python_source" in present:
+        from mlaudit.deployment.python import attach_python
+
+        steps.append(("python", lambda: attach_python(builder)))
+    if "mlaudit.models.compose" in present:
+        from mlaudit.deployment.compose import build_compose
+
+        steps.append(("compose", lambda: build_compose(builder)))
+    if "mlaudit.models.nginx" in present:
+        from mlaudit.deployment.nginx import build_nginx
+
+        steps.append(("nginx", lambda: build_nginx(builder)))
+    if "mlaudit.models.ecs" in present:
+        from mlaudit.deployment.ecs import build_task_definition_files
+
+        steps.append(("ecs", lambda: build_task_definition_files(builder)))
+    return steps
+
+
 def _steps(builder: Builder) -> list[tuple[str, Callable[[], None]]]:
     from mlaudit.deployment import link
-    from mlaudit.deployment.compose import build_compose
-    from mlaudit.deployment.docker import build_images
-    from mlaudit.deployment.ecs import build_task_definition_files
-    from mlaudit.deployment.functions import build_functions
-    from mlaudit.deployment.nginx import build_nginx
-    from mlaudit.deployment.python import attach_python
-    from mlaudit.deployment.terraform_net import TfIndex
-    from mlaudit.deployment.workflows import build_workflows
 
-    index = TfIndex()
+    present = _present(builder.project)
+    steps = _format_steps(builder, present)
     tf = builder.terraform
-    steps: list[tuple[str, Callable[[], None]]] = [
-        ("dockerfile", lambda: build_images(builder)),
-        ("python", lambda: attach_python(builder)),
-        ("compose", lambda: build_compose(builder)),
-        ("nginx", lambda: build_nginx(builder)),
-        ("ecs", lambda: build_task_definition_files(builder)),
-    ]
+    index: Any = None
     if tf is not None:
         from mlaudit.deployment.terraform_compute import build_compute
         from mlaudit.deployment.terraform_images import build_terraform_images
-        from mlaudit.deployment.terraform_net import build_network
+        from mlaudit.deployment.terraform_net import TfIndex, build_network
 
+        index = TfIndex()
         steps += [("terraform network", lambda: build_network(builder, tf, index)),
                   ("terraform compute", lambda: build_compute(builder, tf, index)),
                   ("terraform images", lambda: build_terraform_images(builder, tf))]
+    if "mlaudit.models.functions" in present:
+        from mlaudit.deployment.functions import build_functions
+
+        steps.append(("functions", lambda: build_functions(builder)))
+    if "mlaudit.models.workflow" in present:
+        from mlaudit.deployment.workflows import build_workflows
+
+        steps.append(("workflows", lambda: build_workflows(builder)))
     steps += [
-        ("functions", lambda: build_functions(builder)),
-        ("workflows", lambda: build_workflows(builder)),
         ("link images", lambda: link.link_images(builder)),
         ("link proxies", lambda: link.link_proxies(builder)),
-        ("link security groups", lambda: link.link_security_groups(builder, index)),
         ("link internet", lambda: link.link_internet(builder)),
         ("link health checks", lambda: link.link_health_routes(builder)),
         ("refresh", lambda: link.refresh_healthchecks(builder)),
     ]
+    if index is not None:  # security groups exist only in Terraform
+        steps.insert(len(steps) - 3, ("link security groups",
+                                      lambda: link.link_security_groups(builder, index)))
     return steps
 
 

@@ -10,9 +10,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from mlaudit.deployment._builder import Builder
-from mlaudit.deployment.compose import compose_services_named
-from mlaudit.deployment.terraform_net import TfIndex
 from mlaudit.models.deployment import (
     EntryPoint,
     HealthCheck,
@@ -22,6 +22,9 @@ from mlaudit.models.deployment import (
     Service,
 )
 from mlaudit.span import Span
+
+if TYPE_CHECKING:  # imported lazily: a repository without Terraform never loads its models
+    from mlaudit.deployment.terraform_net import TfIndex
 
 INTERNET = "internet"
 _FIRST_HOPS = ("security-group-rule", "load-balancer", "function-url", "api-event")
@@ -47,6 +50,8 @@ def link_proxies(builder: Builder) -> None:
     for proxy in builder.deployment.of_kind(Proxy):
         if proxy.kind != "nginx" or not proxy.host:
             continue
+        from mlaudit.deployment.compose import compose_services_named
+
         for service in compose_services_named(builder, proxy.host, proxy.span.path):
             builder.link(proxy.id, service.id, "proxies", proxy.span)
 

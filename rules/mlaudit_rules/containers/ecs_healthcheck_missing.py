@@ -46,6 +46,7 @@ from typing import Any
 from mlaudit.finding import Finding
 from mlaudit.models.deployment import Deployment
 from mlaudit.models.ecs import TaskDefinition
+from mlaudit.models.terraform import TerraformModule
 from mlaudit.models.terraform_syntax import Call, Literal, Template, TerraformFile
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
@@ -57,6 +58,7 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     category=Category.HEALTH,
     target=Deployment,
+    requires=(TaskDefinition, TerraformModule),
     kind=Kind.RELIABILITY,
     tags=("ecs", "aws"),
     docs=__doc__ or "",

@@ -40,16 +40,18 @@ CMD ["python", "train.py"]
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from mlaudit.finding import Finding
-from mlaudit.models.compose import ComposeFile
 from mlaudit.models.deployment import Deployment, ImageReference
 from mlaudit.models.dockerfile import Dockerfile
 from mlaudit.models.image import ImageRef, parse_image
-from mlaudit.models.terraform import Body
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Confidence, Kind, Severity
 from mlaudit.span import Span
+
+if TYPE_CHECKING:  # this rule runs on every scan: import other formats' models lazily
+    from mlaudit.models.terraform import Body
 
 RULE = Rule(
     id="MLA203",
@@ -89,6 +91,8 @@ def _skipped(deployment: Deployment) -> set[tuple[str, int]]:
                 out.add((stage.from_span.path, stage.from_span.line))
             if stage.name:
                 earlier.add(stage.name.lower())
+    from mlaudit.models.compose import ComposeFile
+
     for compose in deployment.models(ComposeFile):
         out.update((s.image_span.path, s.image_span.line) for s in compose.services
                    if s.build is not None and s.image_span is not None)

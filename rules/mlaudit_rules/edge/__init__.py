@@ -1,28 +1,16 @@
-"""Rules of this family, listed explicitly (one rule per module)."""
+"""MLA5xx: the edge (nginx, load balancer listeners).
 
-from __future__ import annotations
+The rules of this family, by module name (one rule per module). The package imports none
+of them: `mlaudit_rules.load_all()` and the engine import a rule module only when needed.
+"""
 
-from typing import Any
-
-from mlaudit.rule import Rule
-from mlaudit_rules.edge import (
-    alb_listener_http_forward,
-    alb_tls_policy_outdated,
-    nginx_client_max_body_size_missing,
-    nginx_proxy_headers_missing,
-    nginx_rate_limit_missing,
-    nginx_server_tokens_on,
-    nginx_tls_missing,
-    nginx_tls_weak,
-)
-
-RULES: tuple[Rule[Any], ...] = (
-    nginx_tls_missing.RULE,
-    alb_listener_http_forward.RULE,
-    nginx_tls_weak.RULE,
-    alb_tls_policy_outdated.RULE,
-    nginx_proxy_headers_missing.RULE,
-    nginx_rate_limit_missing.RULE,
-    nginx_server_tokens_on.RULE,
-    nginx_client_max_body_size_missing.RULE,
+MODULES: tuple[str, ...] = (
+    "alb_listener_http_forward",
+    "alb_tls_policy_outdated",
+    "nginx_client_max_body_size_missing",
+    "nginx_proxy_headers_missing",
+    "nginx_rate_limit_missing",
+    "nginx_server_tokens_on",
+    "nginx_tls_missing",
+    "nginx_tls_weak",
 )

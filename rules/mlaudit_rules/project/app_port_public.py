@@ -58,6 +58,7 @@ from collections.abc import Iterator
 
 from mlaudit.finding import Finding
 from mlaudit.models.deployment import Deployment
+from mlaudit.models.terraform import TerraformModule
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
 from mlaudit_rules.iac._ingress import once, public_ingress
@@ -70,6 +71,7 @@ RULE = Rule(
     severity=Severity.HIGH,
     category=Category.EXPOSURE,
     target=Deployment,
+    requires=(TerraformModule,),
     kind=Kind.SECURITY,
     tags=("terraform", "aws", "security-group", "network"),
     docs=__doc__ or "",

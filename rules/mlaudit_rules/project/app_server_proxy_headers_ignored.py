@@ -62,6 +62,7 @@ RULE = Rule(
     severity=Severity.INFO,
     category=Category.EDGE,
     target=Deployment,
+    requires=(NginxConfig,),
     kind=Kind.RELIABILITY,
     tags=("nginx", "uvicorn", "gunicorn", "cross-file"),
     docs=__doc__ or "",

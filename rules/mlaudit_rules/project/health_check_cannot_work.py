@@ -44,15 +44,19 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from mlaudit.finding import Finding
 from mlaudit.models.command import segments, split_shell
 from mlaudit.models.deployment import Deployment, HealthCheck, Image, Proxy, Service
 from mlaudit.models.dockerfile import Dockerfile, Stage
-from mlaudit.models.python_source import PythonModule
+from mlaudit.models.terraform import TerraformModule
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
 from mlaudit.span import Span
+
+if TYPE_CHECKING:
+    from mlaudit.models.python_source import PythonModule
 
 RULE = Rule(
     id="MLA702",
@@ -61,6 +65,7 @@ RULE = Rule(
     severity=Severity.HIGH,
     category=Category.HEALTH,
     target=Deployment,
+    requires=(Dockerfile, TerraformModule),
     kind=Kind.RELIABILITY,
     tags=("cross-file", "docker", "load-balancer"),
     docs=__doc__ or "",
@@ -92,6 +97,8 @@ def _tools(stage: Stage) -> set[str] | None:
 @RULE.check
 def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
     dockerfiles = {d.path: d for d in deployment.models(Dockerfile)}
+    from mlaudit.models.python_source import PythonModule  # lazily: a Dockerfile-only scan
+
     modules = {m.path: m for m in deployment.models(PythonModule)}
     for check in deployment.of_kind(HealthCheck):
         if check.disabled:

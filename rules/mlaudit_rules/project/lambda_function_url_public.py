@@ -47,7 +47,7 @@ from collections.abc import Iterator
 from mlaudit.finding import Finding
 from mlaudit.models.deployment import Deployment
 from mlaudit.models.functions import ServerlessApp
-from mlaudit.models.terraform import Unknown
+from mlaudit.models.terraform import TerraformModule, Unknown
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
 
@@ -58,6 +58,7 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     category=Category.EXPOSURE,
     target=Deployment,
+    requires=(TerraformModule, ServerlessApp),
     kind=Kind.SECURITY,
     tags=("aws", "lambda", "serverless", "terraform", "sam"),
     docs=__doc__ or "",

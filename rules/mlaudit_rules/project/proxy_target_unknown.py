@@ -52,6 +52,7 @@ RULE = Rule(
     severity=Severity.HIGH,
     category=Category.EDGE,
     target=Deployment,
+    requires=(NginxConfig,),
     kind=Kind.RELIABILITY,
     tags=("nginx", "cross-file"),
     docs=__doc__ or "",

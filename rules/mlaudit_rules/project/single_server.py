@@ -53,13 +53,14 @@ from typing import Any
 from mlaudit.finding import Finding
 from mlaudit.models.command import analyse_argv, segments, split_shell
 from mlaudit.models.deployment import Deployment, Service
-from mlaudit.models.terraform import Resource, TerraformProject
+from mlaudit.models.terraform import Resource, TerraformModule, TerraformProject
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Confidence, Kind, Severity
 
 RULE = Rule(
     id="MLA708", name="single-server", title="Model served from a single EC2 instance",
     severity=Severity.MEDIUM, category=Category.SCALING, target=Deployment,
+    requires=(TerraformModule,),
     kind=Kind.RELIABILITY, confidence=Confidence.MEDIUM, tags=("terraform", "ec2"),
     docs=__doc__ or "",
 )

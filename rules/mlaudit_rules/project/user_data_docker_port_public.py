@@ -57,7 +57,7 @@ from mlaudit.finding import Finding
 from mlaudit.models.command import segments, split_shell
 from mlaudit.models.compose import ComposeFile
 from mlaudit.models.deployment import Deployment
-from mlaudit.models.terraform import Resource
+from mlaudit.models.terraform import Resource, TerraformModule
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
 from mlaudit.span import Span
@@ -78,6 +78,7 @@ RULE = Rule(
     severity=Severity.HIGH,
     category=Category.EXPOSURE,
     target=Deployment,
+    requires=(TerraformModule,),
     kind=Kind.SECURITY,
     tags=("terraform", "aws", "ec2", "docker", "security-group"),
     docs=__doc__ or "",

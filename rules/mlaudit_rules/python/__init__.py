@@ -1,13 +1,10 @@
-"""MLA6xx: Python serving code. Rules of this family, listed explicitly (one rule per module)."""
+"""MLA6xx: Python serving code (handlers, apps).
 
-from __future__ import annotations
+The rules of this family, by module name (one rule per module). The package imports none
+of them: `mlaudit_rules.load_all()` and the engine import a rule module only when needed.
+"""
 
-from typing import Any
-
-from mlaudit.rule import Rule
-from mlaudit_rules.python import app_health_endpoint_missing, lambda_model_loaded_per_invocation
-
-RULES: tuple[Rule[Any], ...] = (
-    app_health_endpoint_missing.RULE,
-    lambda_model_loaded_per_invocation.RULE,
+MODULES: tuple[str, ...] = (
+    "app_health_endpoint_missing",
+    "lambda_model_loaded_per_invocation",
 )

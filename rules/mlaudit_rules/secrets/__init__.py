@@ -1,18 +1,12 @@
-"""MLA1xx: secrets in any file mlaudit reads."""
+"""MLA1xx: secrets in any file mlaudit reads.
 
-from __future__ import annotations
+The rules of this family, by module name (one rule per module). The package imports none
+of them: `mlaudit_rules.load_all()` and the engine import a rule module only when needed.
+"""
 
-from typing import Any
-
-from mlaudit.rule import Rule
-from mlaudit_rules.secrets import (
-    aws_credentials_hardcoded,
-    credential_file_committed,
-    secret_hardcoded,
-    secret_in_plain_environment,
-)
-
-RULES: tuple[Rule[Any], ...] = (
-    aws_credentials_hardcoded.RULE, secret_hardcoded.RULE, credential_file_committed.RULE,
-    secret_in_plain_environment.RULE,
+MODULES: tuple[str, ...] = (
+    "aws_credentials_hardcoded",
+    "credential_file_committed",
+    "secret_hardcoded",
+    "secret_in_plain_environment",
 )

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mlaudit.models.compose import EnvVar
+if TYPE_CHECKING:  # annotation only: compose models load when a compose file is parsed
+    from mlaudit.models.compose import EnvVar
 from mlaudit_rules.helpers import is_placeholder
 
 # Names that hold a secret: DB_PASSWORD, API_KEY, HF_TOKEN, STRIPE_SECRET, GCP_CREDENTIALS...

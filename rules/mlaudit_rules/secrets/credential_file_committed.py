@@ -48,7 +48,6 @@ import re
 from collections.abc import Iterator
 
 from mlaudit.finding import Finding
-from mlaudit.models.dotenv import DotEnv
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Confidence, Severity
 from mlaudit.sources import FileKind, SourceFile
@@ -75,6 +74,8 @@ _AWS_ENTRY_RE = re.compile(r"^\s*(aws_access_key_id|aws_secret_access_key|aws_se
 
 
 def _dotenv(source: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
+    from mlaudit.models.dotenv import DotEnv  # only for .env files: keep other scans light
+
     project = getattr(ctx.deployment, "project", None)
     model = project.models.get(source.path) if project is not None else None
     if not isinstance(model, DotEnv):

@@ -42,7 +42,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlaudit.finding import Finding
+from mlaudit.models.compose import ComposeFile
 from mlaudit.models.deployment import Deployment
+from mlaudit.models.ecs import TaskDefinition
+from mlaudit.models.functions import ServerlessApp
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Confidence, Severity
 from mlaudit_rules.secrets._values import plain_environment_secrets
@@ -54,6 +57,7 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     category=Category.SECRETS,
     target=Deployment,
+    requires=(ComposeFile, TaskDefinition, ServerlessApp),
     confidence=Confidence.HIGH,
     tags=("credentials", "ecs", "lambda", "compose", "cwe-312"),
     docs=__doc__ or "",

@@ -1,10 +1,9 @@
-"""MLA0xx: rules about mlaudit itself."""
+"""MLA0xx: rules about mlaudit itself.
 
-from __future__ import annotations
+The rules of this family, by module name (one rule per module). The package imports none
+of them: `mlaudit_rules.load_all()` and the engine import a rule module only when needed.
+"""
 
-from typing import Any
-
-from mlaudit.rule import Rule
-from mlaudit_rules.tool import unused_suppression
-
-RULES: tuple[Rule[Any], ...] = (unused_suppression.RULE,)
+MODULES: tuple[str, ...] = (
+    "unused_suppression",
+)

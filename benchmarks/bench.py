@@ -70,6 +70,22 @@ def _git_repo(directory: Path) -> Path:
     return directory
 
 
+# One file of each format, the way a pre-commit hook hands it over: (case, fixture file,
+# its path inside a one-file repository). The secrets case holds a line that passes the
+# secrets pre-filter, so it pays for importing detect-secrets; the others must not.
+ONE_FILE_CASES = (
+    ("one-terraform", "fixtures/projects/compose-ec2/terraform/main.tf", "main.tf"),
+    ("one-compose", "fixtures/projects/compose-ec2/docker-compose.yml", "docker-compose.yml"),
+    ("one-workflow", "fixtures/projects/ecs-fastapi-nginx/.github/workflows/deploy.yml",
+     ".github/workflows/deploy.yml"),
+    ("one-nginx", "fixtures/projects/compose-ec2/nginx/nginx.conf", "nginx.conf"),
+    ("one-python", "fixtures/projects/ecs-fastapi-nginx/app/main.py", "main.py"),
+    ("one-sam", "fixtures/projects/lambda-sam-model/template.yaml", "template.yaml"),
+    ("one-task-definition", "fixtures/formats/ecs/api-task-def.json", "api-task-def.json"),
+)
+SECRET_CANDIDATE = 'DATABASE_PASSWORD = "vR8qLm2ZtX5nWc9K"  # a secrets pre-filter candidate\n'
+
+
 def cases(work: Path, terraform_files: int) -> list[Case]:
     """The benchmark cases. Extension point: append more here."""
     mlaudit = ["-m", "mlaudit"]
@@ -83,6 +99,20 @@ def cases(work: Path, terraform_files: int) -> list[Case]:
         Case("one-dockerfile-cold", [*mlaudit, "scan", "Dockerfile"], one,
              "mlaudit scan Dockerfile, cold cache", cold_cache=True),
     ]
+    for name, fixture, target in ONE_FILE_CASES:
+        source = REPO / fixture
+        if not source.is_file():
+            continue
+        repo = _git_repo(work / name)
+        (repo / target).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, repo / target)
+        found.append(Case(name, [*mlaudit, "scan", target], repo,
+                          f"mlaudit scan {target} (one file), warm cache"))
+    secret = _git_repo(work / "one-secret-candidate")
+    (secret / "settings.py").write_text(SECRET_CANDIDATE, encoding="utf-8")
+    found.append(Case("one-secret-candidate", [*mlaudit, "scan", "settings.py"], secret,
+                      "mlaudit scan settings.py with a secret-like line (imports "
+                      "detect-secrets), warm cache"))
     fixtures = REPO / "fixtures"
     if fixtures.is_dir():
         found += [

@@ -9,7 +9,7 @@ from typing import Any
 
 from mlaudit.config import Config
 from mlaudit.config import load as load_config
-from mlaudit.engine import ScanRequest, ScanResult, register_known_rules, scan
+from mlaudit.engine import ScanRequest, ScanResult, scan
 from mlaudit.registry import Registry
 from mlaudit_rules import ALL_RULES
 
@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
 RULE_FIXTURES = FIXTURES / "rules"
 REGISTRY = Registry(ALL_RULES)
-register_known_rules(ALL_RULES)
+KNOWN_RULES = frozenset(n for r in ALL_RULES for n in (r.id, r.name))
 
 _EXPECT_RE = re.compile(r"(?:#|//)\s*mlaudit-expect:\s*(MLA\d{3})(?:\s+\"([^\"]*)\")?")
 
@@ -40,7 +40,8 @@ def scan_dir(
     if rules and cfg.select:
         rules = [*rules, *cfg.select]  # a case's .mlaudit.toml may enable companion rules
     selected = REGISTRY.select(rules, []) if rules else list(REGISTRY.rules)
-    request = ScanRequest(paths or [path], root, cfg, selected, cache_dir=None)
+    request = ScanRequest(paths or [path], root, cfg, selected, cache_dir=None,
+                          known_rules=KNOWN_RULES)
     cfg.cache = False
     return scan(request)
 

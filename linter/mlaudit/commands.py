@@ -12,7 +12,7 @@ from typing import Any
 from mlaudit import config as config_mod
 from mlaudit.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, parse_fail_on, write_output
 from mlaudit.discovery import find_root
-from mlaudit.engine import ScanRequest, ScanResult, register_known_rules, scan
+from mlaudit.engine import ScanRequest, ScanResult, scan
 from mlaudit.errors import UsageError
 from mlaudit.registry import Registry
 from mlaudit.rule import Rule, RuleRef
@@ -26,7 +26,6 @@ def _registry() -> Registry[Rule[Any]]:
     """Every rule, imported: for `mlaudit rules` and `mlaudit explain`."""
     from mlaudit_rules import ALL_RULES
 
-    register_known_rules(ALL_RULES)
     return Registry(ALL_RULES)
 
 
@@ -34,9 +33,7 @@ def _index_registry() -> Registry[RuleRef]:
     """Every rule from the generated index, none imported: what a scan selects from."""
     from mlaudit_rules import rule_refs
 
-    refs = rule_refs()
-    register_known_rules(refs)
-    return Registry(refs)
+    return Registry(rule_refs())
 
 
 class _Progress:
@@ -82,8 +79,10 @@ def _scan(args: argparse.Namespace, baseline: set[str] | None = None) -> tuple[
         cache_dir = args.cache_dir or (Path(config.cache_dir) if config.cache_dir
                                        else default_cache_dir())
     progress = _Progress(sys.stderr.isatty() and not args.quiet)
+    known = frozenset(name for ref in registry.rules for name in (ref.id, ref.name))
     request = ScanRequest(paths, root, config, rules, baseline or set(), cache_dir,
-                          max(0, args.jobs), progress, context=not args.no_context)
+                          max(0, args.jobs), progress, context=not args.no_context,
+                          known_rules=known)
     try:
         result = scan(request)
     finally:

@@ -17,7 +17,7 @@ from typing import Any
 from mlaudit.cache import ParseCache
 from mlaudit.compat import ensure_for_kinds
 from mlaudit.config import Config
-from mlaudit.discovery import discover
+from mlaudit.discovery import Discovery, discover
 from mlaudit.finding import (
     Diagnostic,
     DiagnosticLevel,
@@ -54,6 +54,9 @@ class ScanRequest:
     # With file arguments (the pre-commit case), read the whole repository as cross-file
     # context but report only on those files. False: read only the named files.
     context: bool = True
+    # Ids and names of every rule that exists, selected or not: a suppression naming
+    # anything else is reported as naming an unknown rule.
+    known_rules: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -190,28 +193,14 @@ def _record(
 
 def scan(request: ScanRequest) -> ScanResult:
     config = request.config
-    found = discover(request.paths, request.root, config.exclude, config.max_file_size,
-                     config.respect_gitignore)
-    report_only: set[str] | None = None
-    if found.explicit and not any(p.is_dir() for p in request.paths):
-        report_only = set(found.explicit)
-        if request.context:
-            whole = discover([request.root], request.root, config.exclude,
-                             config.max_file_size, config.respect_gitignore)
-            known = {f.path for f in whole.files}
-            whole.files.extend(f for f in found.files if f.path not in known)
-            whole.explicit = found.explicit
-            whole.diagnostics = found.diagnostics + [
-                d for d in whole.diagnostics if d.span is not None and d.span.path in report_only
-            ]
-            found = whole
+    found, report_only = _discover(request)
     ensure_for_kinds(s.kind for s in found.files)  # a shadowing fork is exit 2, up front
     cache = ParseCache(request.cache_dir if config.cache else None)
     models, parse_diagnostics = parse_files(found.files, cache, request.jobs, request.progress)
     project = ParsedProject(request.root, found.files, models, found.artifacts)
     diagnostics = found.diagnostics + parse_diagnostics
 
-    from mlaudit.models.deployment import Deployment, build_deployment
+    from mlaudit.models.deployment import build_deployment
 
     deployment = build_deployment(project)
     lines_by_path = {s.path: s for s in found.files}
@@ -225,53 +214,15 @@ def scan(request: ScanRequest) -> ScanResult:
         except OSError:
             return []
 
-    # Derived subjects: models built from several files (an evaluated Terraform module).
-    pool = [*models.values(), *deployment.subjects()]
-    present = {qualified_name(type(m)) for m in pool} | {
-        qualified_name(Deployment), qualified_name(UnusedSuppressions)}
-    if found.files:
-        present.add(qualified_name(SourceFile))
-    raw: list[Finding] = []
-    suppression_rule: Rule[Any] | None = None
-    ran_rules: list[Rule[Any]] = []
-    for entry in request.rules:
-        ref = entry if isinstance(entry, RuleRef) else RuleRef.of(entry)
-        if not ref.applies(present):
-            continue  # nothing in this repository for it: not even imported
-        rule = entry.load() if isinstance(entry, RuleRef) else entry
-        ran_rules.append(rule)
-        if rule.target is UnusedSuppressions:
-            suppression_rule = rule
-            continue
-        ctx = _context(rule, config, deployment, line_lookup)
-        if rule.target is SourceFile:
-            subjects: Iterable[Any] = [
-                f for f in found.files if report_only is None or f.path in report_only
-            ]
-        elif rule.target is Deployment:
-            subjects = [deployment]
-        else:
-            subjects = [m for m in pool if isinstance(m, rule.target) and (
-                report_only is None or getattr(m, "path", None) not in lines_by_path
-                or m.path in report_only)]
-        for subject in subjects:
-            try:
-                raw.extend(rule.run(subject, ctx))
-            except Exception as exc:  # a rule bug must not end the scan
-                where = getattr(subject, "path", None)
-                diagnostics.append(Diagnostic(
-                    f"rule {rule.id} failed ({type(exc).__name__}: {exc}); its results for "
-                    "this input are missing", Span(where) if isinstance(where, str) else None,
-                    DiagnosticLevel.ERROR, "rule-error"))
-
+    run = _RuleRun(request, deployment, line_lookup, report_only)
+    raw = run.all(models, found.files, diagnostics)
     inline = _all_inline_suppressions(found.files)
     findings, inline = _apply_suppressions(raw, config, request.baseline, found.files, inline)
-    if suppression_rule is not None:
+    if run.suppression_rule is not None:
         ran = {r.id for r in request.rules} | {r.name for r in request.rules}
-        known = _known_refs(request.rules)
-        subject = _unused(inline, ran, known)
-        ctx = _context(suppression_rule, config, deployment, line_lookup)
-        extra = list(suppression_rule.run(subject, ctx))
+        subject = _unused(inline, ran, set(request.known_rules) | ran)
+        ctx = _context(run.suppression_rule, config, deployment, line_lookup)
+        extra = list(run.suppression_rule.run(subject, ctx))
         more, _ = _apply_suppressions(extra, config, request.baseline, found.files, inline)
         findings.extend(more)
 
@@ -281,21 +232,98 @@ def scan(request: ScanRequest) -> ScanResult:
         diagnostics = [d for d in diagnostics if d.span is None or d.span.path in report_only]
     findings.sort(key=lambda f: f.sort_key())
     scanned = len(report_only) if report_only is not None else len(found.files)
-    return ScanResult(request.root, findings, diagnostics, ran_rules, scanned, project,
+    return ScanResult(request.root, findings, diagnostics, run.ran, scanned, project,
                       deployment)
 
 
-_ALL_RULE_REFS: set[str] = set()
+def _discover(request: ScanRequest) -> tuple[Discovery, set[str] | None]:
+    """The files to read, and the ones to report on (None: all of them).
+
+    With file arguments only (the pre-commit case) the whole repository is read as
+    cross-file context, unless `context` is off, and only the named files are reported on.
+    """
+    config = request.config
+    found = discover(request.paths, request.root, config.exclude, config.max_file_size,
+                     config.respect_gitignore)
+    if not found.explicit or any(p.is_dir() for p in request.paths):
+        return found, None
+    report_only = set(found.explicit)
+    if not request.context:
+        return found, report_only
+    whole = discover([request.root], request.root, config.exclude, config.max_file_size,
+                     config.respect_gitignore)
+    known = {f.path for f in whole.files}
+    whole.files.extend(f for f in found.files if f.path not in known)  # even if ignored
+    whole.explicit = found.explicit
+    whole.diagnostics = found.diagnostics + [
+        d for d in whole.diagnostics if d.span is not None and d.span.path in report_only]
+    return whole, report_only
 
 
-def _known_refs(rules: Sequence[Rule[Any] | RuleRef]) -> set[str]:
-    return _ALL_RULE_REFS | {r.id for r in rules} | {r.name for r in rules}
+class _RuleRun:
+    """Runs the selected rules that apply to what was parsed, importing only those."""
 
+    def __init__(self, request: ScanRequest, deployment: Any,
+                 line_lookup: Callable[[str], list[str]], report_only: set[str] | None) -> None:
+        self.request = request
+        self.deployment = deployment
+        self.line_lookup = line_lookup
+        self.report_only = report_only
+        self.ran: list[Rule[Any]] = []
+        self.suppression_rule: Rule[Any] | None = None
 
-def register_known_rules(rules: Iterable[Rule[Any] | RuleRef]) -> None:
-    """Tell the engine every rule that exists (selected or not), for unknown-id checks."""
-    for rule in rules:
-        _ALL_RULE_REFS.update((rule.id, rule.name))
+    def all(self, models: dict[str, Any], files: list[SourceFile],
+            diagnostics: list[Diagnostic]) -> list[Finding]:
+        from mlaudit.models.deployment import Deployment
+
+        # Derived subjects: models built from several files (an evaluated Terraform module).
+        pool = [*models.values(), *self.deployment.subjects()]
+        present = {qualified_name(type(m)) for m in pool} | {
+            qualified_name(Deployment), qualified_name(UnusedSuppressions)}
+        if files:
+            present.add(qualified_name(SourceFile))
+        file_paths = {f.path for f in files}
+        reported = [f for f in files if self.report_only is None or f.path in self.report_only]
+        raw: list[Finding] = []
+        for entry in self.request.rules:
+            ref = entry if isinstance(entry, RuleRef) else RuleRef.of(entry)
+            if not ref.applies(present):
+                continue  # nothing in this repository for it: not even imported
+            rule = entry.load() if isinstance(entry, RuleRef) else entry
+            self.ran.append(rule)
+            if rule.target is UnusedSuppressions:
+                self.suppression_rule = rule  # runs last, over the suppressions left unused
+                continue
+            if rule.target is SourceFile:
+                subjects: list[Any] = reported
+            elif rule.target is Deployment:
+                subjects = [self.deployment]
+            else:
+                subjects = [m for m in pool if isinstance(m, rule.target)
+                            and self._reports(m, file_paths)]
+            raw.extend(self._run(rule, subjects, diagnostics))
+        return raw
+
+    def _reports(self, model: Any, file_paths: set[str]) -> bool:
+        """A per-file model runs only when its file is reported on; a derived model (an
+        evaluated module spans several files) always runs."""
+        path = getattr(model, "path", None)
+        return self.report_only is None or path not in file_paths or path in self.report_only
+
+    def _run(self, rule: Rule[Any], subjects: list[Any],
+             diagnostics: list[Diagnostic]) -> list[Finding]:
+        ctx = _context(rule, self.request.config, self.deployment, self.line_lookup)
+        found: list[Finding] = []
+        for subject in subjects:
+            try:
+                found.extend(rule.run(subject, ctx))
+            except Exception as exc:  # a rule bug must not end the scan
+                where = getattr(subject, "path", None)
+                diagnostics.append(Diagnostic(
+                    f"rule {rule.id} failed ({type(exc).__name__}: {exc}); its results for "
+                    "this input are missing", Span(where) if isinstance(where, str) else None,
+                    DiagnosticLevel.ERROR, "rule-error"))
+        return found
 
 
 def _context(rule: Rule[Any], config: Config, deployment: Any,

@@ -8,22 +8,17 @@ model can connect a listener to its target group or a scaling target to its ECS 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 from mlaudit.models.terraform import Resource, Unknown
 from mlaudit.models.terraform_syntax import (
     Attribute,
     Block,
     Call,
-    Conditional,
     Expr,
     ObjectExpr,
-    Operation,
     Ref,
-    Template,
     TerraformFile,
     TupleExpr,
+    walk_expr,
 )
 from mlaudit.project import ParsedProject
 
@@ -32,35 +27,13 @@ def source_block(project: ParsedProject, resource: Resource) -> Block | None:
     model = project.models.get(resource.path)
     if not isinstance(model, TerraformFile):
         return None
-    for block in model.blocks_of("data" if resource.mode == "data" else "resource"):
-        if block.labels[:2] == (resource.type, resource.name):
-            return block
-    return None
-
-
-def walk(expr: Expr) -> Iterator[Expr]:
-    yield expr
-    children: list[Any] = []
-    if isinstance(expr, Template):
-        children = [p for p in expr.parts if not isinstance(p, str)]
-    elif isinstance(expr, Call):
-        children = list(expr.args)
-    elif isinstance(expr, TupleExpr):
-        children = list(expr.items)
-    elif isinstance(expr, ObjectExpr):
-        children = [x for pair in expr.items for x in pair]
-    elif isinstance(expr, Conditional):
-        children = [expr.condition, expr.then, expr.otherwise]
-    elif isinstance(expr, Operation):
-        children = [x for x in (expr.left, expr.right) if x is not None]
-    for child in children:
-        yield from walk(child)
+    return model.declaration(resource.mode, resource.type, resource.name)
 
 
 def resource_refs(expr: Expr) -> list[str]:
     """`type.name` of every resource the expression refers to (data sources as data.x.y)."""
     out: list[str] = []
-    for node in walk(expr):
+    for node in walk_expr(expr):
         if not isinstance(node, Ref) or len(node.parts) < 2:
             continue
         root = str(node.parts[0])

@@ -56,6 +56,11 @@ class EnvVar:
         return self.value is None or has_variable(self.value)
 
 
+def find_env(environment: tuple[EnvVar, ...], name: str) -> EnvVar | None:
+    """The variable called `name` (the first, as the runtime takes it), or None."""
+    return next((var for var in environment if var.name == name), None)
+
+
 @dataclass(frozen=True, slots=True)
 class PortMapping:
     """A `ports:` entry. Ranges are inclusive (start, end); a single port is (p, p).
@@ -205,10 +210,7 @@ class ComposeService:
     privileged: bool = False
 
     def env(self, name: str) -> EnvVar | None:
-        for var in self.environment:
-            if var.name == name:
-                return var
-        return None
+        return find_env(self.environment, name)
 
 
 @dataclass(frozen=True)

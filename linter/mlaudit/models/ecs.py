@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mlaudit.models.command import ServerLaunch
-from mlaudit.models.compose import EnvVar
+from mlaudit.models.compose import EnvVar, find_env
 from mlaudit.models.image import ImageRef
 from mlaudit.span import Span
 
@@ -80,10 +80,7 @@ class ContainerDefinition:
     log_driver: str | None = None
 
     def env(self, name: str) -> EnvVar | None:
-        for var in self.environment:
-            if var.name == name:
-                return var
-        return None
+        return find_env(self.environment, name)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from mlaudit.models.compose import EnvVar
+from mlaudit.models.compose import EnvVar, find_env
 from mlaudit.span import Span
 
 __all__ = ["EnvVar", "Event", "Function", "FunctionUrl", "ProvisionedConcurrency",
@@ -104,10 +104,7 @@ class Function:
         return self.runtime is not None and self.runtime.startswith("python")
 
     def env(self, name: str) -> EnvVar | None:
-        for var in self.environment:
-            if var.name == name:
-                return var
-        return None
+        return find_env(self.environment, name)
 
 
 @dataclass(frozen=True)

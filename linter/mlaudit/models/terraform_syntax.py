@@ -12,6 +12,7 @@ evaluates to an unknown value.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,6 +152,26 @@ class Block:
         return tuple(b for b in self.blocks if b.type == block_type)
 
 
+def walk_expr(expr: Expr) -> Iterator[Expr]:
+    """An expression and every expression inside it, depth first."""
+    yield expr
+    children: list[Any] = []
+    if isinstance(expr, Template):
+        children = [p for p in expr.parts if not isinstance(p, str)]
+    elif isinstance(expr, Call):
+        children = list(expr.args)
+    elif isinstance(expr, TupleExpr):
+        children = list(expr.items)
+    elif isinstance(expr, ObjectExpr):
+        children = [x for pair in expr.items for x in pair]
+    elif isinstance(expr, Conditional):
+        children = [expr.condition, expr.then, expr.otherwise]
+    elif isinstance(expr, Operation):
+        children = [x for x in (expr.left, expr.right) if x is not None]
+    for child in children:
+        yield from walk_expr(child)
+
+
 @compact_pickle
 @dataclass(frozen=True, slots=True)
 class TerraformFile:
@@ -161,6 +182,13 @@ class TerraformFile:
 
     def blocks_of(self, block_type: str) -> tuple[Block, ...]:
         return tuple(b for b in self.blocks if b.type == block_type)
+
+    def declaration(self, mode: str, resource_type: str, name: str) -> Block | None:
+        """The `resource` (mode "managed") or `data` block declaring `type.name`, as written:
+        the evaluated model keeps values, this keeps the expressions (references)."""
+        kind = "data" if mode == "data" else "resource"
+        return next((b for b in self.blocks_of(kind) if b.labels[:2] == (resource_type, name)),
+                    None)
 
 
 @compact_pickle

@@ -16,15 +16,11 @@ from mlaudit.models.terraform import Resource, TerraformModule, TerraformProject
 from mlaudit.models.terraform_syntax import (
     Attribute,
     Block,
-    Call,
-    Conditional,
     Expr,
-    ObjectExpr,
-    Operation,
     Ref,
     Template,
     TerraformFile,
-    TupleExpr,
+    walk_expr,
 )
 
 ECS_DIMENSION = "ecs:service:DesiredCount"
@@ -42,27 +38,7 @@ def source_block(deployment: Any, res: Resource) -> Block | None:
     model = models.get(res.path)
     if not isinstance(model, TerraformFile):
         return None
-    kind = "data" if res.mode == "data" else "resource"
-    return next((b for b in model.blocks_of(kind) if b.labels[:2] == (res.type, res.name)), None)
-
-
-def _walk(expr: Expr) -> Iterator[Expr]:
-    yield expr
-    children: list[Any] = []
-    if isinstance(expr, Template):
-        children = [p for p in expr.parts if not isinstance(p, str)]
-    elif isinstance(expr, Call):
-        children = list(expr.args)
-    elif isinstance(expr, TupleExpr):
-        children = list(expr.items)
-    elif isinstance(expr, ObjectExpr):
-        children = [x for pair in expr.items for x in pair]
-    elif isinstance(expr, Conditional):
-        children = [expr.condition, expr.then, expr.otherwise]
-    elif isinstance(expr, Operation):
-        children = [x for x in (expr.left, expr.right) if x is not None]
-    for child in children:
-        yield from _walk(child)
+    return model.declaration(res.mode, res.type, res.name)
 
 
 def _attributes(block: Block, name: str | None) -> Iterator[Attribute]:
@@ -87,7 +63,7 @@ def refs(deployment: Any, res: Resource, attribute: str | None, *types: str) -> 
         return None
     out: set[str] = set()
     for attr in _attributes(block, attribute):
-        for node in _walk(attr.expr):
+        for node in walk_expr(attr.expr):
             if isinstance(node, Ref) and len(node.parts) >= 2 and node.parts[0] in types:
                 out.add(f"{prefix}{node.parts[0]}.{node.parts[1]}")
     return out
@@ -150,7 +126,7 @@ def scaled_services(deployment: Any, module: TerraformModule, target: Resource,
         if expr is None:
             return None
         prefix = f"{target.module_address}." if target.module_address else ""
-        named = {f"{prefix}{n.parts[0]}.{n.parts[1]}" for n in _walk(expr)
+        named = {f"{prefix}{n.parts[0]}.{n.parts[1]}" for n in walk_expr(expr)
                  if isinstance(n, Ref) and n.parts[0] == "aws_ecs_service" and len(n.parts) > 1}
         if named:
             return named
@@ -221,6 +197,6 @@ def passed_to_registry_modules(deployment: Any, tf: TerraformProject) -> set[str
             for block in blocks:
                 if block.labels and block.labels[0] in external:
                     out |= {f"{prefix}{n.parts[0]}.{n.parts[1]}" for a in _attributes(block, None)
-                            for n in _walk(a.expr) if isinstance(n, Ref) and len(n.parts) > 1
+                            for n in walk_expr(a.expr) if isinstance(n, Ref) and len(n.parts) > 1
                             and str(n.parts[0]) not in _NOT_RESOURCES}
     return out

@@ -28,6 +28,7 @@ INDEX: tuple[tuple[str, str, str, str, str, tuple[str, ...]], ...] = (
       'mlaudit.models.compose.ComposeFile',
       'mlaudit.models.ecs.TaskDefinition',
       'mlaudit.models.functions.ServerlessApp',
+      'mlaudit.models.terraform.TerraformModule',
      )),
     ('MLA201', 'dockerfile-healthcheck-missing', 'health',
      'mlaudit_rules.containers.dockerfile_healthcheck_missing',

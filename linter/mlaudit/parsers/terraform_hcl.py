@@ -9,6 +9,7 @@ each interpolation is parsed with the same grammar.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -32,7 +33,7 @@ from mlaudit.parsers import ParseError
 from mlaudit.sources import SourceFile
 from mlaudit.span import Span
 
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 _NL = "new_line_or_comment"
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
@@ -56,12 +57,42 @@ def parse_attributes(path: str, text: str) -> tuple[Attribute, ...]:
     return tuple(attributes)
 
 
+@functools.lru_cache(maxsize=1)
+def _parser() -> Any:
+    """python-hcl2's own grammar and post-lexer, built without `propagate_positions`.
+
+    `hcl2.parses_to_tree` is this parser with position propagation on; that bookkeeping
+    was a quarter of the parse time of a large repository, and every node's position is
+    already on its first token (see `_first_token`). None: build it the library's way.
+    """
+    import logging
+
+    # Lark caches the built tables in the temporary directory and logs a traceback when it
+    # cannot: that must not reach a user, and the parser works without the cache.
+    lark_log = logging.getLogger("lark")
+    level = lark_log.level
+    lark_log.setLevel(logging.CRITICAL + 1)
+    try:
+        import hcl2.parser
+        from hcl2.postlexer import PostLexer
+        from lark import Lark
+
+        return Lark.open("hcl2.lark", parser="lalr", rel_to=hcl2.parser.__file__,
+                         propagate_positions=False, postlex=PostLexer(), cache=True)
+    except Exception:  # a future python-hcl2 layout: fall back to its public API
+        return None
+    finally:
+        lark_log.setLevel(level)
+
+
 def _tree(text: str) -> Any:
     import hcl2
     from lark.exceptions import LarkError, UnexpectedInput
 
+    parser = _parser()
     try:
-        start = hcl2.parses_to_tree(text)
+        # The trailing newline is python-hcl2's own workaround (lark issue 237).
+        start = parser.parse(text + "\n") if parser is not None else hcl2.parses_to_tree(text)
     except UnexpectedInput as exc:
         line = getattr(exc, "line", 1)
         column = getattr(exc, "column", 1)
@@ -71,6 +102,18 @@ def _tree(text: str) -> Any:
     except LarkError as exc:
         raise ParseError(f"invalid HCL: {_first_line(str(exc))}") from None
     return start.children[0]
+
+
+def _first_token(node: Any) -> Any:
+    """The first token under a tree node, depth first (a token is its own first token)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        children = getattr(current, "children", None)
+        if children is None:
+            return current  # a Token: it carries line and column
+        stack.extend(reversed(children))
+    return None
 
 
 def _first_line(message: str) -> str:
@@ -163,9 +206,9 @@ class _Walker:
     def span(self, node: Any) -> Span:
         if self.fixed is not None:
             return self.fixed
-        meta = getattr(node, "meta", None)
-        line = getattr(meta, "line", None) or getattr(node, "line", None) or 1
-        column = getattr(meta, "column", None) or getattr(node, "column", None) or 1
+        token = _first_token(node)
+        line = getattr(token, "line", None) or 1
+        column = getattr(token, "column", None) or 1
         return Span(self.path, line, column)
 
     def body(self, body: Any) -> tuple[list[Block], list[Attribute]]:

@@ -101,6 +101,7 @@ def plain_environment_secrets(deployment: Any) -> Iterator[tuple[str, EnvVar, st
         environments += [(f"ECS container {c.name}", c.environment) for c in task.containers]
     for app in deployment.models(ServerlessApp):
         environments += [(f"function {f.logical_name}", f.environment) for f in app.functions]
+    environments += _terraform_environments(deployment)
     seen: set[tuple[str, int, str]] = set()
     for where, variables in environments:
         for var in variables:
@@ -112,3 +113,62 @@ def plain_environment_secrets(deployment: Any) -> Iterator[tuple[str, EnvVar, st
             if secret is None or find_aws_keys([f'{var.name} = "{var.value}"']):
                 continue
             yield where, var, secret
+
+
+def _terraform_environments(deployment: Any) -> list[tuple[str, list[EnvVar]]]:
+    """Lambda `environment { variables }` and ECS container definitions in Terraform.
+
+    The evaluated model keeps the line of the attribute; each variable's own line is found
+    in the file below it. Containers also present in a parsed task-definition JSON file
+    (loaded with `file()`) are that file's: reported there once.
+    """
+    from mlaudit.models.compose import EnvVar
+    from mlaudit.models.ecs import TaskDefinition
+
+    terraform = getattr(deployment, "terraform", None)
+    if terraform is None:
+        return []
+    from_json = {(c.name, v.name) for t in deployment.models(TaskDefinition)
+                 for c in t.containers for v in c.environment}
+    out: list[tuple[str, list[EnvVar]]] = []
+    for fn in terraform.resources("aws_lambda_function"):
+        for env in fn.blocks("environment"):
+            variables = env.get("variables")
+            if isinstance(variables, dict):
+                at = env.span_of("variables")
+                out.append((f"Lambda function {fn.config_address}", [
+                    EnvVar(name, value, _line_of(deployment, at, name))
+                    for name, value in variables.items() if isinstance(value, str)]))
+    for task in terraform.resources("aws_ecs_task_definition"):
+        containers = task.decoded("container_definitions")
+        at = task.span_of("container_definitions")
+        for container in containers if isinstance(containers, list) else []:
+            if not isinstance(container, dict):
+                continue
+            name = str(container.get("name", "?"))
+            pairs = [(e.get("name"), e.get("value")) for e in container.get("environment") or ()
+                     if isinstance(e, dict)]
+            out.append((f"ECS container {name} of {task.config_address}", [
+                EnvVar(key, value, _line_of(deployment, at, key)) for key, value in pairs
+                if isinstance(key, str) and isinstance(value, str)
+                and (name, key) not in from_json]))
+    return out
+
+
+def _line_of(deployment: Any, at: Any, name: str) -> Any:
+    """The span of the first line at or below `at` that names `name`, else `at`."""
+    from mlaudit.span import Span
+
+    source = deployment.project.file(at.path)
+    try:
+        lines = source.lines if source is not None else []
+    except OSError:
+        return at
+    pattern = re.compile(rf"""(?<![\w-])["']?{re.escape(name)}["']?(?![\w-])""")
+    for number in range(at.line, min(len(lines), at.line + 200) + 1):
+        if lines[number - 1].lstrip().startswith(("#", "//")):
+            continue  # a comment may mention the name; the assignment is what we want
+        match = pattern.search(lines[number - 1])
+        if match:
+            return Span(at.path, number, match.start() + 1)
+    return at

@@ -46,6 +46,7 @@ from mlaudit.models.compose import ComposeFile
 from mlaudit.models.deployment import Deployment
 from mlaudit.models.ecs import TaskDefinition
 from mlaudit.models.functions import ServerlessApp
+from mlaudit.models.terraform import TerraformModule
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Confidence, Severity
 from mlaudit_rules.secrets._values import plain_environment_secrets
@@ -57,7 +58,7 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     category=Category.SECRETS,
     target=Deployment,
-    requires=(ComposeFile, TaskDefinition, ServerlessApp),
+    requires=(ComposeFile, TaskDefinition, ServerlessApp, TerraformModule),
     confidence=Confidence.HIGH,
     tags=("credentials", "ecs", "lambda", "compose", "cwe-312"),
     docs=__doc__ or "",

@@ -106,8 +106,9 @@ class Rule(Generic[T]):
     options: Mapping[str, Any] = field(default_factory=dict)
     # For cross-file rules (target Deployment): the model types of which at least one must
     # be present for the rule to have anything to say. The engine then neither imports nor
-    # runs the rule on a repository without them (a pre-commit run stays fast).
-    requires: tuple[type, ...] = ()
+    # runs the rule on a repository without them (a pre-commit run stays fast). A type may
+    # be given by its qualified name, so that declaring it does not import its module.
+    requires: tuple[type | str, ...] = ()
     _check: Callable[[T, RuleContext], Iterable[Finding]] | None = None
 
     def check(
@@ -144,9 +145,9 @@ class Rule(Generic[T]):
         return f"Rule({self.id} {self.name})"
 
 
-def qualified_name(cls: type) -> str:
+def qualified_name(cls: type | str) -> str:
     """`package.module.Class`: how the rule index names a model type without importing it."""
-    return f"{cls.__module__}.{cls.__qualname__}"
+    return cls if isinstance(cls, str) else f"{cls.__module__}.{cls.__qualname__}"
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,9 @@ def _skipped(deployment: Deployment) -> set[tuple[str, int]]:
                 out.add((stage.from_span.path, stage.from_span.line))
             if stage.name:
                 earlier.add(stage.name.lower())
+    if not any(type(m).__module__ == "mlaudit.models.compose"
+               for m in deployment.project.models.values()):
+        return out  # no compose file: its models need not even be imported
     from mlaudit.models.compose import ComposeFile
 
     for compose in deployment.models(ComposeFile):

@@ -50,7 +50,6 @@ from mlaudit.finding import Finding
 from mlaudit.models.command import segments, split_shell
 from mlaudit.models.deployment import Deployment, HealthCheck, Image, Proxy, Service
 from mlaudit.models.dockerfile import Dockerfile, Stage
-from mlaudit.models.terraform import TerraformModule
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
 from mlaudit.span import Span
@@ -65,7 +64,7 @@ RULE = Rule(
     severity=Severity.HIGH,
     category=Category.HEALTH,
     target=Deployment,
-    requires=(Dockerfile, TerraformModule),
+    requires=(Dockerfile, "mlaudit.models.terraform.TerraformModule"),
     kind=Kind.RELIABILITY,
     tags=("cross-file", "docker", "load-balancer"),
     docs=__doc__ or "",

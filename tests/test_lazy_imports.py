@@ -1,0 +1,59 @@
+"""Heavy libraries are imported only when a file that needs them is scanned.
+
+A pre-commit run on a Dockerfile must not pay for python-hcl2 (Lark), crossplane, PyYAML,
+detect-secrets or the other formats' rules, and a static scan never imports boto3 (which
+also shows that static mode has no AWS client to make network calls with). Each case runs
+in a fresh interpreter, as a user's run does.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import FIXTURES, REPO
+
+HEAVY = ("boto3", "botocore", "hcl2", "lark", "crossplane", "yaml", "detect_secrets")
+PROBE = """
+import json, sys
+from mlaudit.cli import main
+code = main(["scan", *sys.argv[1:], "--quiet", "--no-cache"])
+mods = sorted(m for m in sys.modules if m.split(".")[0] in {heavy!r} or
+              m.startswith(("mlaudit_rules.", "mlaudit.models.")))
+print(json.dumps({{"code": code, "modules": mods}}))
+"""
+
+
+def _imported(cwd: Path, *args: str) -> list[str]:
+    env_path = ":".join(str(REPO / d) for d in ("linter", "rules", "reports"))
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE.format(heavy=set(HEAVY)), *args], cwd=cwd,
+        capture_output=True, text=True, timeout=120, check=True,
+        env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin"},
+    )
+    modules: list[str] = json.loads(out.stdout.strip().splitlines()[-1])["modules"]
+    return modules
+
+
+def test_a_dockerfile_scan_imports_no_heavy_library(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(
+        (FIXTURES / "rules/MLA201/good_healthcheck/Dockerfile").read_text(encoding="utf-8"),
+        encoding="utf-8")
+    modules = _imported(tmp_path, "Dockerfile")
+    assert not [m for m in modules if m.split(".")[0] in HEAVY]
+    # Only the rules that can say something about a Dockerfile were imported.
+    assert not [m for m in modules if m.startswith(("mlaudit_rules.ci.", "mlaudit_rules.edge.",
+                                                    "mlaudit_rules.iac."))]
+    assert "mlaudit.models.terraform" not in modules
+    assert "mlaudit.models.nginx" not in modules
+
+
+@pytest.mark.parametrize("project", ["ecs-fastapi-nginx", "lambda-sam-model", "compose-ec2"])
+def test_a_static_scan_never_imports_boto3(project: str) -> None:
+    modules = _imported(FIXTURES / "projects" / project, ".")
+    assert "boto3" not in modules and "botocore" not in modules
+    assert "hcl2" in modules or "yaml" in modules  # the formats were really parsed

@@ -47,8 +47,6 @@ class ParseCache:
     def __init__(self, directory: Path | None) -> None:
         self.directory = directory / f"v{__version__}" if directory is not None else None
         self.code = code_fingerprint() if directory is not None else ""
-        self.hits = 0
-        self.misses = 0
 
     def key(self, parser_id: str, path: str, content: bytes) -> str:
         digest = hashlib.sha256()
@@ -70,9 +68,7 @@ class ParseCache:
                 value = pickle.load(handle)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
                 TypeError, ValueError):
-            self.misses += 1
-            return None
-        self.hits += 1
+            return None  # a missing, corrupt or stale entry is a miss
         return value
 
     def put(self, key: str, value: Any) -> None:

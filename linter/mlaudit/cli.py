@@ -27,13 +27,6 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _csv(values: list[str] | None) -> list[str]:
-    out: list[str] = []
-    for value in values or []:
-        out.extend(v.strip() for v in value.split(",") if v.strip())
-    return out
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="mlaudit", description="Audit ML service deployments.")
     parser.add_argument("--version", action="version", version=f"mlaudit {__version__}")

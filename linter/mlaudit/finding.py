@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from mlaudit.severity import Severity
 from mlaudit.span import Span
@@ -90,9 +90,6 @@ class Finding:
     def with_suppression(self, suppression: Suppression) -> Finding:
         return replace(self, suppression=suppression)
 
-    def with_severity(self, severity: Severity) -> Finding:
-        return replace(self, severity=severity)
-
     def sort_key(self) -> tuple[str, int, int, str]:
         span = self.location.span
         return (
@@ -136,10 +133,3 @@ class Diagnostic:
     def describe(self) -> str:
         where = f"{self.span}: " if self.span else ""
         return f"{where}{self.message}"
-
-
-@dataclass(slots=True)
-class Counts:
-    by_severity: dict[Severity, int] = field(default_factory=lambda: {s: 0 for s in Severity})
-    suppressed: int = 0
-    baselined: int = 0

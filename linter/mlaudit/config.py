@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mlaudit.errors import UsageError
+from mlaudit.roles import Role
 from mlaudit.severity import Severity
 
 DEFAULT_FAIL_ON = Severity.LOW
@@ -21,7 +22,7 @@ DEFAULT_APP_PORTS = (8000,)
 
 _KEYS = {
     "select", "ignore", "exclude", "fail-on", "severity", "per-path-ignores", "rules",
-    "app-ports", "max-file-size", "cache", "cache-dir", "respect-gitignore",
+    "app-ports", "max-file-size", "cache", "cache-dir", "respect-gitignore", "roles",
 }
 
 
@@ -39,6 +40,7 @@ class Config:
     cache: bool = True
     cache_dir: str | None = None
     respect_gitignore: bool = True
+    roles: dict[str, Role] = field(default_factory=dict)  # path glob -> role override
     source: str | None = None  # the file it came from, for messages
 
 
@@ -97,6 +99,14 @@ def from_mapping(data: Mapping[str, Any], where: str) -> Config:
             if not isinstance(data[flag], bool):
                 raise UsageError(f"{where}: '{flag}' must be true or false")
             setattr(config, attr, data[flag])
+    roles = data.get("roles", {})
+    if not isinstance(roles, Mapping):
+        raise UsageError(f"{where}: 'roles' must be a table of glob = role")
+    for glob, value in roles.items():
+        try:
+            config.roles[str(glob)] = Role.parse(str(value))
+        except ValueError as exc:
+            raise UsageError(f"{where}: 'roles.{glob}': {exc}") from None
     if "cache-dir" in data:
         if not isinstance(data["cache-dir"], str):
             raise UsageError(f"{where}: 'cache-dir' must be a path")

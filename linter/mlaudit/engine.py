@@ -28,6 +28,7 @@ from mlaudit.finding import (
 )
 from mlaudit.parsers import ParseError, parser_for
 from mlaudit.project import ParsedProject
+from mlaudit.roles import RoleResolver
 from mlaudit.rule import Rule, RuleContext, RuleRef, qualified_name
 from mlaudit.severity import Severity
 from mlaudit.sources import FileKind, SourceFile
@@ -202,7 +203,8 @@ def scan(request: ScanRequest) -> ScanResult:
 
     from mlaudit.models.deployment import build_deployment
 
-    deployment = build_deployment(project)
+    roles = _role_resolver(request, report_only)
+    deployment = build_deployment(project, roles)
     lines_by_path = {s.path: s for s in found.files}
 
     def line_lookup(path: str) -> list[str]:
@@ -214,15 +216,16 @@ def scan(request: ScanRequest) -> ScanResult:
         except OSError:
             return []
 
-    run = _RuleRun(request, deployment, line_lookup, report_only)
-    raw = run.all(models, found.files, diagnostics)
+    run = _RuleRun(request, deployment, line_lookup, report_only, roles)
+    raw = _by_role(run.all(models, found.files, diagnostics), run.ran, roles)
     inline = _all_inline_suppressions(found.files)
     findings, inline = _apply_suppressions(raw, config, request.baseline, found.files, inline)
     if run.suppression_rule is not None:
         ran = {r.id for r in request.rules} | {r.name for r in request.rules}
         subject = _unused(inline, ran, set(request.known_rules) | ran)
-        ctx = _context(run.suppression_rule, config, deployment, line_lookup)
-        extra = list(run.suppression_rule.run(subject, ctx))
+        ctx = _context(run.suppression_rule, config, deployment, line_lookup, roles)
+        extra = _by_role(list(run.suppression_rule.run(subject, ctx)),
+                         [run.suppression_rule], roles)
         more, _ = _apply_suppressions(extra, config, request.baseline, found.files, inline)
         findings.extend(more)
 
@@ -234,6 +237,44 @@ def scan(request: ScanRequest) -> ScanResult:
     scanned = len(report_only) if report_only is not None else len(found.files)
     return ScanResult(request.root, findings, diagnostics, run.ran, scanned, project,
                       deployment)
+
+
+def _role_resolver(request: ScanRequest, report_only: set[str] | None) -> RoleResolver:
+    """Roles read the part of a path below the directory the user named: scanning
+    `tests/e2e/stack` audits it as a deployment. File arguments (pre-commit) read the whole
+    repository, so their roles come from the root."""
+    scanned: list[str] = []
+    if report_only is None:
+        root = request.root.resolve()
+        for path in request.paths:
+            if not path.is_dir():
+                continue
+            try:
+                relative = path.resolve().relative_to(root).as_posix()
+            except ValueError:
+                continue
+            scanned.append("" if relative == "." else relative)
+    return RoleResolver(tuple(scanned) or ("",), dict(request.config.roles))
+
+
+def _by_role(found: list[Finding], rules: Sequence[Rule[Any]],
+             roles: RoleResolver) -> list[Finding]:
+    """Drop findings in files of roles their rule does not report on (a test fixture's
+    password, an example's local state); apply a rule's per-role severity."""
+    by_id = {rule.id: rule for rule in rules}
+    out: list[Finding] = []
+    for finding in found:
+        rule = by_id.get(finding.rule_id)
+        path = finding.location.path
+        if rule is None or not path:
+            out.append(finding)
+            continue
+        role = roles.role(path)
+        if role not in rule.roles:
+            continue
+        severity = rule.role_severity.get(role)
+        out.append(replace(finding, severity=severity) if severity is not None else finding)
+    return out
 
 
 def _discover(request: ScanRequest) -> tuple[Discovery, set[str] | None]:
@@ -264,8 +305,10 @@ class _RuleRun:
     """Runs the selected rules that apply to what was parsed, importing only those."""
 
     def __init__(self, request: ScanRequest, deployment: Any,
-                 line_lookup: Callable[[str], list[str]], report_only: set[str] | None) -> None:
+                 line_lookup: Callable[[str], list[str]], report_only: set[str] | None,
+                 roles: RoleResolver) -> None:
         self.request = request
+        self.roles = roles
         self.deployment = deployment
         self.line_lookup = line_lookup
         self.report_only = report_only
@@ -312,7 +355,8 @@ class _RuleRun:
 
     def _run(self, rule: Rule[Any], subjects: list[Any],
              diagnostics: list[Diagnostic]) -> list[Finding]:
-        ctx = _context(rule, self.request.config, self.deployment, self.line_lookup)
+        ctx = _context(rule, self.request.config, self.deployment, self.line_lookup,
+                       self.roles)
         found: list[Finding] = []
         for subject in subjects:
             try:
@@ -327,13 +371,13 @@ class _RuleRun:
 
 
 def _context(rule: Rule[Any], config: Config, deployment: Any,
-             line_lookup: Callable[[str], list[str]]) -> RuleContext:
+             line_lookup: Callable[[str], list[str]], roles: RoleResolver) -> RuleContext:
     severity = config.severity.get(rule.id) or config.severity.get(rule.name) or rule.severity
     options = dict(rule.options)
     for ref in (rule.id, rule.name):
         options.update(config.rule_options.get(ref, {}))
     options.setdefault("app_ports", config.app_ports)
-    return RuleContext(rule, severity, options, deployment, line_lookup)
+    return RuleContext(rule, severity, options, deployment, line_lookup, roles)
 
 
 def _apply_suppressions(

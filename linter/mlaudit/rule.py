@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from mlaudit.finding import Finding, Location, Related
 from mlaudit.redact import redact_in
+from mlaudit.roles import DEFAULT_ROLES, Role, RoleResolver
 from mlaudit.severity import Category, Confidence, Kind, Severity
 from mlaudit.span import Span
 
@@ -109,6 +110,12 @@ class Rule(Generic[T]):
     # runs the rule on a repository without them (a pre-commit run stays fast). A type may
     # be given by its qualified name, so that declaring it does not import its module.
     requires: tuple[type | str, ...] = ()
+    # The file roles (mlaudit.roles) whose files this rule reports on: a finding located in
+    # a file of another role is dropped by the engine. Most rules judge deployments only;
+    # secret rules also read examples, and a live AWS key pair is a leak anywhere.
+    roles: frozenset[Role] = DEFAULT_ROLES
+    # A different severity for findings in files of some roles (e.g. lower in examples).
+    role_severity: Mapping[Role, Severity] = field(default_factory=dict)
     _check: Callable[[T, RuleContext], Iterable[Finding]] | None = None
 
     def check(
@@ -191,9 +198,14 @@ class RuleContext:
     deployment: Any = None  # mlaudit.models.deployment.Deployment, once built
     # Returns a file's lines by repo-relative path (for default fingerprint keys).
     line_lookup: Callable[[str], list[str]] | None = None
+    roles: RoleResolver | None = None
 
     def option(self, name: str) -> Any:
         return self.options[name]
+
+    def role(self, path: str) -> Role:
+        """The role of a repo-relative file (deployment when no resolver is set)."""
+        return self.roles.role(path) if self.roles is not None else Role.DEPLOYMENT
 
     def finding(
         self,

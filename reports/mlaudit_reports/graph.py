@@ -119,6 +119,7 @@ def render_text(result: ScanResult, deployment: Deployment) -> str:
         for index, (kind, child) in enumerate(kids):
             emit(child, inner, index == len(kids) - 1, depth + 1, kind)
 
+    _units_header(deployment, lines)
     if "internet" in deployment.nodes:
         emit("internet", "", True, 0, "")
     for group, title in (("service", "Services"), ("function", "Functions"),
@@ -132,7 +133,7 @@ def render_text(result: ScanResult, deployment: Deployment) -> str:
         if not pending:
             continue
         lines.append("")
-        lines.append(f"{title}:" if "internet" in deployment.nodes or lines[:-1] else title)
+        lines.append(f"{title}:")
         for node in sorted(pending, key=lambda n: n.id):
             if node.id not in seen:
                 emit(node.id, "", True, 0, "")
@@ -145,6 +146,21 @@ def render_text(result: ScanResult, deployment: Deployment) -> str:
     return "\n".join(lines).lstrip("\n") + "\n"
 
 
+def _units_header(deployment: Deployment, lines: list[str]) -> None:
+    """The deployment units first: what mlaudit took for separate deployments, and the
+    evidence that links two of them."""
+    if not deployment.units:
+        return
+    lines.append("Deployment units:")
+    for unit_id, unit in sorted(deployment.units.items()):
+        role = "" if unit.role == "deployment" else f" [{unit.role}]"
+        count = len(unit.files)
+        lines.append(f"  {unit_id}{role} ({unit.kind}, {count} file{'s' * (count != 1)})")
+    for link in sorted(deployment.unit_links, key=lambda u: (u.source, u.target, u.kind)):
+        lines.append(f"  {link.source} --{link.kind}--> {link.target}")
+    lines.append("")
+
+
 def _needs(deployment: Deployment, node: Node, lines: list[str]) -> None:
     if isinstance(node, PipelineJob):
         for job in deployment.jobs_needed_by(node):
@@ -155,16 +171,32 @@ def _escape_mermaid(text: str) -> str:
     return text.replace('"', "#quot;").replace("\n", " ")
 
 
+def _by_unit(deployment: Deployment) -> list[tuple[str, str, list[Node]]]:
+    """(unit id or "", title, nodes) per deployment unit, the internet and unplaced nodes
+    first: each unit is drawn as its own subgraph."""
+    groups: dict[str, list[Node]] = {}
+    for node in deployment.nodes.values():
+        groups.setdefault(deployment.node_units.get(node.id, ""), []).append(node)
+    out: list[tuple[str, str, list[Node]]] = []
+    for unit_id in sorted(groups):
+        unit = deployment.units.get(unit_id)
+        if unit is None:
+            internet_only = all(n.id == "internet" for n in groups[unit_id])
+            title = "internet" if internet_only else "outside any unit"
+        else:
+            role = "" if unit.role == "deployment" else f", {unit.role}"
+            title = f"{unit.kind} {unit.name}{role}"
+        out.append((unit_id, title, sorted(groups[unit_id], key=lambda n: n.id)))
+    return out
+
+
 def render_mermaid(result: ScanResult, deployment: Deployment) -> str:
     marks = finding_marks(result, deployment)
     ids = {node_id: f"n{i}" for i, node_id in enumerate(sorted(deployment.nodes))}
     out = ["flowchart LR"]
-    for group in _GROUPS:
-        members = [n for n in deployment.nodes.values() if _class(n) == group]
-        if not members:
-            continue
-        out.append(f'  subgraph g_{group}["{group}"]')
-        for node in sorted(members, key=lambda n: n.id):
+    for number, (_, title, members) in enumerate(_by_unit(deployment)):
+        out.append(f'  subgraph u{number}["{_escape_mermaid(title)}"]')
+        for node in members:
             label = describe(node, deployment) if node.id != "internet" else "internet"
             if node.id in marks:
                 label += " ⚠ " + ", ".join(marks[node.id])
@@ -188,12 +220,9 @@ def render_dot(result: ScanResult, deployment: Deployment) -> str:
     marks = finding_marks(result, deployment)
     ids = {node_id: f"n{i}" for i, node_id in enumerate(sorted(deployment.nodes))}
     out = ["digraph deployment {", "  rankdir=LR;", '  node [shape=box, fontname="Helvetica"];']
-    for group in _GROUPS:
-        members = [n for n in deployment.nodes.values() if _class(n) == group]
-        if not members:
-            continue
-        out.append(f'  subgraph cluster_{group} {{ label="{group}";')
-        for node in sorted(members, key=lambda n: n.id):
+    for number, (_, title, members) in enumerate(_by_unit(deployment)):
+        out.append(f'  subgraph cluster_u{number} {{ label="{_escape_dot(title)}";')
+        for node in members:
             label = describe(node, deployment) if node.id != "internet" else "internet"
             style = ""
             if node.id in marks:

@@ -16,8 +16,11 @@ from tests.deployment.conftest import PROJECTS, scanned
 PROJECT_NAMES = ["ecs-fastapi-nginx", "lambda-sam-model", "compose-ec2", "good-ml-service",
                  "bad-fastapi-service"]
 
-TOP_KEYS = ["schema", "nodes", "edges", "image_references", "problems"]
-NODE_KEYS = ["id", "class", "kind", "label", "source", "attributes"]
+TOP_KEYS = ["schema", "units", "unit_links", "nodes", "edges", "image_references", "problems"]
+NODE_KEYS = ["id", "class", "kind", "label", "unit", "source", "attributes"]
+UNIT_KEYS = ["id", "kind", "name", "path", "role", "source", "files"]
+UNIT_KINDS = {"terraform-root", "compose-project", "sam-stack", "serverless-service",
+              "task-definition", "image", "workflow", "nginx"}
 ATTRIBUTE_KEYS = {
     "image": ["dockerfile", "server", "ports", "healthchecks", "routes", "routes_complete",
               "app_files", "names"],
@@ -45,10 +48,18 @@ def test_json_shape_is_stable(name: str) -> None:
     deployment = scanned(name).deployment
     assert isinstance(deployment, Deployment)
     data = deployment.to_json()
-    assert list(data) == TOP_KEYS and data["schema"] == SCHEMA == "mlaudit.deployment/v1"
+    assert list(data) == TOP_KEYS and data["schema"] == SCHEMA == "mlaudit.deployment/v2"
     ids = {n["id"] for n in data["nodes"]}
+    units = {u["id"] for u in data["units"]}
+    for unit in data["units"]:
+        assert list(unit) == UNIT_KEYS and unit["kind"] in UNIT_KINDS
+        assert unit["files"] and unit["role"] == "deployment"
+    for link in data["unit_links"]:
+        assert link["source"] in units and link["target"] in units
+        assert link["source"] != link["target"]
     for node in data["nodes"]:
         assert list(node) == NODE_KEYS
+        assert node["unit"] in units or (node["unit"] is None and node["class"] == "internet")
         assert list(node["attributes"]) == ATTRIBUTE_KEYS[node["class"]], node
         if node["source"] is not None:
             assert set(node["source"]) == {"path", "line", "column", "end_line"}
@@ -93,7 +104,10 @@ def test_dot_output_is_a_digraph_with_escaped_labels() -> None:
 def test_text_tree_reads_from_the_internet_down() -> None:
     text = render_graph(scanned("compose-ec2", ["MLA201"]), "text")
     lines = text.splitlines()
-    assert lines[0] == "internet"
+    assert lines[0] == "Deployment units:"
+    assert "  terraform:terraform (terraform-root, 1 file)" in lines
+    assert "  terraform:terraform --runs--> compose:docker-compose.yml" in lines
+    assert lines[lines.index("") + 1] == "internet"
     assert any("security-group-rule" in ln and ":8000" in ln and "::/0" in ln for ln in lines)
     assert any("proxies → compose service api :8000" in ln for ln in lines)
     assert any("image Dockerfile (gunicorn :8000)" in ln and "MLA201 medium" in ln

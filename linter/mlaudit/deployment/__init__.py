@@ -76,7 +76,7 @@ def _steps(builder: Builder) -> list[tuple[str, Callable[[], None]]]:
         from mlaudit.deployment.terraform_images import build_terraform_images
         from mlaudit.deployment.terraform_net import TfIndex, build_network
 
-        index = TfIndex()
+        index = TfIndex(tf)
         steps += [("terraform network", lambda: build_network(builder, tf, index)),
                   ("terraform compute", lambda: build_compute(builder, tf, index)),
                   ("terraform images", lambda: build_terraform_images(builder, tf))]
@@ -101,9 +101,12 @@ def _steps(builder: Builder) -> list[tuple[str, Callable[[], None]]]:
     return steps
 
 
-def build(project: ParsedProject) -> Deployment:
+def build(project: ParsedProject, roles: Any = None) -> Deployment:
+    from mlaudit.deployment.units import assign_units
+
     builder = Builder(project, _terraform(project))
-    for name, step in _steps(builder):
+    steps = [*_steps(builder), ("units", lambda: assign_units(builder, roles))]
+    for name, step in steps:
         try:
             step()
         except Exception as exc:  # a builder bug must not end the scan: keep what we have

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -37,9 +39,25 @@ class Builder:
         # (service id, repository name, span) still to be matched to a built Image, once
         # every builder has said which names each image is built as.
         self.wanted_images: list[tuple[str, str, Span | None]] = []
+        # The deployment unit nodes added now belong to (set by builders that know it,
+        # e.g. the Terraform root of the resource being read); None: decided by file.
+        self.current_unit: str | None = None
 
-    def add(self, node: N, end_line: int = 0) -> N:
-        """Register a node; `end_line` extends its extent for finding matching."""
+    @contextmanager
+    def in_unit(self, unit: str | None) -> Iterator[None]:
+        """Nodes added inside belong to `unit` (a Terraform root's containers, checks)."""
+        previous, self.current_unit = self.current_unit, unit
+        try:
+            yield
+        finally:
+            self.current_unit = previous
+
+    def add(self, node: N, end_line: int = 0, unit: str | None = None) -> N:
+        """Register a node; `end_line` extends its extent for finding matching; `unit`
+        names its deployment unit when the builder knows it (else it comes from its file)."""
+        unit = unit or self.current_unit
+        if unit is not None:
+            self.deployment.node_units.setdefault(node.id, unit)
         nodes = self.deployment.nodes
         if node.id in nodes:  # same id from two builders: keep the first, never crash
             existing = nodes[node.id]

@@ -58,6 +58,7 @@ def link_proxies(builder: Builder) -> None:
 
 def link_security_groups(builder: Builder, index: TfIndex) -> None:
     deployment = builder.deployment
+    units = deployment.node_units
     for sg, rules in index.rules_by_sg.items():
         for rule_id in rules:
             rule = deployment.nodes.get(rule_id)
@@ -68,6 +69,7 @@ def link_security_groups(builder: Builder, index: TfIndex) -> None:
                 if isinstance(member, EntryPoint):  # a load balancer: its listeners' ports
                     ports = [e.from_port for e in deployment.of_kind(EntryPoint)
                              if e.kind == "listener" and e.group == member.group
+                             and units.get(e.id) == units.get(member.id)
                              and e.from_port is not None]
                     if not ports or any(rule.covers(p) for p in ports):
                         builder.link(rule_id, member_id, "allows", rule.span)

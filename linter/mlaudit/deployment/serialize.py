@@ -22,6 +22,7 @@ from mlaudit.models.deployment import (
     Resource,
     Scaling,
     Service,
+    Unit,
     node_class,
 )
 from mlaudit.span import Span
@@ -107,7 +108,8 @@ def node_json(deployment: Deployment, node: Node) -> dict[str, Any]:
     if source is not None and extent is not None:
         source["end_line"] = extent[2]
     return {"id": node.id, "class": node_class(node), "kind": _kind(node),
-            "label": _label(node), "source": source, "attributes": _attrs(node)}
+            "label": _label(node), "unit": deployment.node_units.get(node.id),
+            "source": source, "attributes": _attrs(node)}
 
 
 def _image_ref(item: ImageReference) -> dict[str, Any]:
@@ -117,10 +119,21 @@ def _image_ref(item: ImageReference) -> dict[str, Any]:
             "context": item.context, "owner": item.owner, "source": span_json(item.span)}
 
 
+def _unit(unit: Unit) -> dict[str, Any]:
+    return {"id": unit.id, "kind": unit.kind, "name": unit.name, "path": unit.path,
+            "role": unit.role, "source": span_json(unit.span), "files": list(unit.files)}
+
+
 def to_json(deployment: Deployment) -> dict[str, Any]:
     nodes = sorted(deployment.nodes.values(), key=lambda n: n.id)
     return {
         "schema": SCHEMA,
+        "units": [_unit(u) for _, u in sorted(deployment.units.items())],
+        "unit_links": [{"source": link.source, "target": link.target, "kind": link.kind,
+                        "edge": {"source": link.edge.source, "target": link.edge.target,
+                                 "kind": link.edge.kind}}
+                       for link in sorted(deployment.unit_links,
+                                          key=lambda u: (u.source, u.target, u.kind))],
         "nodes": [node_json(deployment, n) for n in nodes],
         "edges": [{"source": e.source, "target": e.target, "kind": e.kind,
                    "source_location": span_json(e.span)}

@@ -24,7 +24,7 @@ from mlaudit.span import Span
 
 T = TypeVar("T")
 
-SCHEMA = "mlaudit.deployment/v1"
+SCHEMA = "mlaudit.deployment/v2"
 WORLD_CIDRS = frozenset({"0.0.0.0/0", "::/0"})
 
 
@@ -240,6 +240,39 @@ class Resource:
     span: Span
 
 
+@dataclass(frozen=True)
+class Unit:
+    """A deployment unit: one thing that is deployed on its own.
+
+    `kind`: terraform-root (a root module with its module tree, variables, tfvars, backend
+    and state), compose-project (the files `docker compose` merges), sam-stack,
+    serverless-service, task-definition (an ECS task definition file), image (a Dockerfile
+    and the app it runs), workflow (a CI workflow), nginx (an nginx configuration not
+    mounted by a compose project). `files` are the repository files it reads; a Terraform
+    module called by several roots belongs to each of them. `role` is the unit's file role
+    (mlaudit.roles): the role of its defining file.
+    """
+
+    id: str
+    kind: str
+    name: str
+    path: str
+    span: Span
+    files: tuple[str, ...] = ()
+    role: str = "deployment"
+
+
+@dataclass(frozen=True, slots=True)
+class UnitLink:
+    """Evidence that two units are connected: the edge between their nodes that says so
+    (a task definition running an image a workflow builds, a job applying a root)."""
+
+    source: str
+    target: str
+    kind: str
+    edge: Edge
+
+
 @dataclass(frozen=True, slots=True)
 class Edge:
     """`kind`: exposes, allows, forwards, proxies, runs, checks, scales, serves, builds,
@@ -278,6 +311,11 @@ class Deployment:
     edges: list[Edge] = field(default_factory=list)
     image_refs: list[ImageReference] = field(default_factory=list)
     extents: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # id -> path, lines
+    units: dict[str, Unit] = field(default_factory=dict)
+    node_units: dict[str, str] = field(default_factory=dict)  # node id -> unit id
+    file_units: dict[str, tuple[str, ...]] = field(default_factory=dict)  # path -> unit ids
+    unit_links: list[UnitLink] = field(default_factory=list)
+    roles: Any = None  # mlaudit.roles.RoleResolver of the scan
     # Builder steps that failed on unexpected input (the model is then partial, not wrong).
     problems: list[str] = field(default_factory=list)
     _memo: dict[Hashable, Any] = field(default_factory=dict, repr=False)
@@ -448,6 +486,21 @@ class Deployment:
     def resources(self, kind: str | None = None) -> list[Resource]:
         return [r for r in self.of_kind(Resource) if kind in (None, r.kind)]
 
+    # -- deployment units ---------------------------------------------------------------
+    def unit_of(self, node: Node | str) -> Unit | None:
+        """The unit a node belongs to (None for the internet and unplaced nodes)."""
+        node_id = node if isinstance(node, str) else node.id
+        unit = self.node_units.get(node_id)
+        return self.units.get(unit) if unit is not None else None
+
+    def same_unit(self, a: Node | str, b: Node | str) -> bool:
+        first = self.node_units.get(a if isinstance(a, str) else a.id)
+        return first is not None and first == self.node_units.get(
+            b if isinstance(b, str) else b.id)
+
+    def units_of_file(self, path: str) -> list[Unit]:
+        return [self.units[u] for u in self.file_units.get(path, ()) if u in self.units]
+
     def to_json(self) -> dict[str, Any]:
         """The documented, versioned JSON shape (docs/deployment-model.md)."""
         serialize = importlib.import_module("mlaudit.deployment.serialize")
@@ -455,9 +508,9 @@ class Deployment:
         return data
 
 
-def build_deployment(project: ParsedProject) -> Deployment:
+def build_deployment(project: ParsedProject, roles: Any = None) -> Deployment:
     # The builders live in mlaudit.deployment (they read parser helpers); imported here
     # lazily so that importing this model for isinstance checks stays cheap.
     builder = importlib.import_module("mlaudit.deployment")
-    deployment: Deployment = builder.build(project)
+    deployment: Deployment = builder.build(project, roles)
     return deployment

@@ -231,6 +231,7 @@ class TerraformModule:
     backend: Backend | None
     terraform_block_span: Span | None
     files: tuple[str, ...] = ()
+    root: str = ""  # the root module directory this instance belongs to ("" = repo root)
 
     def resources_of(self, *types: str) -> Iterator[Resource]:
         """Resources of these types, in declaration order (type index built on first use:
@@ -310,6 +311,19 @@ class TerraformProject:
         for type_name, resources in by_type.items():
             if type_name.startswith(type_prefix):
                 yield from resources
+
+    def root_of(self, resource: Resource) -> str:
+        """The root module directory whose instance declares `resource` (its deployment
+        unit): two roots may declare the same address, and a module called by two roots
+        yields one resource per caller."""
+        index: dict[int, str] | None = self.__dict__.get("_root_of")
+        if index is None:
+            index = {}
+            for module in self.modules:
+                for item in (*module.resources, *module.data_sources):
+                    index[id(item)] = module.root
+            object.__setattr__(self, "_root_of", index)
+        return index.get(id(resource), "")
 
     def declaration(self, address: str) -> Resource | None:
         """The evaluated resource for a (config or instance) address, if declared in HCL."""

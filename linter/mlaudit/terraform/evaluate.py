@@ -113,7 +113,7 @@ class _Builder:
             module_calls=calls, providers=tuple(_providers(blocks)),
             backend=_backend(terraform, directory),
             terraform_block_span=terraform[0].span if terraform else None,
-            files=tuple(f.path for f in files))
+            files=tuple(f.path for f in files), root=stack[0])
         self.modules.append(module)
 
     def calls(self, directory: str, blocks: list[Block], scope: Scope, address: str,

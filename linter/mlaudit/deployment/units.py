@@ -1,0 +1,226 @@
+"""Deployment units: the independent deployments a repository holds.
+
+A repository is rarely one deployment: Terraform roots sit side by side (one per
+environment or blueprint), modules come with examples, compose files with overrides, one
+SAM or Serverless stack per service, Dockerfiles per image, one workflow per pipeline.
+`assign_units` runs last in the model build: it names every unit, says which files each
+reads, places every node in one, and records the edges that cross units (`unit_links`):
+those exist only on evidence (an image a workflow builds and a task definition runs; a job
+that deploys a stack), never because two units happen to use the same names.
+
+Terraform nodes are placed by their builder (a module called by two roots yields one node
+per calling root); every other node is placed by the file that declares it.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections import defaultdict
+from dataclasses import replace
+from typing import Any
+
+from mlaudit.deployment._builder import Builder
+from mlaudit.models.deployment import Deployment, Image, Unit, UnitLink
+from mlaudit.project import ParsedProject
+from mlaudit.roles import Role, RoleResolver
+from mlaudit.span import Span
+
+# Compose reads the first of these in a directory, then the override of the same stem.
+COMPOSE_DEFAULT_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml",
+                         "docker-compose.yml")
+
+
+def assign_units(builder: Builder, roles: RoleResolver | None) -> None:
+    deployment = builder.deployment
+    roles = roles or RoleResolver()
+    deployment.roles = roles
+    collector = _Collector(deployment, roles)
+    project = builder.project
+    if builder.terraform is not None:
+        _terraform_units(collector, project, builder.terraform)
+    _compose_units(collector, project)
+    _file_units(collector, project)
+    _image_app_files(collector, deployment)
+    _place_nodes(deployment)
+    _link_units(deployment)
+
+
+class _Collector:
+    def __init__(self, deployment: Deployment, roles: RoleResolver) -> None:
+        self.deployment = deployment
+        self.roles = roles
+        self.files: dict[str, list[str]] = defaultdict(list)
+
+    def unit(self, unit_id: str, kind: str, name: str, path: str, span: Span,
+             files: list[str]) -> None:
+        role = self.roles.role(span.path or (files[0] if files else path))
+        ordered = tuple(dict.fromkeys(files))
+        self.deployment.units[unit_id] = Unit(unit_id, kind, name, path, span, ordered,
+                                              role.value)
+        for path_ in ordered:
+            if unit_id not in self.files[path_]:
+                self.files[path_].append(unit_id)
+        self.deployment.file_units = {k: tuple(v) for k, v in self.files.items()}
+
+
+def _terraform_units(collector: _Collector, project: ParsedProject, tf: Any) -> None:
+    from mlaudit.deployment.terraform_net import unit_id
+
+    files_by_root: dict[str, list[str]] = defaultdict(list)
+    spans: dict[str, Span] = {}
+    for module in tf.modules:
+        files_by_root[module.root].extend(module.files)
+        if module.is_root:
+            first = module.files[0] if module.files else module.path
+            spans[module.root] = (module.backend.span if module.backend is not None
+                                  else module.terraform_block_span or Span(first, 1, 1))
+    # tfvars, state and plan files belong to the root of their directory (or the nearest
+    # root above them: `terraform show -json` output is often kept in a subfolder).
+    roots = sorted(spans, key=len, reverse=True)
+    for path, model in project.models.items():
+        if type(model).__name__ not in ("TfvarsFile", "TerraformState"):
+            continue
+        directory = posixpath.dirname(path)
+        owner = next((r for r in roots if r == directory or r == "" or
+                      directory.startswith(r + "/")), None)
+        if owner is not None:
+            files_by_root[owner].append(path)
+    for root, span in sorted(spans.items()):
+        collector.unit(unit_id(root), "terraform-root", root or ".", root or ".", span,
+                       files_by_root[root])
+
+
+def compose_project_files(paths: list[str]) -> list[list[str]]:
+    """Group a directory's compose files into projects as `docker compose` (no -f) reads
+    them: the default file with its override; every other file is a project of its own."""
+    by_name = {posixpath.basename(p): p for p in paths}
+    projects: list[list[str]] = []
+    used: set[str] = set()
+    for name in COMPOSE_DEFAULT_NAMES:
+        if name in by_name:
+            stem, ext = name.rsplit(".", 1)
+            files = [by_name[name]]
+            for override_ext in (ext, "yaml" if ext == "yml" else "yml"):
+                override = by_name.get(f"{stem}.override.{override_ext}")
+                if override is not None:
+                    files.append(override)
+                    break
+            projects.append(files)
+            used.update(files)
+            break
+    projects.extend([p] for p in sorted(paths) if p not in used)
+    return projects
+
+
+def _compose_units(collector: _Collector, project: ParsedProject) -> None:
+    by_dir: dict[str, list[str]] = defaultdict(list)
+    for path, model in project.models.items():
+        if type(model).__name__ == "ComposeFile":
+            by_dir[posixpath.dirname(path)].append(path)
+    nginx = {p for p, m in project.models.items() if type(m).__name__ == "NginxConfig"}
+    for directory, paths in sorted(by_dir.items()):
+        for files in compose_project_files(paths):
+            mounted = _mounted(project, files, directory, nginx)
+            collector.unit(f"compose:{files[0]}", "compose-project", files[0], directory or ".",
+                           Span(files[0], 1, 1), [*files, *mounted])
+
+
+def _mounted(project: ParsedProject, files: list[str], directory: str,
+             candidates: set[str]) -> list[str]:
+    """Configuration files a project's services bind-mount (an nginx.conf, a conf.d/):
+    they are part of that deployment."""
+    out: list[str] = []
+    for path in files:
+        model = project.models.get(path)
+        for service in getattr(model, "services", ()):
+            for volume in getattr(service, "volumes", ()):
+                source = volume.source
+                if not source or volume.kind not in ("bind", "unknown") or \
+                        not source.startswith((".", "/")) or source.startswith("/"):
+                    continue
+                where = posixpath.normpath(posixpath.join(directory, source))
+                out.extend(c for c in sorted(candidates)
+                           if c == where or c.startswith(where + "/"))
+    return out
+
+
+_FILE_UNIT_KINDS = {
+    "Dockerfile": ("image", "image"),
+    "Workflow": ("workflow", "workflow"),
+    "TaskDefinition": ("task-definition", "task-definition"),
+    "NginxConfig": ("nginx", "nginx"),
+}
+
+
+def _file_units(collector: _Collector, project: ParsedProject) -> None:
+    """Units defined by one file: stacks, task definitions, images, workflows, nginx."""
+    for path, model in sorted(project.models.items()):
+        name = type(model).__name__
+        if name == "ServerlessApp":
+            kind = "sam-stack" if getattr(model, "kind", "") == "sam" else "serverless-service"
+            prefix = "sam" if kind == "sam-stack" else "serverless"
+        elif name in _FILE_UNIT_KINDS:
+            prefix, kind = _FILE_UNIT_KINDS[name]
+        else:
+            continue
+        if prefix == "nginx" and path in collector.files:
+            continue  # already part of a unit (mounted by a compose project)
+        collector.unit(f"{prefix}:{path}", kind, path, posixpath.dirname(path) or ".",
+                       Span(path, 1, 1), [path])
+
+
+def _image_app_files(collector: _Collector, deployment: Deployment) -> None:
+    """The Python files an image's server runs belong to the image's unit."""
+    for image in deployment.of_kind(Image):
+        unit_id = f"image:{image.dockerfile}"
+        unit = deployment.units.get(unit_id)
+        if unit is None or not image.app_files:
+            continue
+        files = (*unit.files, *image.app_files)
+        collector.unit(unit_id, unit.kind, unit.name, unit.path, unit.span, list(files))
+
+
+def _place_nodes(deployment: Deployment) -> None:
+    """Nodes not placed by their builder go to the unit of the file declaring them, when
+    that file belongs to exactly one unit (a module file shared by roots does not)."""
+    for node in deployment.nodes.values():
+        if node.id in deployment.node_units or not node.span.path:
+            continue
+        units = deployment.file_units.get(node.span.path, ())
+        if len(units) == 1:
+            deployment.node_units[node.id] = units[0]
+    # A supporting node of no unit's file (a function's requirements file) joins the one
+    # unit of the nodes it is linked with.
+    for node in deployment.nodes.values():
+        if node.id in deployment.node_units or node.id == "internet":
+            continue
+        near = {deployment.node_units.get(e.source) for e in deployment.edges_to(node.id)}
+        near |= {deployment.node_units.get(e.target) for e in deployment.edges_from(node.id)}
+        near.discard(None)
+        if len(near) == 1:
+            unit_id = near.pop()
+            assert unit_id is not None
+            deployment.node_units[node.id] = unit_id
+            unit = deployment.units[unit_id]
+            if node.span.path and node.span.path not in unit.files:
+                deployment.units[unit_id] = replace(unit, files=(*unit.files, node.span.path))
+                files = deployment.file_units.get(node.span.path, ())
+                deployment.file_units[node.span.path] = (*files, unit_id)
+
+
+def _link_units(deployment: Deployment) -> None:
+    seen: set[tuple[str, str, str]] = set()
+    for edge in deployment.edges:
+        source = deployment.node_units.get(edge.source)
+        target = deployment.node_units.get(edge.target)
+        if source is None or target is None or source == target:
+            continue
+        key = (source, target, edge.kind)
+        if key not in seen:
+            seen.add(key)
+            deployment.unit_links.append(UnitLink(source, target, edge.kind, edge))
+
+
+def unit_role(deployment: Deployment, node_id: str) -> Role | None:
+    unit = deployment.unit_of(node_id)
+    return Role.parse(unit.role) if unit is not None else None

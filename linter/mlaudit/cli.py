@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="also report suppressed findings (SARIF: with suppressions[])")
     scan.add_argument("--sarif-category", metavar="NAME",
                       help="write runAutomationDetails.id as NAME/ (one category per upload)")
+    scan.add_argument("--show-files", action="store_true",
+                      help="list every file read with its kind, file role (and why) and "
+                           "deployment units, then exit 0 without reporting findings")
 
     baseline = sub.add_parser("baseline", help="write a baseline of current findings")
     scan_options(baseline)

@@ -113,6 +113,9 @@ def run_scan(args: argparse.Namespace) -> int:
 
     known = baseline_mod.read(args.baseline) if args.baseline else None
     result, config, refs = _scan(args, known)
+    if args.show_files:
+        write_output(_files_table(result), args.output)
+        return EXIT_OK
     fail_on = parse_fail_on(args.fail_on, config.fail_on)
     rules = [ref.load() for ref in refs] if args.format in _DESCRIBES_RULES else result.rules
     ctx = ReportContext(
@@ -127,6 +130,28 @@ def run_scan(args: argparse.Namespace) -> int:
     if not (args.quiet and args.format == "text" and not result.active and args.output is None):
         write_output(text, args.output)
     return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def _files_table(result: ScanResult) -> str:
+    """`scan --show-files`: each file's kind, role (with the convention or config entry
+    that decided it) and units, so a user sees why a rule did or did not report there."""
+    deployment = result.deployment
+    project = result.project
+    if project is None:
+        return ""
+    rows = [("PATH", "KIND", "ROLE", "UNITS")]
+    roles = getattr(deployment, "roles", None)
+    for source in sorted(project.files, key=lambda f: f.path):
+        model = project.models.get(source.path)
+        kind = source.kind.value if model is not None or source.kind.value not in (
+            "json", "yaml") else f"{source.kind.value} (no deployment file)"
+        decision = roles.decide(source.path) if roles is not None else None
+        role = f"{decision.role.value} ({decision.reason})" if decision else "deployment"
+        units = ",".join(deployment.file_units.get(source.path, ())) if deployment else ""
+        rows.append((source.path, kind, role, units or "-"))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return "".join("  ".join(cell.ljust(widths[i]) if i < 3 else cell
+                             for i, cell in enumerate(row)).rstrip() + "\n" for row in rows)
 
 
 def run_baseline(args: argparse.Namespace) -> int:

@@ -30,7 +30,22 @@ def rule_summary(rule: Rule[Any]) -> dict[str, Any]:
         "tags": list(rule.all_tags()),
         "target": rule.target.__name__,
         "since": rule.since,
+        "roles": role_names(rule),
     }
+
+
+def role_names(rule: Rule[Any]) -> list[str]:
+    """The file roles a rule reports on, in a fixed order (mlaudit.roles.Role)."""
+    from mlaudit.roles import Role
+
+    return [role.value for role in Role if role in rule.roles]
+
+
+def _roles_line(rule: Rule[Any]) -> str:
+    text = ", ".join(role_names(rule))
+    lowered = ", ".join(f"{role.value}: {severity.value}"
+                        for role, severity in rule.role_severity.items())
+    return text + (f" (severity in {lowered})" if lowered else "")
 
 
 def rules_table(rules: Iterable[Rule[Any]]) -> str:
@@ -45,7 +60,8 @@ def rules_table(rules: Iterable[Rule[Any]]) -> str:
 def explain(rule: Rule[Any]) -> str:
     head = (f"{rule.id} {rule.name}: {rule.title}\n"
             f"severity: {rule.severity.value}   category: {rule.category.value}   "
-            f"kind: {rule.kind.value}   confidence: {rule.confidence.value}\n")
+            f"kind: {rule.kind.value}   confidence: {rule.confidence.value}\n"
+            f"reports on files of role: {_roles_line(rule)}\n")
     body = rule.docs.strip("\n").split("\n", 1)[1] if "\n" in rule.docs.strip("\n") else ""
     return head + body.rstrip() + "\n"
 
@@ -66,6 +82,6 @@ def reference_markdown(rules: Iterable[Rule[Any]]) -> str:
         out.append(
             f"\n## {r.id} {r.name}\n\n**{r.title}** · severity `{r.severity.value}` · "
             f"category `{r.category.value}` · kind `{r.kind.value}` · confidence "
-            f"`{r.confidence.value}`\n{body.rstrip()}\n"
+            f"`{r.confidence.value}` · file roles `{_roles_line(r)}`\n{body.rstrip()}\n"
         )
     return "".join(out)

@@ -55,7 +55,10 @@ def _proxies(builder: Builder, config: NginxConfig, entry: EntryPoint, location:
     upstream = upstreams.get(target.upstream or target.host or "") if not target.variable \
         else None
     if upstream is not None and (target.upstream or target.port is None):
-        hosts = [(s.host, s.port if s.port is not None else 80) for s in upstream.servers]
+        # A unix-socket server (`server unix:/tmp/app.sock`) reaches a process on the same
+        # host, never a named service: its target stays unknown.
+        hosts = [(s.host, s.port if s.port is not None else 80) for s in upstream.servers
+                 if not s.text.startswith("unix:")]
     elif not target.variable and target.unix is None:
         hosts = [(target.host, target.effective_port)]
     if not hosts:  # a variable or a unix socket: the proxy exists, its target is unknown

@@ -29,7 +29,7 @@ from mlaudit.parsers import ParseError
 from mlaudit.sources import SourceFile
 from mlaudit.span import Span
 
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 _SNIFF_RE = re.compile(
     r"^\s*(?:(?:http|server|location|upstream|events|stream|map|types)\b[^;{}#]*\{"
@@ -93,7 +93,11 @@ class _Builder:
             servers = []
             for child in node.get("block", []):
                 if child["directive"] == "server" and child.get("args"):
-                    host, port = _host_port(child["args"][0])
+                    address = child["args"][0]
+                    # A unix socket keeps its whole address as the host: it names no
+                    # service (`unix:/tmp/app.sock` is not a host called "unix").
+                    host, port = (address, None) if address.startswith("unix:") \
+                        else _host_port(address)
                     servers.append(UpstreamServer(host, port, child["args"][0],
                                                   self.span(child)))
             self.upstreams.append(Upstream(d.args[0], tuple(servers), d.span))

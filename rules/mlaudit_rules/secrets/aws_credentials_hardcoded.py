@@ -53,6 +53,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlaudit.finding import Finding
+from mlaudit.roles import ALL_ROLES
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Confidence, Severity
 from mlaudit.sources import FileKind, SourceFile
@@ -68,6 +69,7 @@ RULE = Rule(
     target=SourceFile,
     confidence=Confidence.HIGH,
     tags=("aws", "credentials", "cwe-798"),
+    roles=ALL_ROLES,
     docs=__doc__ or "",
 )
 

@@ -48,6 +48,7 @@ import re
 from collections.abc import Iterator
 
 from mlaudit.finding import Finding
+from mlaudit.roles import Role
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Confidence, Severity
 from mlaudit.sources import FileKind, SourceFile
@@ -65,6 +66,7 @@ RULE = Rule(
     target=SourceFile,
     confidence=Confidence.HIGH,
     tags=("credentials", "cwe-540"),
+    roles=frozenset({Role.DEPLOYMENT, Role.LOCAL_DEV, Role.EXAMPLE}),
     docs=__doc__ or "",
 )
 

@@ -49,6 +49,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlaudit.finding import Finding
+from mlaudit.roles import Role
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Confidence, Severity
 from mlaudit.sources import FileKind, SourceFile
@@ -66,6 +67,8 @@ RULE = Rule(
     target=SourceFile,
     confidence=Confidence.MEDIUM,
     tags=("credentials", "cwe-798"),
+    roles=frozenset({Role.DEPLOYMENT, Role.LOCAL_DEV, Role.EXAMPLE}),
+    role_severity={Role.EXAMPLE: Severity.MEDIUM},
     docs=__doc__ or "",
 )
 

@@ -31,6 +31,7 @@ from collections.abc import Iterator
 
 from mlaudit.engine import UnusedSuppressions
 from mlaudit.finding import Finding
+from mlaudit.roles import ALL_ROLES
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
 
@@ -43,6 +44,7 @@ RULE = Rule(
     target=UnusedSuppressions,
     kind=Kind.RELIABILITY,
     tags=("maintainability",),
+    roles=ALL_ROLES,
     docs=__doc__ or "",
 )
 

@@ -117,6 +117,8 @@ def test_monorepo_edges_cross_units_only_on_evidence() -> None:
         ("terraform:infra/envs/staging", image, "runs"),
         ("terraform:infra/modules/ml-service/examples/basic", image, "runs"),
         ("workflow:.github/workflows/deploy.yml", image, "builds"),
+        # `terraform -chdir=infra/envs/prod apply` in the deploy job
+        ("workflow:.github/workflows/deploy.yml", "terraform:infra/envs/prod", "deploys"),
     }
     # Every edge between two Terraform nodes stays inside one root, although the roots
     # declare the same addresses (aws_lb_listener.http, aws_lb_target_group.app,
@@ -173,3 +175,24 @@ def test_show_files_names_kind_role_and_units(capsys: pytest.CaptureFixture[str]
     assert rows["infra/modules/ml-service/main.tf"].endswith(
         "terraform:infra/envs/prod,terraform:infra/envs/staging,"
         "terraform:infra/modules/ml-service/examples/basic")
+
+
+@pytest.mark.parametrize("step", [
+    "      - run: terraform apply -auto-approve\n        working-directory: envs/prod\n",
+    "      - run: |\n          cd envs/prod\n          terraform init\n          terraform apply\n",
+    "      - run: tofu -chdir=envs/prod apply\n",
+])
+def test_a_job_applying_a_root_deploys_that_root_only(tmp_path: Path, step: str) -> None:
+    for env in ("prod", "dev"):
+        (tmp_path / "envs" / env).mkdir(parents=True)
+        (tmp_path / "envs" / env / "main.tf").write_text(
+            'resource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\n', encoding="utf-8")
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "tf.yml").write_text(
+        "on: push\njobs:\n  apply:\n    runs-on: ubuntu-latest\n    steps:\n" + step,
+        encoding="utf-8")
+    deployment = scan_dir(tmp_path, rules=["MLA401"]).deployment
+    assert isinstance(deployment, Deployment)
+    assert {(link.source, link.target, link.kind) for link in deployment.unit_links} == {
+        ("workflow:.github/workflows/tf.yml", "terraform:envs/prod", "deploys")}

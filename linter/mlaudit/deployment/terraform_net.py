@@ -162,6 +162,15 @@ def build_network(builder: Builder, tf: TerraformProject, index: TfIndex) -> Non
         if name:
             index.ecr_names[index.own(res)] = name
         del node
+    for module in tf.modules:
+        if module.is_root:  # the root itself: what a pipeline's `terraform apply` deploys
+            first = module.files[0] if module.files else module.path
+            span = module.backend.span if module.backend is not None else (
+                module.terraform_block_span or Span(first, 1, 1))
+            root = builder.add(Resource(node_id("root", module.path or "."), "terraform-root",
+                                        f"root {module.path or '.'}", span),
+                               unit=unit_id(module.path))
+            builder.alias("terraform-root", module.path, root.id)
     for backend in tf.backends:
         builder.add(Resource(node_id("backend", backend.module_path or ".", backend.type),
                              "state-backend", f"{backend.type} backend", backend.span),

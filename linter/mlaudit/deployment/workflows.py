@@ -58,6 +58,7 @@ class _Job:
             self.action(step, env)
         if step.run is None:
             return
+        cwd = step.working_directory or ""
         for number, raw in step.run.lines:
             # Expressions may hold blanks: resolve env ones, blank the rest, then split.
             line = _EXPR_RE.sub("", _EXPR_ENV_RE.sub(lambda m: env.get(m.group(1), ""), raw))
@@ -67,8 +68,10 @@ class _Job:
                 continue
             span = Span(self.workflow.path, number)
             for argv in segments(split_shell(line)):
-                self.command([w for w in argv if w != "sudo"], span, env,
-                             step.working_directory or "")
+                if argv[:1] == ["cd"] and len(argv) == 2 and "$" not in argv[1]:
+                    cwd = posixpath.normpath(posixpath.join(cwd, argv[1]))
+                    continue  # later commands of this step run there
+                self.command([w for w in argv if w != "sudo"], span, env, cwd)
 
     def action(self, step: Step, env: dict[str, str]) -> None:
         uses = step.uses
@@ -108,7 +111,7 @@ class _Job:
             self.role("build", span)
         elif (prog, rest[0] if rest else "") in _DEPLOY:
             self.role("deploy", span)
-            self.deploy_target(prog, words, span)
+            self.deploy_target(prog, words, span, cwd)
 
     def docker_build(self, words: list[str], span: Span, env: dict[str, str], cwd: str) -> None:
         tags: list[str] = []
@@ -155,8 +158,19 @@ class _Job:
                     # whole reference known (no run-time expression was dropped from it)
                     self.builder.image_ref(name, span, "workflow-tag", self.id)
 
-    def deploy_target(self, prog: str, words: list[str], span: Span) -> None:
+    def repository_path(self, *parts: str) -> str:
+        """A path a workflow names, relative to the scan root: workflow paths are relative
+        to their repository, the directory holding .github."""
+        root = self.workflow.path.rsplit(".github/", 1)[0].rstrip("/")
+        path = posixpath.normpath(posixpath.join(root, *(p for p in parts if p)))
+        return "" if path == "." else path
+
+    def deploy_target(self, prog: str, words: list[str], span: Span, cwd: str) -> None:
         targets: set[str] = set()
+        if prog in ("terraform", "tofu"):
+            chdir = next((w.split("=", 1)[1] for w in words if w.startswith("-chdir=")), "")
+            directory = self.repository_path(cwd, chdir)
+            targets = self.builder.aliases.get(("terraform-root", directory), set())
         if prog == "aws" and "--service" in words[:-1]:
             name = words[words.index("--service") + 1]
             targets = self.builder.aliases.get(("ecs-service", name), set())

@@ -498,6 +498,25 @@ class Deployment:
         return first is not None and first == self.node_units.get(
             b if isinstance(b, str) else b.id)
 
+    def connected_units(self, unit_id: str) -> set[str]:
+        """`unit_id` and every unit reachable from it through unit links, either way: the
+        deployments that evidence ties together (a root and the images it runs)."""
+        def build() -> dict[str, set[str]]:
+            neighbours: dict[str, set[str]] = {}
+            for link in self.unit_links:
+                neighbours.setdefault(link.source, set()).add(link.target)
+                neighbours.setdefault(link.target, set()).add(link.source)
+            return neighbours
+
+        neighbours = self.memo("_unit_neighbours", build)
+        seen, pending = {unit_id}, [unit_id]
+        while pending:
+            for other in neighbours.get(pending.pop(), ()):
+                if other not in seen:
+                    seen.add(other)
+                    pending.append(other)
+        return seen
+
     def units_of_file(self, path: str) -> list[Unit]:
         return [self.units[u] for u in self.file_units.get(path, ()) if u in self.units]
 

@@ -39,6 +39,26 @@ class Listener:
     port: int
     span: Span
     note: str
+    units: tuple[str, ...] = ()  # the deployment units of the listening process
+
+
+def _units(deployment: Deployment, node_id: str | None, path: str) -> tuple[str, ...]:
+    unit = deployment.node_units.get(node_id or "")
+    return (unit,) if unit is not None else tuple(deployment.file_units.get(path, ()))
+
+
+def listeners_for_root(deployment: Deployment, listeners: list[Listener],
+                       root: str) -> list[Listener]:
+    """The listeners that matter to the security groups of one Terraform root: those of
+    the units the root is tied to by evidence (the images its tasks or instances run).
+    With one root in the repository every app is its own; with several, an app no evidence
+    ties to this root is another deployment's."""
+    roots = [u for u in deployment.units.values() if u.kind == "terraform-root"]
+    if len(roots) <= 1:
+        return listeners
+    unit = f"terraform:{root or '.'}"
+    near = deployment.connected_units(unit)
+    return [x for x in listeners if set(x.units) & near]
 
 
 def is_proxy_image(ref: ImageRef | None) -> bool:
@@ -74,7 +94,8 @@ def app_listeners(deployment: Deployment) -> list[Listener]:
         if port.port is not None and not _is_proxy(deployment, node):
             host = f"{port.host}:" if port.host else ""
             out.append(Listener(port.port, port.span, f"{_name(node)} listens on "
-                                f"{host}{port.port} ({_ORIGIN.get(port.origin, port.origin)})"))
+                                f"{host}{port.port} ({_ORIGIN.get(port.origin, port.origin)})",
+                                _units(deployment, node.id, port.span.path)))
     for service in deployment.services():
         if service.platform != "compose" or _is_proxy(deployment, service) or not (
                 service.image_id or any(p.origin == "compose-command" for p in service.ports)):
@@ -83,22 +104,25 @@ def app_listeners(deployment: Deployment) -> list[Listener]:
             if published.container_port is not None:
                 out.append(Listener(published.container_port, published.span,
                                     f"compose service {service.name} serves on "
-                                    f"{published.container_port}"))
+                                    f"{published.container_port}",
+                                    _units(deployment, service.id, published.span.path)))
     for module in deployment.models(PythonModule):
         for launch in module.launches:
             number = launch.launch.effective_port
             if number is not None:
                 out.append(Listener(number, launch.span,
-                                    f"{launch.server}.run listens on {number}"))
+                                    f"{launch.server}.run listens on {number}",
+                                    _units(deployment, None, launch.span.path)))
     return out
 
 
-def load_balancer_groups(modules: tuple[TerraformModule, ...]) -> set[str]:
-    """Security groups attached to a load balancer: opening them to the world is the edge."""
-    out: set[str] = set()
+def load_balancer_groups(modules: tuple[TerraformModule, ...]) -> set[tuple[str, str]]:
+    """(root, group address) of security groups attached to a load balancer: opening them
+    to the world is the edge. Scoped by root: two roots may both name a group `lb`."""
+    out: set[tuple[str, str]] = set()
     for module in modules:
         for lb in module.resources_of("aws_lb", "aws_alb", "aws_elb"):
-            out.update(group_refs(module, lb.get("security_groups")))
+            out.update((module.root, g) for g in group_refs(module, lb.get("security_groups")))
     return out
 
 

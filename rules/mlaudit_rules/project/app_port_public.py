@@ -13,6 +13,9 @@ Not flagged: ingress from another security group (the load balancer's); 80 and 4
 an edge serves); private CIDRs; ports no app uses; security groups attached to a load
 balancer; a rule whose security group cannot be resolved while a load balancer listens on
 that port; unresolvable CIDRs or ports; rules open on every port (MLA320 reports those).
+In a repository with several Terraform roots, a root is judged against the apps tied to it
+by evidence (the images its tasks or instances run); another deployment's app port is not
+its concern.
 
 ## Why it matters
 The app server (uvicorn, gunicorn, Triton) was meant to sit behind a load balancer or
@@ -62,7 +65,12 @@ from mlaudit.models.terraform import TerraformModule
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
 from mlaudit_rules.iac._ingress import once, public_ingress
-from mlaudit_rules.project._ingress import EDGE_PORTS, app_listeners, load_balancer_groups
+from mlaudit_rules.project._ingress import (
+    EDGE_PORTS,
+    app_listeners,
+    listeners_for_root,
+    load_balancer_groups,
+)
 
 RULE = Rule(
     id="MLA701",
@@ -87,14 +95,17 @@ def _check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
     modules = tuple(getattr(deployment.terraform, "modules", ()))
     if not modules:
         return
-    listeners = app_listeners(deployment)
-    ports = ({int(p) for p in ctx.options.get("app_ports", (8000,))}
-             | {x.port for x in listeners}) - set(EDGE_PORTS)
+    every_listener = app_listeners(deployment)
+    configured = {int(p) for p in ctx.options.get("app_ports", (8000,))}
     edge_groups = load_balancer_groups(modules)
-    lb_ports = {e.from_port for e in deployment.entry_points() if e.kind == "listener"}
     for module in modules:
+        unit = f"terraform:{module.root or '.'}"
+        listeners = listeners_for_root(deployment, every_listener, module.root)
+        ports = (configured | {x.port for x in listeners}) - set(EDGE_PORTS)
+        lb_ports = {e.from_port for e in deployment.entry_points() if e.kind == "listener"
+                    and deployment.node_units.get(e.id) == unit}
         for rule in public_ingress(module):
-            if rule.all_ports or rule.group in edge_groups:
+            if rule.all_ports or (module.root, rule.group) in edge_groups:
                 continue
             hits = sorted(p for p in ports if rule.covers(p))
             if not rule.group:  # which group is unknown: it may be the load balancer's

@@ -68,6 +68,7 @@ from mlaudit_rules.project._ingress import (
     docker_publishes,
     instance_groups,
     is_proxy_image,
+    listeners_for_root,
     script_lines,
 )
 
@@ -117,9 +118,11 @@ def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
-    ports = {int(p) for p in ctx.options.get("app_ports", (8000,))}
-    ports |= {x.port for x in app_listeners(deployment)}
+    configured = {int(p) for p in ctx.options.get("app_ports", (8000,))}
+    every_listener = app_listeners(deployment)
     for module in getattr(deployment.terraform, "modules", ()):
+        listeners = listeners_for_root(deployment, every_listener, module.root)
+        ports = configured | {x.port for x in listeners}
         public = list(public_ingress(module))
         for res in module.resources_of("aws_instance", "aws_launch_template"):
             script = res.get("user_data")

@@ -101,7 +101,16 @@ class RoleResolver:
 
     scanned: tuple[str, ...] = ("",)
     overrides: Mapping[str, Role] = field(default_factory=dict)
+    # Roles the deployment model derives for files the conventions call deployments (a
+    # Dockerfile that only a test stack runs); set once the units are known.
+    derived: dict[str, RoleDecision] = field(default_factory=dict)
     _memo: dict[str, RoleDecision] = field(default_factory=dict, repr=False)
+
+    def derive(self, path: str, role: Role, reason: str) -> None:
+        """Record a role the unit graph gives `path`; conventions other than `deployment`
+        and config overrides still win."""
+        self.derived[path] = RoleDecision(role, reason)
+        self._memo.pop(path, None)
 
     def role(self, path: str) -> Role:
         return self.decide(path).role
@@ -117,7 +126,10 @@ class RoleResolver:
         for pattern, role in self.overrides.items():
             if _glob_match(path, pattern):
                 return RoleDecision(role, f"config roles {pattern!r}")
-        return role_by_convention(self._below_scanned(path))
+        decision = role_by_convention(self._below_scanned(path))
+        if decision.role is Role.DEPLOYMENT and path in self.derived:
+            return self.derived[path]
+        return decision
 
     def _below_scanned(self, path: str) -> str:
         best = ""

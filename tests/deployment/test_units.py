@@ -196,3 +196,20 @@ def test_a_job_applying_a_root_deploys_that_root_only(tmp_path: Path, step: str)
     assert isinstance(deployment, Deployment)
     assert {(link.source, link.target, link.kind) for link in deployment.unit_links} == {
         ("workflow:.github/workflows/tf.yml", "terraform:envs/prod", "deploys")}
+
+
+def test_an_image_only_a_test_stack_runs_takes_the_test_role(tmp_path: Path) -> None:
+    (tmp_path / "stub").mkdir()
+    (tmp_path / "stub" / "Dockerfile").write_text(
+        'FROM python:latest\nCMD ["python", "-m", "http.server", "8000"]\n', encoding="utf-8")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "compose.yaml").write_text(
+        "services:\n  stub:\n    build: ../stub\n", encoding="utf-8")
+    result = scan_dir(tmp_path, rules=["MLA203"])
+    assert not result.active
+    roles = result.deployment.roles
+    assert roles.decide("stub/Dockerfile").reason == "only run by compose:tests/compose.yaml"
+    # the same image, also run by a deployment stack, is a deployment
+    (tmp_path / "compose.yaml").write_text("services:\n  stub:\n    build: ./stub\n",
+                                           encoding="utf-8")
+    assert [f.rule_id for f in scan_dir(tmp_path, rules=["MLA203"]).active] == ["MLA203"]

@@ -43,6 +43,7 @@ def assign_units(builder: Builder, roles: RoleResolver | None) -> None:
     _image_app_files(collector, deployment)
     _place_nodes(deployment)
     _link_units(deployment)
+    _derive_image_roles(deployment, roles)
 
 
 class _Collector:
@@ -219,6 +220,32 @@ def _link_units(deployment: Deployment) -> None:
         if key not in seen:
             seen.add(key)
             deployment.unit_links.append(UnitLink(source, target, edge.kind, edge))
+
+
+_NON_DEPLOYMENT = (Role.TEST, Role.LOCAL_DEV, Role.EXAMPLE)
+
+
+def _derive_image_roles(deployment: Deployment, roles: RoleResolver) -> None:
+    """An image that only test, development or example stacks run, and that no pipeline
+    builds, is not deployed: its Dockerfile and app files take that role (the strongest
+    of its users', test first). An image nothing runs keeps its conventional role."""
+    users: dict[str, set[str]] = defaultdict(set)
+    for link in deployment.unit_links:
+        if link.target.startswith("image:") and link.kind in ("runs", "builds"):
+            users[link.target].add(link.source)
+    for image_id, sources in sorted(users.items()):
+        unit = deployment.units.get(image_id)
+        if unit is None or any(s.startswith("workflow:") for s in sources):
+            continue
+        user_roles = {Role.parse(deployment.units[s].role) for s in sources
+                      if s in deployment.units}
+        if not user_roles or not user_roles <= set(_NON_DEPLOYMENT):
+            continue
+        role = next(r for r in _NON_DEPLOYMENT if r in user_roles)
+        reason = f"only run by {', '.join(sorted(sources))}"
+        for path in unit.files:
+            roles.derive(path, role, reason)
+        deployment.units[image_id] = replace(unit, role=roles.role(unit.span.path).value)
 
 
 def unit_role(deployment: Deployment, node_id: str) -> Role | None:

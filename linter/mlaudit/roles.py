@@ -78,8 +78,11 @@ _LOCAL_DEV_FILE_RE = re.compile(
     r"|dockerfile[.-](?:dev|develop|development|local|debug)"
     r"|(?:dev|development|local|debug)\.dockerfile"
     r"|\.env\.(?:local|dev|development))$", re.I)
-# Templates a user copies and fills in: `.env.example`, `terraform.tfvars.sample`.
-_EXAMPLE_FILE_RE = re.compile(r"^.+\.(?:example|sample|template|dist|tmpl)$", re.I)
+# Templates a user copies and fills in: `.env.example`, `terraform.tfvars.sample`,
+# `secret.example.yaml`. (Not `*-template.yaml`: SAM and CloudFormation templates are
+# deployments.)
+_EXAMPLE_FILE_RE = re.compile(
+    r"^(?:.+\.(?:example|sample|template|dist|tmpl)|.+[._-](?:example|sample)s?\.\w+)$", re.I)
 
 
 @dataclass(frozen=True)

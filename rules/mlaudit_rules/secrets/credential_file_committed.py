@@ -66,7 +66,9 @@ RULE = Rule(
     target=SourceFile,
     confidence=Confidence.HIGH,
     tags=("credentials", "cwe-540"),
-    roles=frozenset({Role.DEPLOYMENT, Role.LOCAL_DEV, Role.EXAMPLE}),
+    # A template (`.env.example`) is meant to be committed; a real secret in one is still
+    # reported, by value, by MLA102.
+    roles=frozenset({Role.DEPLOYMENT, Role.LOCAL_DEV}),
     docs=__doc__ or "",
 )
 

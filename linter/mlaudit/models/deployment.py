@@ -406,10 +406,17 @@ class Deployment:
 
     def healthcheck_elsewhere(self, dockerfile_path: str) -> bool:
         """True when the image is deployed at least once and EVERY deployment defines an
-        enabled health check (compose healthcheck, ECS container healthCheck)."""
+        enabled health check (compose healthcheck, ECS container healthCheck, or the
+        target group health check of a load balancer routing to it: ECS replaces tasks
+        that fail it, and ignores the image's HEALTHCHECK)."""
         deployments = self.service_for_dockerfile(dockerfile_path)
-        return bool(deployments) and all(
-            any(not h.disabled for h in s.healthchecks) for s in deployments)
+
+        def checked(service: Service) -> bool:
+            routed = [c for p in self._sources(service.id, "routes", Proxy)
+                      for c in p.healthchecks]
+            return any(not h.disabled for h in (*service.healthchecks, *routed))
+
+        return bool(deployments) and all(checked(s) for s in deployments)
 
     def ports_of(self, service: Service | Image) -> set[int]:
         """Ports the service's process listens on (its own, else its image's)."""

@@ -6,8 +6,8 @@ flask, `python app.py` with an `EXPOSE`, …) and defines no `HEALTHCHECK`, nor 
 one from an earlier stage it builds on. The finding sits on the final `FROM` line.
 
 Not flagged: batch, training and other images that start no server; images whose every
-deployment in the repository defines a health check elsewhere (a compose `healthcheck`
-or an ECS container `healthCheck`).
+deployment in the repository defines a health check elsewhere (a compose `healthcheck`,
+an ECS container `healthCheck`, or the health check of a target group routing to it).
 
 ## Why it matters
 Without a health check the runtime only knows the process is alive, not that it serves.

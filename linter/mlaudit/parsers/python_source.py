@@ -515,9 +515,11 @@ def _consumer_kind(node: ast.Call, callee: str, attr: str) -> str:
 
 
 def _model_archive(node: ast.Call) -> bool:
-    """Fetches SageMaker's model.tar.gz or a weights file (by its literal name)."""
-    names = [v.rsplit("/", 1)[-1].lower() for v in map(_const_str, [
-        *node.args, *(k.value for k in node.keywords)]) if v]
+    """Fetches SageMaker's model.tar.gz or a weights file (by a literal name anywhere in
+    its arguments: `os.path.join(model_dir, "model.tar.gz")`)."""
+    parts = [*node.args, *(k.value for k in node.keywords)]
+    names = [v.rsplit("/", 1)[-1].lower() for part in parts for v in map(
+        _const_str, ast.walk(part)) if v]
     return any(n == "model.tar.gz" or n.endswith(MODEL_ARTIFACT_SUFFIXES) for n in names)
 
 

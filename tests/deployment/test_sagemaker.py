@@ -120,3 +120,18 @@ def test_directory_names_do_not_decide(tmp_path: Path) -> None:
                                           "COPY nginx.conf /etc/nginx/nginx.conf\n",
         "sagemaker/container/nginx.conf": CONTRACT_NGINX.replace("8080", "80")})
     assert _containers(tmp_path) == []
+
+
+def test_own_ecr_repository_named_inference_is_not_a_dlc(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "Dockerfile": "FROM 123456789012.dkr.ecr.eu-west-1.amazonaws.com/fraud-inference:1.4\n"
+                      'CMD ["gunicorn", "-b", "0.0.0.0:8080", "app:app"]\n'})
+    assert _containers(tmp_path) == []
+
+
+def test_dlc_without_sagemaker_tag(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "Dockerfile": "FROM 763104351884.dkr.ecr.us-west-2.amazonaws.com/"
+                      "huggingface-pytorch-inference:2.1.0-transformers4.37.0-gpu-py310\n"})
+    [container] = _containers(tmp_path)
+    assert container.kind == "serve"

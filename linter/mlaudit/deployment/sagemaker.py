@@ -32,6 +32,11 @@ from mlaudit.project import ParsedProject
 from mlaudit.span import Span
 
 _ECR = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?$")
+# The Deep Learning Container repositories (a company's own `fraud-inference` repository in
+# ECR is not one): framework, then -inference or -training.
+_DLC_REPOSITORY = re.compile(
+    r"^(?:(?:pytorch|tensorflow|mxnet|huggingface-[\w-]+|autogluon|stabilityai-pytorch|"
+    r"sagemaker-[\w-]+)-(?:inference|training)|djl-inference)\b", re.I)
 _SAGEMAKER_IMAGE = re.compile(
     r"^sagemaker-[\w.-]*(?:serving|inference|training|scikit-learn|xgboost|sparkml)", re.I)
 _TOOLKITS = {"sagemaker-inference": "serve", "multi-model-server": "serve",
@@ -147,8 +152,7 @@ def _base_image(stage: Stage) -> str | None:
     ref = stage.image
     family = ref.repository.rsplit("/", 1)[-1]
     if _ECR.match(ref.registry or "") and (
-            re.search(r"-(?:inference|training)\b", family)
-            or "sagemaker" in (ref.tag or "").lower()):
+            _DLC_REPOSITORY.match(family) or "sagemaker" in (ref.tag or "").lower()):
         return f"builds on the SageMaker Deep Learning Container {ref.raw}"
     if _SAGEMAKER_IMAGE.match(family):
         return f"builds on the SageMaker image {ref.raw}"

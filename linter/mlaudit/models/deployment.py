@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from mlaudit.models.command import ServerLaunch
 from mlaudit.models.image import ImageRef
+from mlaudit.models.sagemaker import SageMakerContainer
 from mlaudit.project import ParsedProject
 from mlaudit.span import Span
 
@@ -526,6 +527,26 @@ class Deployment:
 
     def units_of_file(self, path: str) -> list[Unit]:
         return [self.units[u] for u in self.file_units.get(path, ()) if u in self.units]
+
+    # -- SageMaker containers -------------------------------------------------------------
+    def sagemaker_containers(self) -> list[SageMakerContainer]:
+        """The repository's SageMaker bring-your-own-container images (computed on first
+        use: only rules that care pay for it)."""
+        def detect() -> list[SageMakerContainer]:
+            module = importlib.import_module("mlaudit.deployment.sagemaker")
+            found: list[SageMakerContainer] = module.sagemaker_containers(self.project, self)
+            return found
+        return self.memo("sagemaker-containers", detect)
+
+    def sagemaker_container_of(self, path: str) -> SageMakerContainer | None:
+        """The SageMaker container a file (Dockerfile, nginx config, program) belongs to."""
+        def index() -> dict[str, SageMakerContainer]:
+            out: dict[str, SageMakerContainer] = {}
+            for container in self.sagemaker_containers():
+                for member in container.files:
+                    out.setdefault(member, container)
+            return out
+        return self.memo("sagemaker-files", index).get(path)
 
     def to_json(self) -> dict[str, Any]:
         """The documented, versioned JSON shape (docs/deployment-model.md)."""

@@ -24,8 +24,9 @@ APP_CLASSES: dict[str, str] = {"fastapi.FastAPI": "fastapi", "fastapi.APIRouter"
          "flask.Blueprint": "flask-blueprint", "quart.Quart": "quart",
          "starlette.applications.Starlette": "starlette"}
 # Resolved callee -> ModelLoad.kind. `*.from_pretrained`, `mlflow.*.load_model`, a
-# `.load_model()` method with xgboost/catboost/lightgbm imported and S3 downloads whose
-# arguments mention a model are recognised by shape in the parser.
+# `.load_model()` method with xgboost/catboost/lightgbm imported and S3 downloads (fed to a
+# loader, or named like a model and neither unpacked nor uploaded again) are recognised by
+# shape in the parser.
 MODEL_LOADERS: dict[str, str] = {
     "torch.load": "torch", "torch.jit.load": "torch", "torch.hub.load": "torch",
     "torch.export.load": "torch", "safetensors.torch.load_file": "torch",

@@ -30,11 +30,17 @@ from mlaudit.parsers import ParseError
 from mlaudit.sources import MODEL_ARTIFACT_SUFFIXES, SourceFile
 from mlaudit.span import Span
 
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"
 
 _VERBS = {"get", "post", "put", "delete", "patch", "head", "options", "trace"}
 
 _S3_METHODS = {"download_file", "download_fileobj", "get_object"}
+# What else a function may do with a downloaded file: unpack it or send it on.
+_EXTRACTORS = {"zipfile.ZipFile", "tarfile.open", "tarfile.TarFile", "shutil.unpack_archive",
+               "py7zr.SevenZipFile"}
+_EXTRACT_COMMANDS = ("unzip", "tar", "7z", "gunzip")
+_UPLOADS = {"upload_file", "upload_fileobj", "put_object", "copy", "copy_object",
+            "create_commit", "put_file"}
 _CACHE_DECORATORS = {"lru_cache", "cache", "cached", "cached_property", "alru_cache"}
 _STARTUP_DECORATORS = {"before_first_request", "before_serving", "on_startup"}
 _CREDENTIAL_KWARGS = {"aws_access_key_id", "aws_secret_access_key", "aws_session_token"}
@@ -58,6 +64,30 @@ class _Frame:
     cached: str = ""  # why results of this function persist: lru_cache | startup | ""
     globals: set[str] = field(default_factory=set)
     calls: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Download:
+    """An S3 download, a model load only if what it fetches is then used as one."""
+
+    call: str
+    span: Span
+    function: str | None
+    reason: str
+    target: str | None
+    dest: str | None  # the local file / file object / response it produces (unparsed)
+    named_model: bool  # its key or file name looks like a model artifact
+    model_archive: bool  # a model archive (model.tar.gz, a weights file): unpacked to load
+
+
+@dataclass
+class _Use:
+    """A call that consumes values: `kind` load | extract | upload; `exprs` every
+    sub-expression of its arguments (and receiver), unparsed."""
+
+    kind: str
+    function: str | None
+    exprs: frozenset[str]
 
 
 @dataclass
@@ -100,6 +130,8 @@ class _Walker:
         self.launches: list[CodeLaunch] = []
         self.functions: list[Function] = []
         self.loads: list[ModelLoad] = []
+        self.downloads: list[_Download] = []
+        self.uses: list[_Use] = []
         self.boto3: list[Boto3Call] = []
         self.strings: list[StringLiteral] = []
         self.env_reads: list[EnvRead] = []
@@ -350,8 +382,10 @@ class _Walker:
                 "keras", "tensorflow", "mlflow"):
             kind = next((k for k in ("xgboost", "catboost", "lightgbm")
                          if any(i.startswith(k) for i in self.imports)), None)
-        elif attr in _S3_METHODS and _mentions_model(node):
-            kind = "s3"
+        elif attr in _S3_METHODS:
+            self.download(node, callee, attr)
+            return
+        self.use(node, callee, attr, kind)
         if kind is None:
             return
         reason = self.persisted()
@@ -359,6 +393,29 @@ class _Walker:
                                                                  node.keywords)]) if s), None)
         self.loads.append(ModelLoad(callee, kind, self.span(node), self.function,
                                     bool(reason), reason, target))
+
+    def download(self, node: ast.Call, callee: str, attr: str) -> None:
+        if attr == "get_object":  # the response: `obj = s3.get_object(...)`
+            dest = ast.unparse(self.targets[-1]) if self.targets else None
+        else:  # download_file(Bucket, Key, Filename) / Bucket.download_file(Key, Filename)
+            node_dest = _kw(node, "Filename", "Fileobj") or (node.args[-1] if node.args else None)
+            dest = ast.unparse(node_dest) if node_dest is not None else None
+        reason = self.persisted()
+        target = next((s for s in map(_const_str, [*node.args, *(k.value for k in
+                                                                 node.keywords)]) if s), None)
+        self.downloads.append(_Download(callee, self.span(node), self.function, reason, target,
+                                        dest, _mentions_model(node), _model_archive(node)))
+
+    def use(self, node: ast.Call, callee: str, attr: str, load_kind: str | None) -> None:
+        kind = "load" if load_kind is not None else _consumer_kind(node, callee, attr)
+        if not kind:
+            return
+        parts: list[ast.AST] = [*node.args, *(k.value for k in node.keywords)]
+        if isinstance(node.func, ast.Attribute):
+            parts.append(node.func.value)  # ZipFile(path).extractall(), open(p).read()
+        exprs = frozenset(ast.unparse(n) for part in parts for n in ast.walk(part)
+                          if isinstance(n, ast.expr))
+        self.uses.append(_Use(kind, self.function, exprs))
 
     def boto3_call(self, node: ast.Call, callee: str, attr: str, receiver: str) -> None:
         if callee in ("boto3.client", "boto3.resource"):
@@ -446,6 +503,46 @@ def _mentions_model(node: ast.Call) -> bool:
     return "model" in text.lower() or any(s in text.lower() for s in MODEL_ARTIFACT_SUFFIXES)
 
 
+def _consumer_kind(node: ast.Call, callee: str, attr: str) -> str:
+    """extract (an archive opened or unpacked, also by `unzip`/`tar`), upload, or ""."""
+    if callee in _EXTRACTORS or attr in ("extractall", "unpack_archive"):
+        return "extract"
+    if (callee.startswith("subprocess.") or callee == "os.system") and any(
+            (_const_str(n) or "").split(" ", 1)[0] in _EXTRACT_COMMANDS
+            for n in ast.walk(node) if isinstance(n, ast.Constant)):
+        return "extract"
+    return "upload" if attr in _UPLOADS else ""
+
+
+def _model_archive(node: ast.Call) -> bool:
+    """Fetches SageMaker's model.tar.gz or a weights file (by a literal name anywhere in
+    its arguments: `os.path.join(model_dir, "model.tar.gz")`)."""
+    parts = [*node.args, *(k.value for k in node.keywords)]
+    names = [v.rsplit("/", 1)[-1].lower() for part in parts for v in map(
+        _const_str, ast.walk(part)) if v]
+    return any(n == "model.tar.gz" or n.endswith(MODEL_ARTIFACT_SUFFIXES) for n in names)
+
+
+def _downloads_as_loads(walker: _Walker) -> list[ModelLoad]:
+    """The S3 downloads that load a model: what they fetch goes to a model loader in the
+    same function; else, unless it is unpacked (seed code, a zipped package) or uploaded
+    again (a copy), its key or file name looks like a model artifact."""
+    out: list[ModelLoad] = []
+    for dl in walker.downloads:
+        uses = {u.kind for u in walker.uses
+                if u.function == dl.function and dl.dest is not None and dl.dest in u.exprs}
+        if "load" in uses:
+            loads = True
+        elif "upload" in uses or ("extract" in uses and not dl.model_archive):
+            loads = False
+        else:
+            loads = dl.named_model
+        if loads:
+            out.append(ModelLoad(dl.call, "s3", dl.span, dl.function, bool(dl.reason),
+                                 dl.reason, dl.target))
+    return out
+
+
 def _prefixed(walker: _Walker) -> list[Route]:
     """Apply router prefixes resolvable within this module."""
     apps = {a.name: a for a in walker.apps}
@@ -504,6 +601,8 @@ def parse(source: SourceFile) -> PythonModule:
     walker = _Walker(source, tree)
     for stmt in tree.body:
         walker.visit(stmt)
+    walker.loads.extend(_downloads_as_loads(walker))
+    walker.loads.sort(key=lambda ld: (ld.span.line, ld.span.column))
     return PythonModule(
         source.path, tuple(walker.imports), tuple(walker.apps), tuple(walker.includes),
         tuple(_prefixed(walker)), tuple(walker.launches),

@@ -7,7 +7,9 @@ one from an earlier stage it builds on. The finding sits on the final `FROM` lin
 
 Not flagged: batch, training and other images that start no server; images whose every
 deployment in the repository defines a health check elsewhere (a compose `healthcheck`,
-an ECS container `healthCheck`, or the health check of a target group routing to it).
+an ECS container `healthCheck`, or the health check of a target group routing to it);
+SageMaker serving images that nothing else in the repository runs (SageMaker
+health-checks them with `GET /ping` on 8080 and does not use HEALTHCHECK).
 
 ## Why it matters
 Without a health check the runtime only knows the process is alive, not that it serves.
@@ -72,6 +74,10 @@ def check(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     deployment = ctx.deployment
     if deployment is not None and deployment.healthcheck_elsewhere(dockerfile.path):
         return
+    sagemaker = deployment.sagemaker_container_of(dockerfile.path) \
+        if deployment is not None else None
+    if sagemaker is not None and sagemaker.serves and sagemaker.behind_endpoint_only:
+        return  # SageMaker probes GET /ping on 8080 itself and ignores HEALTHCHECK
     # The deployments that run this image without a check of their own are the evidence.
     related = [] if deployment is None else [
         (service.span, f"{service.platform} service {service.name} runs this image without "

@@ -123,3 +123,12 @@ def proxied_locations(server: Server) -> list[Location]:
 def is_external_host(host: str) -> bool:
     """An FQDN or an IP literal: not a service name of this repository."""
     return "." in host or bool(_IP_RE.search(host))
+
+
+def behind_sagemaker_endpoint(ctx: Any, config: NginxConfig) -> bool:
+    """The config belongs to a SageMaker serving container that nothing else in the
+    repository runs: SageMaker's HTTPS endpoint (SigV4 auth, throttling, TLS) fronts it,
+    and this nginx only relays /ping and /invocations to the app inside the container."""
+    finder = getattr(getattr(ctx, "deployment", None), "sagemaker_container_of", None)
+    container = finder(config.path) if finder is not None else None
+    return container is not None and container.serves and container.behind_endpoint_only

@@ -9,7 +9,10 @@ snippet. The finding sits on the `location` line.
 
 Not flagged: any explicit `client_max_body_size` in effect (also a small one: that is a
 choice); static or other paths; an include that can be neither resolved nor recognised;
-a conf.d snippet whose including nginx.conf may set it at http level (cannot tell).
+a conf.d snippet whose including nginx.conf may set it at http level (cannot tell);
+nginx configs of a SageMaker serving container that nothing else in the repository runs
+(SageMaker's HTTPS endpoint, with SigV4 auth, throttling and TLS, is the edge; that
+nginx only relays /ping and /invocations inside the container).
 
 ## Why it matters
 nginx rejects bodies over 1 MB with `413 Request Entity Too Large` before the app sees
@@ -47,6 +50,7 @@ from mlaudit.models.nginx import NginxConfig
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
 from mlaudit_rules.edge._nginx import (
+    behind_sagemaker_endpoint,
     configs_of,
     http_directives,
     http_parents,
@@ -88,6 +92,8 @@ def _http_unset(config: NginxConfig, configs: list[NginxConfig]) -> bool:
 
 @RULE.check
 def check(config: NginxConfig, ctx: RuleContext) -> Iterator[Finding]:
+    if behind_sagemaker_endpoint(ctx, config):
+        return  # SageMaker's endpoint is the edge; this nginx is internal
     configs = configs_of(ctx) or [config]
     if not _http_unset(config, configs):
         return

@@ -12,7 +12,10 @@ Not flagged: headers set at server level and none in the location; `include
 proxy_params;` (the Debian/Ubuntu file that sets them) or an included file of the
 repository that sets them; an include that can be neither resolved nor recognised; a
 main nginx.conf whose http level may set them (the model does not keep http-level
-headers: cannot tell).
+headers: cannot tell);
+nginx configs of a SageMaker serving container that nothing else in the repository runs
+(SageMaker's HTTPS endpoint, with SigV4 auth, throttling and TLS, is the edge; that
+nginx only relays /ping and /invocations inside the container).
 
 ## Why it matters
 Without them the app sees nginx's upstream name as Host (wrong absolute URLs and
@@ -51,7 +54,13 @@ from mlaudit.finding import Finding
 from mlaudit.models.nginx import Directive, Location, NginxConfig
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
-from mlaudit_rules.edge._nginx import configs_of, http_parents, pulled, server_label
+from mlaudit_rules.edge._nginx import (
+    behind_sagemaker_endpoint,
+    configs_of,
+    http_parents,
+    pulled,
+    server_label,
+)
 
 RULE = Rule(
     id="MLA505",
@@ -81,6 +90,8 @@ def _headers(directives: tuple[Directive, ...], configs: list[NginxConfig], here
 
 @RULE.check
 def check(config: NginxConfig, ctx: RuleContext) -> Iterator[Finding]:
+    if behind_sagemaker_endpoint(ctx, config):
+        return  # SageMaker's endpoint is the edge; this nginx is internal
     configs = configs_of(ctx) or [config]
     # The http level is visible only for a conf.d snippet no repository file includes
     # (the stock nginx.conf sets no proxy headers); for any other file it is unknown.

@@ -11,7 +11,10 @@ Not flagged: `limit_req`/`limit_conn` at http or server level; static-only locat
 named (`@name`) and `internal` locations (reached from a location whose limits applied);
 health-probe locations (`/healthz`, `/ready`, …), which load balancers poll by design;
 servers listening only on 127.0.0.1 or a unix socket; an include that can be neither
-resolved nor recognised (it may set a limit).
+resolved nor recognised (it may set a limit);
+nginx configs of a SageMaker serving container that nothing else in the repository runs
+(SageMaker's HTTPS endpoint, with SigV4 auth, throttling and TLS, is the edge; that
+nginx only relays /ping and /invocations inside the container).
 
 ## Why it matters
 One inference request costs orders of magnitude more than serving a file. Without a
@@ -56,6 +59,7 @@ from mlaudit.models.python_source import is_health_path
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
 from mlaudit_rules.edge._nginx import (
+    behind_sagemaker_endpoint,
     configs_of,
     http_directives,
     http_parents,
@@ -100,6 +104,8 @@ def _internal(loc: Location) -> bool:
 
 @RULE.check
 def check(config: NginxConfig, ctx: RuleContext) -> Iterator[Finding]:
+    if behind_sagemaker_endpoint(ctx, config):
+        return  # SageMaker's endpoint is the edge; this nginx is internal
     configs = configs_of(ctx) or [config]
     http = _http_limited(config, configs)
     if http is not False:

@@ -8,7 +8,10 @@ the finding sits on the `http` line, once per file.
 Not flagged: `server_tokens off` at http level, or in every server of the file; a setting brought in
 by an included file of the repository; a conf.d snippet holding only `server {}` blocks
 (the http block lives in a main nginx.conf elsewhere: cannot tell); an http-level include
-that can be neither resolved nor recognised (it may set it).
+that can be neither resolved nor recognised (it may set it);
+nginx configs of a SageMaker serving container that nothing else in the repository runs
+(SageMaker's HTTPS endpoint, with SigV4 auth, throttling and TLS, is the edge; that
+nginx only relays /ping and /invocations inside the container).
 
 ## Why it matters
 The version in every `Server` header and error page tells scanners which CVEs to try.
@@ -44,7 +47,7 @@ from mlaudit.models.nginx import Directive, NginxConfig
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
 from mlaudit.span import Span
-from mlaudit_rules.edge._nginx import configs_of, http_directives
+from mlaudit_rules.edge._nginx import behind_sagemaker_endpoint, configs_of, http_directives
 
 RULE = Rule(
     id="MLA507",
@@ -61,6 +64,8 @@ RULE = Rule(
 
 @RULE.check
 def check(config: NginxConfig, ctx: RuleContext) -> Iterator[Finding]:
+    if behind_sagemaker_endpoint(ctx, config):
+        return  # SageMaker's endpoint is the edge; this nginx is internal
     explicit: dict[int, Span] = {}
     candidates: list[Directive] = list(config.directives)
     for server in config.servers:

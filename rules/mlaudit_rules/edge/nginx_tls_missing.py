@@ -11,7 +11,10 @@ listener in the repository's Terraform speaks HTTPS/TLS. The finding sits on the
 Not flagged: a port-80 server whose only job is the redirect (`return 301 https://...`,
 `rewrite ^ https://... permanent`, at server level or in `location /`, ACME challenge
 locations allowed); a repository where another server or an HTTPS load balancer listener
-terminates TLS; servers listening only on 127.0.0.1 or a unix socket (internal).
+terminates TLS; servers listening only on 127.0.0.1 or a unix socket (internal);
+nginx configs of a SageMaker serving container that nothing else in the repository runs
+(SageMaker's HTTPS endpoint, with SigV4 auth, throttling and TLS, is the edge; that
+nginx only relays /ping and /invocations inside the container).
 
 ## Why it matters
 Inference requests carry user data and API keys. Without TLS anyone on the path reads
@@ -55,7 +58,12 @@ from mlaudit.finding import Finding
 from mlaudit.models.nginx import NginxConfig, Server
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
-from mlaudit_rules.edge._nginx import configs_of, is_internal, server_label
+from mlaudit_rules.edge._nginx import (
+    behind_sagemaker_endpoint,
+    configs_of,
+    is_internal,
+    server_label,
+)
 
 RULE = Rule(
     id="MLA501",
@@ -107,6 +115,8 @@ def _tls_load_balancer(ctx: RuleContext) -> bool:
 
 @RULE.check
 def check(config: NginxConfig, ctx: RuleContext) -> Iterator[Finding]:
+    if behind_sagemaker_endpoint(ctx, config):
+        return  # SageMaker's endpoint is the edge; this nginx is internal
     configs = configs_of(ctx) or [config]
     if any(_tls(s) for c in configs for s in c.servers) or _tls_load_balancer(ctx):
         return

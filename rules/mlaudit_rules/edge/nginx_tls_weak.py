@@ -5,7 +5,10 @@ An `ssl_protocols` directive (at http, server or location level, or in an includ
 snippet) that enables SSLv2, SSLv3, TLSv1 or TLSv1.1. The finding sits on the directive.
 
 Not flagged: `ssl_protocols TLSv1.2 TLSv1.3;`; an unset `ssl_protocols` (nginx 1.23.4 and
-later default to TLSv1.2 and TLSv1.3).
+later default to TLSv1.2 and TLSv1.3);
+nginx configs of a SageMaker serving container that nothing else in the repository runs
+(SageMaker's HTTPS endpoint, with SigV4 auth, throttling and TLS, is the edge; that
+nginx only relays /ping and /invocations inside the container).
 
 ## Why it matters
 SSLv3, TLS 1.0 and TLS 1.1 are deprecated (RFC 8996) and open to downgrade and
@@ -38,6 +41,7 @@ from mlaudit.models.nginx import Directive, NginxConfig
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
 from mlaudit.span import Span
+from mlaudit_rules.edge._nginx import behind_sagemaker_endpoint
 
 RULE = Rule(
     id="MLA503",
@@ -56,6 +60,8 @@ _WEAK = {"sslv2": "SSLv2", "sslv3": "SSLv3", "tlsv1": "TLSv1", "tlsv1.1": "TLSv1
 
 @RULE.check
 def check(config: NginxConfig, ctx: RuleContext) -> Iterator[Finding]:
+    if behind_sagemaker_endpoint(ctx, config):
+        return  # SageMaker's endpoint is the edge; this nginx is internal
     # Every place the directive can be written: top level (snippets), the effective
     # server value (it points at the http-level line when inherited), and locations.
     found: dict[tuple[int, int], tuple[str, Span]] = {}

@@ -85,12 +85,21 @@ def _name(node: Service | Image) -> str:
     return node.name
 
 
+def _behind_sagemaker(deployment: Deployment, path: str) -> bool:
+    """A file of a SageMaker serving container nothing else in the repository runs."""
+    container = deployment.sagemaker_container_of(path)
+    return container is not None and container.serves and container.behind_endpoint_only
+
+
 def app_listeners(deployment: Deployment) -> list[Listener]:
     """Every port an application process (not a reverse proxy) of the repository listens
     on: Dockerfile CMD / EXPOSE, compose command, expose and app target ports, ECS
-    containerPort, user_data servers, and `uvicorn.run`-style launches in code."""
+    containerPort, user_data servers, and `uvicorn.run`-style launches in code. Not the
+    images and code of SageMaker serving containers: only the endpoint reaches them."""
     out: list[Listener] = []
     for node, port in deployment.listen_ports():
+        if isinstance(node, Image) and _behind_sagemaker(deployment, node.dockerfile):
+            continue  # SageMaker hosts it: 8080 is reached only through the endpoint
         if port.port is not None and not _is_proxy(deployment, node):
             host = f"{port.host}:" if port.host else ""
             out.append(Listener(port.port, port.span, f"{_name(node)} listens on "
@@ -107,6 +116,8 @@ def app_listeners(deployment: Deployment) -> list[Listener]:
                                     f"{published.container_port}",
                                     _units(deployment, service.id, published.span.path)))
     for module in deployment.models(PythonModule):
+        if _behind_sagemaker(deployment, module.path):
+            continue
         for launch in module.launches:
             number = launch.launch.effective_port
             if number is not None:

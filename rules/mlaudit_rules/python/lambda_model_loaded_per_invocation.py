@@ -10,7 +10,16 @@ module). The handler is the one the configuration names (Terraform `handler`, SA
 for a file no configuration names, a function `lambda_handler` or one taking
 `(event, context)`.
 
-Not flagged: loads at module scope; loads behind a cache (a global checked for None,
+An S3 download (`download_file`, `download_fileobj`, `get_object`) counts as a model load
+when what it fetches goes to a model loader in the same function, or else when its key or
+file name looks like a model artifact (`.pt`, `.onnx`, `.joblib`, `.pkl`, `.safetensors`,
+`model.tar.gz`, "model" in the key).
+
+Not flagged: a download that is unpacked (`zipfile`, `tarfile`, `shutil.unpack_archive`,
+`unzip`) or uploaded again (`upload_file`, `put_object`, `create_commit`) and never given to
+a model loader, such as a CloudFormation custom resource seeding a repository with
+`model-build.zip` (an unpacked `model.tar.gz` or weights file still counts); loads at
+module scope; loads behind a cache (a global checked for None,
 `functools.lru_cache`, an attribute); loads in functions the handler does not call (a
 training script next to the handler); class methods.
 

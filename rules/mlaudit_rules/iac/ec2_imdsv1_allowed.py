@@ -7,7 +7,10 @@ missing or `"optional"`. The finding sits on `http_tokens`, on `metadata_options
 the resource block, whichever exists.
 
 Not flagged: `http_tokens = "required"`; metadata turned off entirely
-(`http_endpoint = "disabled"`); values or `dynamic` blocks that cannot be resolved.
+(`http_endpoint = "disabled"`); values or `dynamic` blocks that cannot be resolved; no
+`metadata_options` on an instance whose AMI is Amazon Linux 2023 looked up by name (an
+`aws_ssm_parameter` under `/aws/service/ami-amazon-linux-latest/al2023-...`, or an
+`aws_ami` filtered on an `al2023-ami-*` name): those AMIs are registered as IMDSv2-only.
 
 ## Why it matters
 GPU inference hosts run model servers that fetch URLs (image inputs, webhooks, model
@@ -46,7 +49,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlaudit.finding import Finding
-from mlaudit.models.terraform import TerraformModule
+from mlaudit.models.terraform import Resource, TerraformModule, Unknown
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
 from mlaudit_rules.iac._terraform import once
@@ -74,6 +77,8 @@ def _check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
         if res.block_unknown("metadata_options"):
             continue
         options = res.blocks("metadata_options")
+        if not options and _imdsv2_only_ami(module, res):
+            continue
         if not options:
             yield ctx.finding(f"{res.type} {res.config_address} has no metadata_options: IMDSv1 "
                               "stays enabled", res.span, key=res.config_address)
@@ -90,3 +95,27 @@ def _check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
             yield ctx.finding(f'{res.type} {res.config_address} sets http_tokens = "optional": '
                               "IMDSv1 stays enabled", block.span_of("http_tokens"),
                               key=res.config_address)
+
+
+def _imdsv2_only_ami(module: TerraformModule, res: Resource) -> bool:
+    """The AMI is Amazon Linux 2023, found through a data source by its public name:
+    AWS registers AL2023 AMIs with `ImdsSupport: v2.0`, so IMDSv1 is off without
+    `metadata_options`. A literal AMI id proves nothing either way."""
+    ami = res.get("ami" if res.type == "aws_instance" else "image_id")
+    if not isinstance(ami, Unknown) or not ami.ref.startswith("data."):
+        return False
+    address = ".".join(ami.ref.split(".")[:3])
+    prefix = f"{module.module_address}." if module.module_address else ""
+    for source in module.data_sources:
+        if source.address.split("[", 1)[0] != prefix + address:
+            continue
+        if source.type == "aws_ssm_parameter":
+            name = source.get("name")
+            return isinstance(name, str) and "/ami-amazon-linux-latest/al2023-" in name
+        if source.type == "aws_ami":
+            return any(f.get("name") == "name" and isinstance(f.get("values"), list)
+                       and f.get("values")
+                       and all(isinstance(v, str) and v.startswith("al2023-ami-")
+                               for v in f.get("values"))
+                       for f in source.blocks("filter"))
+    return False

@@ -125,6 +125,9 @@ class Resource:
     path: str
     index: int | str | None = None
     count_unknown: bool = False  # count/for_each unresolved: may have 0 instances
+    # The registry module this resource stands for (`terraform-aws-modules/ecr/aws`), read
+    # from the call's inputs; "" for a resource declared in the repository.
+    registry: str = ""
 
     @property
     def span(self) -> Span:
@@ -307,6 +310,20 @@ class TerraformProject:
     providers: tuple[Provider, ...]
     states: tuple[TerraformState, ...] = ()
     instances: tuple[ModuleInstance, ...] = ()  # one per local module instance
+    # Resources that calls to well-known registry modules create, read from their inputs
+    # (mlaudit.terraform.registry), with the (root, module address) of the calling instance.
+    # Kept apart from `modules`: only rules that know these mappings read them.
+    registry: tuple[tuple[str, str, Resource], ...] = ()
+
+    def registry_of(self, module: TerraformModule) -> list[Resource]:
+        """What the registry modules called by this module instance create."""
+        index: dict[tuple[str, str], list[Resource]] | None = self.__dict__.get("_registry")
+        if index is None:
+            index = {}
+            for root, address, resource in self.registry:
+                index.setdefault((root, address), []).append(resource)
+            object.__setattr__(self, "_registry", index)  # a cache: built once per scan
+        return index.get((module.root, module.module_address), [])
 
     def callers(self, directory: str) -> list[tuple[str, str, Span]]:
         """Who instantiates the module in `directory`: (root directory, module address,

@@ -39,6 +39,7 @@ from mlaudit.models.terraform_syntax import (
 )
 from mlaudit.project import ParsedProject
 from mlaudit.span import Span
+from mlaudit.terraform.registry import module_name, registry_resources
 from mlaudit.terraform.values import Scope, evaluate
 
 _MAX_MODULE_DEPTH = 8
@@ -58,6 +59,7 @@ class _Builder:
                 self.tfvars[posixpath.dirname(path)].append(model)
         self.modules: list[TerraformModule] = []
         self.instances: list[ModuleInstance] = []
+        self.registry: list[tuple[str, str, Resource]] = []
 
     def called_dirs(self) -> set[str]:
         called: set[str] = set()
@@ -78,7 +80,8 @@ class _Builder:
         providers = tuple(p for m in self.modules if m.is_root for p in m.providers)
         states = tuple(self.project.of_type(TerraformState))
         return TerraformProject(tuple(self.modules), backends, providers,
-                                tuple(self.map_states(states)), tuple(self.instances))
+                                tuple(self.map_states(states)), tuple(self.instances),
+                                tuple(self.registry))
 
     def root_inputs(self, directory: str) -> dict[str, tuple[Any, Span]]:
         def order(item: TfvarsFile) -> tuple[int, str]:
@@ -148,6 +151,13 @@ class _Builder:
                 source_attr.expr, Literal) else ""
             target = _local_source(directory, block)
             calls.append(ModuleCall(block.labels[0], str(source), block.span, target))
+            if target is None and source and module_name(str(source)):
+                child = f"{address}.module.{block.labels[0]}" if address else \
+                    f"module.{block.labels[0]}"
+                for suffix, bindings in _call_keys(block, scope):
+                    inner = scope.child(**bindings) if bindings else scope
+                    self.registry.extend((stack[0], address, r) for r in registry_resources(
+                        str(source), block, inner, child + suffix, block.span.path))
             if target is None or target not in self.files or target in stack:
                 continue  # registry/git module, missing directory, or a call cycle
             if len(stack) > _MAX_MODULE_DEPTH:

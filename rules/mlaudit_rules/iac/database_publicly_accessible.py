@@ -44,7 +44,7 @@ from mlaudit.finding import Finding
 from mlaudit.models.terraform import TerraformModule
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
-from mlaudit_rules.iac._terraform import once
+from mlaudit_rules.iac._terraform import once, with_registry
 
 RULE = Rule(
     id="MLA304",
@@ -67,7 +67,7 @@ def check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
-    for db in module.resources_of(*_TYPES):
+    for db in with_registry(module, ctx.deployment, *_TYPES):
         if db.get("publicly_accessible") is True:
             yield ctx.finding(f"{db.type} {db.config_address} sets publicly_accessible = true",
                               db.span_of("publicly_accessible"), key=db.config_address)

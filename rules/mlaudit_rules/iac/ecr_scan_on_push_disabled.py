@@ -47,7 +47,7 @@ from mlaudit.finding import Finding
 from mlaudit.models.terraform import TerraformModule
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
-from mlaudit_rules.iac._terraform import once
+from mlaudit_rules.iac._terraform import once, with_registry
 
 RULE = Rule(
     id="MLA306",
@@ -70,7 +70,7 @@ def check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
 def _check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
     if any(True for _ in module.resources_of("aws_ecr_registry_scanning_configuration")):
         return
-    for repo in module.resources_of("aws_ecr_repository"):
+    for repo in with_registry(module, ctx.deployment, "aws_ecr_repository"):
         if repo.block_unknown("image_scanning_configuration"):
             continue
         blocks = repo.blocks("image_scanning_configuration")

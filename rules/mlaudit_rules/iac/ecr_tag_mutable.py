@@ -43,7 +43,7 @@ from mlaudit.finding import Finding
 from mlaudit.models.terraform import TerraformModule
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
-from mlaudit_rules.iac._terraform import once
+from mlaudit_rules.iac._terraform import once, with_registry
 
 RULE = Rule(
     id="MLA305",
@@ -64,7 +64,7 @@ def check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
-    for repo in module.resources_of("aws_ecr_repository"):
+    for repo in with_registry(module, ctx.deployment, "aws_ecr_repository"):
         value = repo.get("image_tag_mutability", "MUTABLE")
         if isinstance(value, str) and value.upper() == "MUTABLE":
             how = "sets image_tag_mutability = MUTABLE" if repo.has("image_tag_mutability") \

@@ -50,7 +50,7 @@ from mlaudit.finding import Finding
 from mlaudit.models.terraform import TerraformModule
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
-from mlaudit_rules.iac._terraform import once
+from mlaudit_rules.iac._terraform import once, with_registry
 
 RULE = Rule(
     id="MLA302",
@@ -71,7 +71,7 @@ def check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
-    for db in module.resources_of("aws_db_instance", "aws_rds_cluster"):
+    for db in with_registry(module, ctx.deployment, "aws_db_instance", "aws_rds_cluster"):
         if db.get("replicate_source_db") is not None:
             continue
         protection = db.get("deletion_protection", False)

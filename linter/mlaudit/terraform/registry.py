@@ -1,0 +1,135 @@
+"""What well-known registry modules create, read from their inputs.
+
+A registry module's code is not in the repository, so a rule sees nothing of
+`module "ecr" { source = "terraform-aws-modules/ecr/aws" }`. For a few modules whose
+inputs map one to one onto a resource's arguments, the call is read as that resource (its
+`registry` field names the module), with the module's own defaults where they differ from
+the resource's, and each argument's span at the input line (the `module` block for a
+default). Anything else a registry module does stays unknown: "cannot tell".
+
+Defaults are those of the modules' current major versions (ecr 2.x/3.x, rds 6.x, ecs 5.x+).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlaudit.models.terraform import Body, Resource, Unknown
+from mlaudit.models.terraform_syntax import Block
+from mlaudit.span import Span
+from mlaudit.terraform.values import Scope, evaluate
+
+_PREFIXES = ("registry.terraform.io/", "app.terraform.io/")
+
+
+def module_name(source: str) -> str:
+    """`terraform-aws-modules/ecs/aws//modules/service` (a registry address, a git URL of a
+    terraform-aws-modules repository, with `?ref=`) -> `ecs//modules/service`; "" else."""
+    text = source.split("?", 1)[0]
+    for prefix in _PREFIXES:
+        text = text.removeprefix(prefix)
+    if text.startswith("terraform-aws-modules/"):
+        parts = text.split("//", 1)
+        head = parts[0].split("/")
+        if len(head) == 3 and head[2] == "aws":
+            return head[1] + (f"//{parts[1].strip('/')}" if len(parts) > 1 else "")
+        return ""
+    marker = "github.com/terraform-aws-modules/terraform-aws-"
+    if marker in text:
+        rest = text.split(marker, 1)[1]
+        repo, _, sub = rest.partition("//")
+        repo = repo.removesuffix(".git")
+        return repo + (f"//{sub.strip('/')}" if sub else "")
+    return ""
+
+
+class _Inputs:
+    def __init__(self, block: Block, scope: Scope) -> None:
+        self.block = block
+        self.scope = scope
+
+    def value(self, name: str, default: Any) -> tuple[Any, Span]:
+        attribute = self.block.attribute(name)
+        if attribute is None:
+            return default, self.block.span
+        value = evaluate(attribute.expr, self.scope)
+        return (default if value is None else value), attribute.span
+
+    def given(self, name: str) -> bool:
+        return self.block.attribute(name) is not None
+
+    def off(self, *names: str) -> bool:
+        """True when any of these `create*` switches is known to be false."""
+        return any(self.value(n, True)[0] is False for n in names)
+
+
+def registry_resources(source: str, block: Block, scope: Scope, address: str,
+                       path: str) -> list[Resource]:
+    name = module_name(source)
+    inputs = _Inputs(block, scope)
+    if name == "ecr":
+        return _ecr(inputs, address, path)
+    if name in ("rds", "rds//modules/db_instance"):
+        return _rds(inputs, address, path, name)
+    if name == "ecs//modules/service":
+        return _ecs_service(inputs, address, path)
+    return []
+
+
+def _resource(rtype: str, address: str, path: str, span: Span,
+              values: dict[str, tuple[Any, Span]], source: str,
+              nested: dict[str, tuple[Body, ...]] | None = None) -> Resource:
+    body = Body(span, {k: v for k, (v, _) in values.items()},
+                {k: at for k, (_, at) in values.items()}, nested or {})
+    return Resource(rtype, "this", f"{address}.{rtype}.this", address, "managed", body, path,
+                    registry=source)
+
+
+def _ecr(inputs: _Inputs, address: str, path: str) -> list[Resource]:
+    if inputs.off("create", "create_repository"):
+        return []
+    kind = inputs.value("repository_type", "private")[0]
+    if kind != "private":
+        return []  # a public repository (or unknown type) has no tag mutability setting
+    values = {"name": inputs.value("repository_name", ""),
+              # the module's default is IMMUTABLE, the resource's MUTABLE
+              "image_tag_mutability": inputs.value("repository_image_tag_mutability",
+                                                   "IMMUTABLE")}
+    scan, at = inputs.value("repository_image_scan_on_push", True)
+    scanning = Body(at, {"scan_on_push": scan}, {"scan_on_push": at})
+    return [_resource("aws_ecr_repository", address, path, inputs.block.span, values,
+                      "terraform-aws-modules/ecr/aws", {"image_scanning_configuration": (
+                          scanning,)})]
+
+
+def _rds(inputs: _Inputs, address: str, path: str, name: str) -> list[Resource]:
+    if inputs.off("create_db_instance", "create"):
+        return []
+    values: dict[str, tuple[Any, Span]] = {}
+    # The module's defaults equal the resource's (false, false, false, null): only inputs
+    # the caller writes are arguments, so a finding says what the caller wrote.
+    for key in ("publicly_accessible", "deletion_protection", "skip_final_snapshot",
+                "replicate_source_db", "identifier", "engine"):
+        if inputs.given(key):
+            values[key] = inputs.value(key, None)
+    return [_resource("aws_db_instance", address, path, inputs.block.span, values,
+                      f"terraform-aws-modules/{name.split('//')[0]}/aws")]
+
+
+def _ecs_service(inputs: _Inputs, address: str, path: str) -> list[Resource]:
+    """The service submodule registers its service with Application Auto Scaling (and
+    attaches CPU and memory policies) unless `enable_autoscaling = false`: only then is
+    it a service with a fixed task count, judged at that input line."""
+    if inputs.off("create", "create_service"):
+        return []
+    scaling, at = inputs.value("enable_autoscaling", True)
+    if scaling is not False:
+        return []
+    strategy = inputs.value("scheduling_strategy", None)
+    if isinstance(strategy[0], Unknown):
+        return []
+    values = {"name": inputs.value("name", Unknown("name")),
+              "desired_count": inputs.value("desired_count", 1),
+              "scheduling_strategy": (strategy[0] or "REPLICA", strategy[1])}
+    return [_resource("aws_ecs_service", address, path, at, values,
+                      "terraform-aws-modules/ecs/aws//modules/service")]

@@ -15,7 +15,8 @@ given outside their `.tf` files: `terraform init -backend-config` or a `backend.
 directory (`working-directory:`, `-chdir=DIR`, `cd DIR`); Terragrunt (a `terragrunt.hcl`
 in the directory, one whose `terraform { source }` names it, or an ancestor with
 `remote_state`/`generate`); Atmos components (`components/terraform/*` in a repository
-with `atmos.yaml`: the stacks carry the backend); a directory packed into an archive for a
+with `atmos.yaml`, or a root reading `cloudposse/stack-config/yaml` itself or through a
+local module: the stacks carry the backend); a directory packed into an archive for a
 Service Catalog Terraform product (`archive_file` in a configuration declaring
 `aws_servicecatalog_*`, or a script's `tar`).
 
@@ -78,6 +79,9 @@ RULE = Rule(
 )
 
 
+_ATMOS_MODULES = ("cloudposse/stack-config/yaml",)
+
+
 @RULE.check
 def check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
     if not module.is_root or not module.providers or not module.resources:
@@ -107,8 +111,18 @@ def _backend_elsewhere(module: TerraformModule, ctx: RuleContext) -> bool:
     if project is None or not isinstance(tf, TerraformProject):
         return False
     found = deployment.memo(("external-backends", id(tf)), lambda: external_backends(
-        project, sorted({m.path for m in tf.modules if m.is_root})) | _catalog_products(tf))
+        project, sorted({m.path for m in tf.modules if m.is_root})) | _catalog_products(tf)
+        | _atmos_components(tf))
     return "*" in found or module.path in found
+
+
+def _atmos_components(tf: TerraformProject) -> set[str]:
+    """Roots that read Atmos stack configuration (`cloudposse/stack-config/yaml`, the
+    remote-state and stack modules of Atmos components), themselves or through a local
+    module: Atmos writes their backend from the stacks."""
+    return {m.root for m in tf.modules if any(
+        c.source.removeprefix("registry.terraform.io/").startswith(_ATMOS_MODULES)
+        for c in m.module_calls)}
 
 
 def _catalog_products(tf: TerraformProject) -> set[str]:

@@ -73,6 +73,8 @@ def registry_resources(source: str, block: Block, scope: Scope, address: str,
         return _rds(inputs, address, path, name)
     if name == "ecs//modules/service":
         return _ecs_service(inputs, address, path)
+    if name == "security-group":
+        return _security_group(inputs, address, path)
     return []
 
 
@@ -133,3 +135,60 @@ def _ecs_service(inputs: _Inputs, address: str, path: str) -> list[Resource]:
               "scheduling_strategy": (strategy[0] or "REPLICA", strategy[1])}
     return [_resource("aws_ecs_service", address, path, at, values,
                       "terraform-aws-modules/ecs/aws//modules/service")]
+
+
+# Named rules of the security-group module (its rules.tf): from port, to port, protocol.
+# A name missing here is "cannot tell".
+_NAMED_RULES: dict[str, tuple[int, int, str]] = {
+    "all-all": (-1, -1, "-1"), "all-tcp": (0, 65535, "tcp"), "ssh-tcp": (22, 22, "tcp"),
+    "rdp-tcp": (3389, 3389, "tcp"), "rdp-udp": (3389, 3389, "udp"),
+    "http-80-tcp": (80, 80, "tcp"), "https-443-tcp": (443, 443, "tcp"),
+    "http-8080-tcp": (8080, 8080, "tcp"), "postgresql-tcp": (5432, 5432, "tcp"),
+    "mysql-tcp": (3306, 3306, "tcp"), "redis-tcp": (6379, 6379, "tcp"),
+}
+
+
+def _security_group(inputs: _Inputs, address: str, path: str) -> list[Resource]:
+    """`ingress_rules` (named rules, for `ingress_cidr_blocks` and
+    `ingress_ipv6_cidr_blocks`) and `ingress_with_cidr_blocks` (maps with a `rule` name or
+    ports, and comma-separated `cidr_blocks`), as `aws_security_group_rule` ingress rules
+    at the input line."""
+    if inputs.off("create", "create_sg"):
+        return []
+    source = "terraform-aws-modules/security-group/aws"
+    cidrs, _ = inputs.value("ingress_cidr_blocks", [])
+    ipv6, _ = inputs.value("ingress_ipv6_cidr_blocks", [])
+    out: list[Resource] = []
+    names, at = inputs.value("ingress_rules", [])
+    for name in names if isinstance(names, list) else []:
+        ports = _NAMED_RULES.get(name) if isinstance(name, str) else None
+        if ports is not None:
+            out.append(_rule(address, path, at, ports, cidrs, ipv6, len(out), source))
+    items, at = inputs.value("ingress_with_cidr_blocks", [])
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        rule = item.get("rule")
+        ports = _NAMED_RULES.get(rule) if isinstance(rule, str) else None
+        if ports is None and rule is None:
+            low, high, protocol = item.get("from_port"), item.get("to_port"), item.get(
+                "protocol")
+            if isinstance(low, int) and isinstance(high, int) and isinstance(protocol, str):
+                ports = (low, high, protocol)
+        blocks = item.get("cidr_blocks", None)
+        own = [c.strip() for c in blocks.split(",")] if isinstance(blocks, str) else cidrs
+        if ports is not None:
+            out.append(_rule(address, path, at, ports, own, [], len(out), source))
+    return out
+
+
+def _rule(address: str, path: str, at: Span, ports: tuple[int, int, str], cidrs: Any,
+          ipv6: Any, number: int, source: str) -> Resource:
+    values: dict[str, tuple[Any, Span]] = {
+        "type": ("ingress", at), "from_port": (ports[0], at), "to_port": (ports[1], at),
+        "protocol": (ports[2], at), "cidr_blocks": (cidrs, at), "ipv6_cidr_blocks": (ipv6, at)}
+    body = Body(at, {k: v for k, (v, _) in values.items()},
+                {k: s for k, (_, s) in values.items()})
+    return Resource("aws_security_group_rule", "ingress", f"{address}.aws_security_group_rule."
+                    f"ingress[{number}]", address, "managed", body, path, number,
+                    registry=source)

@@ -8,6 +8,9 @@ module input that resolves to `true`. The finding sits on the attribute line.
 Not flagged: `false`, the attribute omitted (the AWS default is private), and values that
 cannot be resolved statically.
 
+Calls to `terraform-aws-modules/rds/aws` are read as the instance they create
+(`publicly_accessible`).
+
 ## Why it matters
 A public database gets a public DNS name and address; one security-group mistake away,
 its port is open to the internet, where credential stuffing and engine exploits are

@@ -9,6 +9,9 @@ Not flagged: `scan_on_push = true`; repositories in a module that also declares 
 `aws_ecr_registry_scanning_configuration` (registry-wide scanning replaces the
 per-repository setting); values that cannot be resolved statically.
 
+Calls to `terraform-aws-modules/ecr/aws` are read as the repository they create
+(`repository_image_scan_on_push`, whose module default is true).
+
 ## Why it matters
 Model-serving images are large and pull in CUDA, Python and dozens of native wheels. Scan
 on push is the cheap first line that reports known-vulnerable packages before the image

@@ -8,6 +8,9 @@ it is missing.
 Not flagged: `"IMMUTABLE"` and `"IMMUTABLE_WITH_EXCLUSION"`; values that cannot be
 resolved statically.
 
+Calls to `terraform-aws-modules/ecr/aws` are read as the repository they create
+(`repository_image_tag_mutability`, whose module default is `IMMUTABLE`).
+
 ## Why it matters
 A service that deploys `model:v3` gets whatever was pushed last under that tag. A
 mutable tag lets a re-run pipeline, a mistaken push or an attacker with push rights

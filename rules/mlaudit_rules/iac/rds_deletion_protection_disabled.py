@@ -10,6 +10,9 @@ Not flagged: values that cannot be resolved statically (a variable without defau
 resource attribute); cluster members (`aws_rds_cluster_instance`), which the cluster
 protects; read replicas (`replicate_source_db`), which hold no primary data.
 
+Calls to `terraform-aws-modules/rds/aws` are read as the instance they create
+(`deletion_protection`, `skip_final_snapshot`; the module's defaults are false).
+
 ## Why it matters
 The feature store, the model registry's metadata and the prediction log usually live in
 RDS. A `terraform destroy`, a renamed resource or a replacement forced by a changed

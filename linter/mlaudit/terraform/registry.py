@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from mlaudit.models.terraform import Body, Resource, Unknown
-from mlaudit.models.terraform_syntax import Block
+from mlaudit.models.terraform_syntax import Block, Expr, Literal, ObjectExpr
 from mlaudit.span import Span
 from mlaudit.terraform.values import Scope, evaluate
 
@@ -73,6 +73,8 @@ def registry_resources(source: str, block: Block, scope: Scope, address: str,
         return _rds(inputs, address, path, name)
     if name == "ecs//modules/service":
         return _ecs_service(inputs, address, path)
+    if name == "ecs":
+        return _ecs_services(inputs, address, path)
     if name == "security-group":
         return _security_group(inputs, address, path)
     return []
@@ -192,3 +194,36 @@ def _rule(address: str, path: str, at: Span, ports: tuple[int, int, str], cidrs:
     return Resource("aws_security_group_rule", "ingress", f"{address}.aws_security_group_rule."
                     f"ingress[{number}]", address, "managed", body, path, number,
                     registry=source)
+
+
+def _ecs_services(inputs: _Inputs, address: str, path: str) -> list[Resource]:
+    """The ecs module's `services` map: each entry is a service submodule call, judged as
+    `_ecs_service` judges one (its `enable_autoscaling` is optional, null -> true)."""
+    if inputs.off("create"):
+        return []
+    services, at = inputs.value("services", {})
+    attribute = inputs.block.attribute("services")
+    out: list[Resource] = []
+    for key, svc in services.items() if isinstance(services, dict) else ():
+        if not isinstance(svc, dict) or svc.get("create") is False or \
+                svc.get("create_service") is False or svc.get("enable_autoscaling") is not False:
+            continue
+        strategy = svc.get("scheduling_strategy")
+        if not (strategy is None or isinstance(strategy, str)):
+            continue
+        where = _item_span(attribute.expr, (key, "enable_autoscaling")) if attribute else None
+        count = svc.get("desired_count")
+        values = {"name": (svc.get("name") or key, at),
+                  "desired_count": (1 if count is None else count, at),
+                  "scheduling_strategy": (strategy or "REPLICA", at)}
+        out.append(_resource("aws_ecs_service", f'{address}.module.service["{key}"]', path,
+                             where or at, values, "terraform-aws-modules/ecs/aws"))
+    return out
+
+
+def _item_span(expr: Expr, keys: tuple[str, ...]) -> Span | None:
+    """Where `{ k1 = { k2 = ... } }` writes the key path, when written as object literals."""
+    for key_expr, value in expr.items if isinstance(expr, ObjectExpr) else ():
+        if isinstance(key_expr, Literal) and key_expr.value == keys[0]:
+            return key_expr.span if len(keys) == 1 else _item_span(value, keys[1:])
+    return None

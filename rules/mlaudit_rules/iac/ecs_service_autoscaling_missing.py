@@ -16,7 +16,8 @@ module; every service, when any scaling target's `resource_id` cannot be resolve
 Registry modules: a `terraform-aws-modules/ecs/aws//modules/service` call is a service
 that the module scales (its `enable_autoscaling` defaults to true, with CPU and memory
 policies); with `enable_autoscaling = false` it runs a fixed count, reported at that
-input line. Services created by any other registry module are not judged.
+input line; so is each entry of the `terraform-aws-modules/ecs/aws` module's `services`
+map. Services created by any other registry module are not judged.
 
 ## Why it matters
 Inference traffic is bursty and each request is expensive. A fixed task count either

@@ -358,16 +358,34 @@ class _RuleRun:
         ctx = _context(rule, self.request.config, self.deployment, self.line_lookup,
                        self.roles)
         found: list[Finding] = []
+        owners: list[Any] = []
         for subject in subjects:
             try:
-                found.extend(rule.run(subject, ctx))
+                produced = list(rule.run(subject, ctx))
+                found.extend(produced)
+                owners.extend([subject] * len(produced))
             except Exception as exc:  # a rule bug must not end the scan
                 where = getattr(subject, "path", None)
                 diagnostics.append(Diagnostic(
                     f"rule {rule.id} failed ({type(exc).__name__}: {exc}); its results for "
                     "this input are missing", Span(where) if isinstance(where, str) else None,
                     DiagnosticLevel.ERROR, "rule-error"))
-        return found
+        return merge_module_duplicates(found, owners, self.deployment)
+
+
+def merge_module_duplicates(findings: list[Finding], owners: list[Any],
+                            deployment: Any) -> list[Finding]:
+    """One finding per module line, not one per module instance: a rule run on every
+    instance of a Terraform module (`owners[i]` produced `findings[i]`) finds the module's
+    line once per caller. Delegated to the Terraform layer, imported only when a module
+    instance produced something."""
+    if not any(type(owner).__name__ == "TerraformModule" for owner in owners):
+        return findings
+    from mlaudit.terraform.instances import merge_instance_findings
+
+    models = getattr(getattr(deployment, "project", None), "models", {})
+    return merge_instance_findings(list(zip(owners, findings, strict=True)),
+                                   getattr(deployment, "terraform", None), models)
 
 
 def _context(rule: Rule[Any], config: Config, deployment: Any,

@@ -63,7 +63,22 @@ resource "aws_ecr_repository" "r" {
     repo = next(evaluate_tree(tmp_path, files).resources("aws_ecr_repository"))
     assert repo.get("name") == "prod-3"
     assert repo.get("tags") == {"a": "1", "b": "x,y"}
-    assert (repo.get("x"), repo.get("y"), repo.get("z")) == ("dflt", "fallback", "b")
+    assert (repo.get("x"), repo.get("z")) == ("dflt", "b")
+    # try() falls through on errors only: a resource attribute is known after apply
+    assert isinstance(repo.get("y"), Unknown) and repo.get("y").ref == "aws_lb.x.arn"
+
+
+def test_try_falls_through_on_errors(tmp_path: Path) -> None:
+    files = {"main.tf": '''
+variable "cfg" {
+  default = { a = "1" }
+}
+resource "aws_ecr_repository" "r" {
+  name = try(var.cfg.missing, element([], 0), "fallback")
+}
+'''}
+    repo = next(evaluate_tree(tmp_path, files).resources("aws_ecr_repository"))
+    assert repo.get("name") == "fallback"
 
 
 def test_jsonencode_container_definitions(tmp_path: Path) -> None:

@@ -125,6 +125,9 @@ class Resource:
     path: str
     index: int | str | None = None
     count_unknown: bool = False  # count/for_each unresolved: may have 0 instances
+    # The registry module this resource stands for (`terraform-aws-modules/ecr/aws`), read
+    # from the call's inputs; "" for a resource declared in the repository.
+    registry: str = ""
 
     @property
     def span(self) -> Span:
@@ -191,6 +194,18 @@ class ModuleCall:
     source: str
     span: Span
     local_path: str | None = None
+
+
+@dataclass(frozen=True)
+class ModuleInstance:
+    """How a local module instance came to be: the `module` block (in its parent, which
+    may itself be a module) that created the instance `module_address` of directory `path`
+    under the root module directory `root`."""
+
+    module_address: str
+    path: str
+    root: str
+    call_span: Span
 
 
 @dataclass(frozen=True)
@@ -294,6 +309,42 @@ class TerraformProject:
     backends: tuple[Backend, ...]
     providers: tuple[Provider, ...]
     states: tuple[TerraformState, ...] = ()
+    instances: tuple[ModuleInstance, ...] = ()  # one per local module instance
+    # Resources that calls to well-known registry modules create, read from their inputs
+    # (mlaudit.terraform.registry), with the (root, module address) of the calling instance.
+    # Kept apart from `modules`: only rules that know these mappings read them.
+    registry: tuple[tuple[str, str, Resource], ...] = ()
+
+    def registry_of(self, module: TerraformModule) -> list[Resource]:
+        """What the registry modules called by this module instance create."""
+        index: dict[tuple[str, str], list[Resource]] | None = self.__dict__.get("_registry")
+        if index is None:
+            index = {}
+            for root, address, resource in self.registry:
+                index.setdefault((root, address), []).append(resource)
+            object.__setattr__(self, "_registry", index)  # a cache: built once per scan
+        return index.get((module.root, module.module_address), [])
+
+    def callers(self, directory: str) -> list[tuple[str, str, Span]]:
+        """Who instantiates the module in `directory`: (root directory, module address,
+        span of the root's `module` block that leads to it), one per instance. Empty for a
+        root module, and for a module no root instantiates (every call has count 0)."""
+        calls = {(i.root, i.module_address): i.call_span for i in self.instances}
+        out = []
+        for item in self.instances:
+            if item.path != directory:
+                continue
+            top = _top_call(item.module_address)
+            out.append((item.root, item.module_address,
+                        calls.get((item.root, top), item.call_span)))
+        return out
+
+    def instance(self, module: TerraformModule) -> ModuleInstance | None:
+        """The call that created a module instance (None for a root module)."""
+        for item in self.instances:
+            if item.module_address == module.module_address and item.root == module.root:
+                return item
+        return None
 
     def resources(self, type_prefix: str = "") -> Iterator[Resource]:
         """Every managed resource instance whose type starts with `type_prefix`."""
@@ -336,3 +387,9 @@ class TerraformProject:
                     index.setdefault(resource.config_address, resource)
             object.__setattr__(self, "_by_address", index)
         return index.get(address)
+
+
+def _top_call(address: str) -> str:
+    """`module.a["k"].module.b` -> `module.a["k"]`: the call made by the root module."""
+    head, sep, _ = address.partition(".module.")
+    return head if sep else address

@@ -18,6 +18,7 @@ from mlaudit.models.terraform import (
     Backend,
     Body,
     ModuleCall,
+    ModuleInstance,
     Provider,
     Resource,
     TerraformModule,
@@ -26,9 +27,19 @@ from mlaudit.models.terraform import (
     Unknown,
     Variable,
 )
-from mlaudit.models.terraform_syntax import Block, Literal, Ref, TerraformFile, TfvarsFile
+from mlaudit.models.terraform_syntax import (
+    Block,
+    Call,
+    Expr,
+    Literal,
+    ObjectExpr,
+    Ref,
+    TerraformFile,
+    TfvarsFile,
+)
 from mlaudit.project import ParsedProject
 from mlaudit.span import Span
+from mlaudit.terraform.registry import module_name, registry_resources
 from mlaudit.terraform.values import Scope, evaluate
 
 _MAX_MODULE_DEPTH = 8
@@ -47,6 +58,8 @@ class _Builder:
             elif isinstance(model, TfvarsFile) and model.is_auto:
                 self.tfvars[posixpath.dirname(path)].append(model)
         self.modules: list[TerraformModule] = []
+        self.instances: list[ModuleInstance] = []
+        self.registry: list[tuple[str, str, Resource]] = []
 
     def called_dirs(self) -> set[str]:
         called: set[str] = set()
@@ -67,7 +80,8 @@ class _Builder:
         providers = tuple(p for m in self.modules if m.is_root for p in m.providers)
         states = tuple(self.project.of_type(TerraformState))
         return TerraformProject(tuple(self.modules), backends, providers,
-                                tuple(self.map_states(states)))
+                                tuple(self.map_states(states)), tuple(self.instances),
+                                tuple(self.registry))
 
     def root_inputs(self, directory: str) -> dict[str, tuple[Any, Span]]:
         def order(item: TfvarsFile) -> tuple[int, str]:
@@ -82,7 +96,7 @@ class _Builder:
         return inputs
 
     def instance(self, directory: str, address: str, inputs: dict[str, tuple[Any, Span]],
-                 is_root: bool, stack: tuple[str, ...]) -> None:
+                 is_root: bool, stack: tuple[str, ...], call: Span | None = None) -> None:
         files = self.files[directory]
         blocks = [b for f in files for b in f.blocks]
         read = self.project.read_text
@@ -93,7 +107,15 @@ class _Builder:
             default_attr = block.attribute("default")
             default = evaluate(default_attr.expr, empty) if default_attr else Unknown(
                 "no default", f"var.{name}")
+            type_attr = block.attribute("type")
+            if type_attr is not None:
+                default = convert(default, type_attr.expr, empty)
             value, at = inputs.get(name, (default, None))
+            nullable = block.attribute("nullable")
+            if value is None and nullable is not None and evaluate(nullable.expr, empty) is False:
+                value, at = default, None  # `nullable = false`: a null input takes the default
+            elif type_attr is not None and at is not None:
+                value = convert(value, type_attr.expr, empty)
             variables[name] = Variable(name, block.span, default, value, at)
         local_exprs = {a.name: a.expr for b in _of(blocks, "locals") for a in b.attributes}
         scope = Scope(directory, {n: v.value for n, v in variables.items()}, local_exprs, read)
@@ -115,6 +137,8 @@ class _Builder:
             terraform_block_span=terraform[0].span if terraform else None,
             files=tuple(f.path for f in files), root=stack[0])
         self.modules.append(module)
+        if call is not None:
+            self.instances.append(ModuleInstance(address, directory, stack[0], call))
 
     def calls(self, directory: str, blocks: list[Block], scope: Scope, address: str,
               stack: tuple[str, ...]) -> tuple[ModuleCall, ...]:
@@ -127,15 +151,25 @@ class _Builder:
                 source_attr.expr, Literal) else ""
             target = _local_source(directory, block)
             calls.append(ModuleCall(block.labels[0], str(source), block.span, target))
+            if target is None and source and module_name(str(source)):
+                child = f"{address}.module.{block.labels[0]}" if address else \
+                    f"module.{block.labels[0]}"
+                for suffix, bindings in _call_keys(block, scope):
+                    inner = scope.child(**bindings) if bindings else scope
+                    self.registry.extend((stack[0], address, r) for r in registry_resources(
+                        str(source), block, inner, child + suffix, block.span.path))
             if target is None or target not in self.files or target in stack:
                 continue  # registry/git module, missing directory, or a call cycle
-            if len(stack) > _MAX_MODULE_DEPTH or _count_is_zero(block, scope):
+            if len(stack) > _MAX_MODULE_DEPTH:
                 continue
-            inputs = {a.name: (evaluate(a.expr, scope), a.span)
-                      for a in block.attributes if a.name not in _CALL_META}
             child = f"{address}.module.{block.labels[0]}" if address else \
                 f"module.{block.labels[0]}"
-            self.instance(target, child, inputs, False, (*stack, target))
+            for suffix, bindings in _call_keys(block, scope):
+                inner = scope.child(**bindings) if bindings else scope
+                inputs = {a.name: (evaluate(a.expr, inner), a.span)
+                          for a in block.attributes if a.name not in _CALL_META}
+                self.instance(target, child + suffix, inputs, False, (*stack, target),
+                              block.span)
         return tuple(calls)
 
     def map_states(self, states: tuple[TerraformState, ...]) -> list[TerraformState]:
@@ -167,9 +201,58 @@ def _local_source(directory: str, block: Block) -> str | None:
     return None if target.startswith("..") else ("" if target == "." else target)
 
 
-def _count_is_zero(block: Block, scope: Scope) -> bool:
-    count = block.attribute("count")
-    return count is not None and evaluate(count.expr, scope) == 0
+def _call_keys(block: Block, scope: Scope) -> list[tuple[str, dict[str, Any]]]:
+    """The instances of a module call: (address suffix, count/each bindings) for each.
+
+    `count = 0` and a `for_each` over an empty collection (`var.create ? var.x : {}` with
+    `create = false`) create nothing; an unresolved count or collection is one instance
+    whose `count.index` / `each` are unknown."""
+    count_attr, each_attr = block.attribute("count"), block.attribute("for_each")
+    if count_attr is not None:
+        count = evaluate(count_attr.expr, scope)
+        if isinstance(count, int) and not isinstance(count, bool):
+            return [(f"[{i}]", {"count": {"index": i}})
+                    for i in range(min(count, _MAX_INSTANCES))]
+        return [("", {"count": {"index": Unknown("count")}})]
+    if each_attr is not None:
+        collection = evaluate(each_attr.expr, scope)
+        if isinstance(collection, list) and all(isinstance(v, str) for v in collection):
+            collection = {v: v for v in collection}
+        if isinstance(collection, dict):
+            return [(f'["{k}"]', {"each": {"key": k, "value": v}})
+                    for k, v in list(collection.items())[:_MAX_INSTANCES]]
+        return [("", {"each": Unknown("for_each")})]
+    return [("", {})]
+
+
+def convert(value: Any, type_expr: Expr, scope: Scope) -> Any:
+    """Apply a variable's type constraint the way Terraform does where it changes values:
+    object attributes declared `optional(T, default)` and missing from the value take
+    their default (null without one). Anything else is returned as it is."""
+    if isinstance(type_expr, Call) and isinstance(value, dict) and type_expr.args:
+        name, arg = type_expr.name, type_expr.args[0]
+        if name == "map":
+            return {k: convert(v, arg, scope) for k, v in value.items()}
+        if name == "object" and isinstance(arg, ObjectExpr):
+            out = dict(value)
+            for key_expr, attr_type in arg.items:
+                key = key_expr.value if isinstance(key_expr, Literal) else None
+                if not isinstance(key, str):
+                    continue
+                inner = attr_type
+                if isinstance(attr_type, Call) and attr_type.name == "optional" and \
+                        attr_type.args:
+                    inner = attr_type.args[0]
+                    if out.get(key) is None:  # absent or null: the optional default
+                        out[key] = evaluate(attr_type.args[1], scope) \
+                            if len(attr_type.args) > 1 else None
+                if key in out:
+                    out[key] = convert(out[key], inner, scope)
+            return out
+    if isinstance(type_expr, Call) and isinstance(value, list) and type_expr.args and \
+            type_expr.name in ("list", "set"):
+        return [convert(v, type_expr.args[0], scope) for v in value]
+    return value
 
 
 def _instances(block: Block, scope: Scope, module_address: str) -> list[Resource]:

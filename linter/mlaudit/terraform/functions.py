@@ -17,16 +17,21 @@ from mlaudit.models.terraform_syntax import Call
 from mlaudit.span import Span
 from mlaudit.terraform.values import Scope, evaluate, module_file, to_string
 
+_ERRORS = ("missing key", "error")  # reasons that are Terraform evaluation errors
 _FORMAT_RE = re.compile(r"%(?:%|[-+# 0]*\d*(?:\.\d+)?[sdvqftb])")
 
 
 def call(expr: Call, scope: Scope) -> Any:
     name = expr.name.rsplit("::", 1)[-1]
     if name == "try":
+        # Terraform falls through only on an evaluation error; an argument known only after
+        # apply (`aws_ecs_service.this[0].name`) is the result, unknown here.
         for arg in expr.args:
             value = evaluate(arg, scope)
             if is_known(value):
                 return value
+            if not (isinstance(value, Unknown) and value.reason in _ERRORS):
+                return Unknown("try", value.ref if isinstance(value, Unknown) else "")
         return Unknown("try")
     args = [evaluate(arg, scope) for arg in expr.args]
     if expr.expand and args:
@@ -50,7 +55,7 @@ def call(expr: Call, scope: Scope) -> Any:
     try:
         return function(scope, *args)
     except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, AttributeError):
-        return Unknown(f"function {name}")
+        return Unknown("error")  # known arguments Terraform would reject: `try` skips it
 
 
 def _file(scope: Scope, path: str) -> Any:

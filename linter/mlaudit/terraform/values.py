@@ -168,6 +168,10 @@ def _operation(expr: Operation, scope: Scope) -> Any:
         if isinstance(left, bool) and isinstance(right, bool):
             return left and right if expr.operator == "&&" else left or right
         return Unknown("operator")
+    if expr.operator in ("==", "!=") and (left is None) != (right is None) and not \
+            isinstance(left if right is None else right, Unknown):
+        # A map or list is never null, whatever unknowns it holds (`var.x != null`).
+        return expr.operator == "!="
     if not (is_known(left) and is_known(right)):
         return Unknown("operator")
     if expr.operator in ("==", "!="):

@@ -125,8 +125,10 @@ def _prefixed(module: TerraformModule, address: str) -> str:
     return f"{module.module_address}.{address}" if address and module.module_address else address
 
 
-def public_ingress(module: TerraformModule) -> Iterator[Ingress]:
-    """Every ingress rule of the module that admits the whole internet."""
+def public_ingress(module: TerraformModule, registry: Iterable[Resource] = ()
+                   ) -> Iterator[Ingress]:
+    """Every ingress rule of the module that admits the whole internet (and of `registry`,
+    the rules its registry module calls create)."""
     for group in module.resources_of(*GROUP_TYPES):
         for number, block in enumerate(group.blocks("ingress")):
             found = _make(group.config_address, f"{group.config_address}.ingress[{number}]",
@@ -134,7 +136,8 @@ def public_ingress(module: TerraformModule) -> Iterator[Ingress]:
                           ("cidr_blocks", "ipv6_cidr_blocks"), "protocol")
             if found is not None:
                 yield found
-    for rule in module.resources_of("aws_security_group_rule"):
+    extra = [r for r in registry if r.type == "aws_security_group_rule"]
+    for rule in [*module.resources_of("aws_security_group_rule"), *extra]:
         if rule.get("type") == "ingress":
             found = _make(_prefixed(module, _ref(rule.get("security_group_id"))),
                           rule.config_address, rule.span, rule,

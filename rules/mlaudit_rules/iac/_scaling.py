@@ -9,6 +9,7 @@ literal, a variable or a local. Every function answers None for "cannot tell".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,6 +25,7 @@ from mlaudit.models.terraform_syntax import (
 )
 
 ECS_DIMENSION = "ecs:service:DesiredCount"
+_NAME_END = re.compile(r"[.\[]")
 _NOT_RESOURCES = {"var", "local", "module", "each", "count", "path", "self", "terraform", "data"}
 
 
@@ -57,7 +59,10 @@ def refs(deployment: Any, res: Resource, attribute: str | None, *types: str) -> 
     value = res.get(attribute) if attribute else None
     prefix = f"{res.module_address}." if res.module_address else ""
     if isinstance(value, Unknown) and value.ref.split(".")[0] in types:
-        return {prefix + ".".join(value.ref.split(".")[:2])}
+        # `aws_x.this[0].id` (a `count` instance) names the resource `aws_x.this`
+        rtype, _, rest = value.ref.partition(".")
+        name = _NAME_END.split(rest, maxsplit=1)[0]
+        return {f"{prefix}{rtype}.{name}"}
     block = source_block(deployment, res)
     if block is None:
         return None

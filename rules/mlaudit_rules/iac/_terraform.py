@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from mlaudit.finding import Finding
+from mlaudit.models.terraform import Resource, TerraformModule, TerraformProject
 
 
 def once(findings: Iterable[Finding]) -> Iterator[Finding]:
@@ -16,3 +18,12 @@ def once(findings: Iterable[Finding]) -> Iterator[Finding]:
         if marker not in seen:
             seen.add(marker)
             yield finding
+
+
+def with_registry(module: TerraformModule, deployment: Any, *types: str) -> Iterator[Resource]:
+    """The module's resources of these types, then those that its calls to well-known
+    registry modules create (read from the calls' inputs, `Resource.registry` set)."""
+    yield from module.resources_of(*types)
+    tf = getattr(deployment, "terraform", None)
+    if isinstance(tf, TerraformProject):
+        yield from (r for r in tf.registry_of(module) if r.type in types)

@@ -8,6 +8,9 @@ module input that resolves to `true`. The finding sits on the attribute line.
 Not flagged: `false`, the attribute omitted (the AWS default is private), and values that
 cannot be resolved statically.
 
+Calls to `terraform-aws-modules/rds/aws` are read as the instance they create
+(`publicly_accessible`).
+
 ## Why it matters
 A public database gets a public DNS name and address; one security-group mistake away,
 its port is open to the internet, where credential stuffing and engine exploits are
@@ -44,7 +47,7 @@ from mlaudit.finding import Finding
 from mlaudit.models.terraform import TerraformModule
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
-from mlaudit_rules.iac._terraform import once
+from mlaudit_rules.iac._terraform import once, with_registry
 
 RULE = Rule(
     id="MLA304",
@@ -67,7 +70,7 @@ def check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
-    for db in module.resources_of(*_TYPES):
+    for db in with_registry(module, ctx.deployment, *_TYPES):
         if db.get("publicly_accessible") is True:
             yield ctx.finding(f"{db.type} {db.config_address} sets publicly_accessible = true",
                               db.span_of("publicly_accessible"), key=db.config_address)

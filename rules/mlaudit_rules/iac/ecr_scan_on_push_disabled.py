@@ -9,6 +9,9 @@ Not flagged: `scan_on_push = true`; repositories in a module that also declares 
 `aws_ecr_registry_scanning_configuration` (registry-wide scanning replaces the
 per-repository setting); values that cannot be resolved statically.
 
+Calls to `terraform-aws-modules/ecr/aws` are read as the repository they create
+(`repository_image_scan_on_push`, whose module default is true).
+
 ## Why it matters
 Model-serving images are large and pull in CUDA, Python and dozens of native wheels. Scan
 on push is the cheap first line that reports known-vulnerable packages before the image
@@ -47,7 +50,7 @@ from mlaudit.finding import Finding
 from mlaudit.models.terraform import TerraformModule
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
-from mlaudit_rules.iac._terraform import once
+from mlaudit_rules.iac._terraform import once, with_registry
 
 RULE = Rule(
     id="MLA306",
@@ -70,7 +73,7 @@ def check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
 def _check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
     if any(True for _ in module.resources_of("aws_ecr_registry_scanning_configuration")):
         return
-    for repo in module.resources_of("aws_ecr_repository"):
+    for repo in with_registry(module, ctx.deployment, "aws_ecr_repository"):
         if repo.block_unknown("image_scanning_configuration"):
             continue
         blocks = repo.blocks("image_scanning_configuration")

@@ -8,6 +8,9 @@ it is missing.
 Not flagged: `"IMMUTABLE"` and `"IMMUTABLE_WITH_EXCLUSION"`; values that cannot be
 resolved statically.
 
+Calls to `terraform-aws-modules/ecr/aws` are read as the repository they create
+(`repository_image_tag_mutability`, whose module default is `IMMUTABLE`).
+
 ## Why it matters
 A service that deploys `model:v3` gets whatever was pushed last under that tag. A
 mutable tag lets a re-run pipeline, a mistaken push or an attacker with push rights
@@ -43,7 +46,7 @@ from mlaudit.finding import Finding
 from mlaudit.models.terraform import TerraformModule
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
-from mlaudit_rules.iac._terraform import once
+from mlaudit_rules.iac._terraform import once, with_registry
 
 RULE = Rule(
     id="MLA305",
@@ -64,7 +67,7 @@ def check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
-    for repo in module.resources_of("aws_ecr_repository"):
+    for repo in with_registry(module, ctx.deployment, "aws_ecr_repository"):
         value = repo.get("image_tag_mutability", "MUTABLE")
         if isinstance(value, str) and value.upper() == "MUTABLE":
             how = "sets image_tag_mutability = MUTABLE" if repo.has("image_tag_mutability") \

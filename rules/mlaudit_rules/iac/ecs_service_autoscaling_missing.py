@@ -13,6 +13,12 @@ Not flagged: daemon services; `desired_count = 0`; services whose `desired_count
 module; every service, when any scaling target's `resource_id` cannot be resolved
 (and every target, when a policy's cannot).
 
+Registry modules: a `terraform-aws-modules/ecs/aws//modules/service` call is a service
+that the module scales (its `enable_autoscaling` defaults to true, with CPU and memory
+policies); with `enable_autoscaling = false` it runs a fixed count, reported at that
+input line; so is each entry of the `terraform-aws-modules/ecs/aws` module's `services`
+map. Services created by any other registry module are not judged.
+
 ## Why it matters
 Inference traffic is bursty and each request is expensive. A fixed task count either
 pays for idle GPUs all night or queues requests until clients time out at peak.
@@ -63,7 +69,7 @@ from mlaudit_rules.iac._scaling import (
     scaled_services,
     terraform_of,
 )
-from mlaudit_rules.iac._terraform import once
+from mlaudit_rules.iac._terraform import once, with_registry
 
 RULE = Rule(
     id="MLA330",
@@ -96,7 +102,8 @@ def _targets(dep: Any, tf: TerraformProject, types: tuple[str, ...],
 def _project_facts(dep: Any, tf: TerraformProject) -> tuple[
         list[Resource], list[tuple[Resource, set[str] | None]], set[str], bool, bool]:
     """Every service and scaling target of the repository, and what they tell together."""
-    services = list(tf.resources("aws_ecs_service"))
+    services = [*tf.resources("aws_ecs_service"),
+                *(r for _, _, r in tf.registry if r.type == "aws_ecs_service")]
     targets = [(t, s) for t, s in _targets(dep, tf, ("aws_appautoscaling_target",), services)
                if is_ecs_target(t) is not False]
     scaled = {a for _, names in targets for a in names or ()}
@@ -111,14 +118,17 @@ def _check(module: TerraformModule, tf: TerraformProject, ctx: RuleContext) -> I
     dep = ctx.deployment
     services, targets, skip, unsure, orphan = dep.memo(
         ("ecs-scaling", id(tf)), lambda: _project_facts(dep, tf))
-    for svc in module.resources_of("aws_ecs_service"):
+    for svc in with_registry(module, dep, "aws_ecs_service"):
         if svc.config_address in skip or unsure or _fixed_elsewhere(svc) or (
                 orphan and not isinstance(svc.get("name"), str)):
             continue
         count = svc.get("desired_count")
+        fixed = f"a fixed {count if isinstance(count, int) else 'number of'} task(s)"
+        what = f"{svc.module_address} ({svc.registry}) sets enable_autoscaling = false" \
+            if svc.registry else f"aws_ecs_service {svc.config_address} has no " \
+            "aws_appautoscaling_target"
         yield ctx.finding(
-            f"aws_ecs_service {svc.config_address} has no aws_appautoscaling_target: it runs "
-            f"a fixed {count if isinstance(count, int) else 'number of'} task(s)", svc.span,
+            f"{what}: it runs {fixed}", svc.span,
             related=[(svc.span_of("desired_count"), "fixed task count")]
             if svc.has("desired_count") else [], key=svc.config_address)
     policies = dep.memo(("ecs-scaling-policies", id(tf)),

@@ -10,6 +10,9 @@ Not flagged: values that cannot be resolved statically (a variable without defau
 resource attribute); cluster members (`aws_rds_cluster_instance`), which the cluster
 protects; read replicas (`replicate_source_db`), which hold no primary data.
 
+Calls to `terraform-aws-modules/rds/aws` are read as the instance they create
+(`deletion_protection`, `skip_final_snapshot`; the module's defaults are false).
+
 ## Why it matters
 The feature store, the model registry's metadata and the prediction log usually live in
 RDS. A `terraform destroy`, a renamed resource or a replacement forced by a changed
@@ -50,7 +53,7 @@ from mlaudit.finding import Finding
 from mlaudit.models.terraform import TerraformModule
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
-from mlaudit_rules.iac._terraform import once
+from mlaudit_rules.iac._terraform import once, with_registry
 
 RULE = Rule(
     id="MLA302",
@@ -71,7 +74,7 @@ def check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
-    for db in module.resources_of("aws_db_instance", "aws_rds_cluster"):
+    for db in with_registry(module, ctx.deployment, "aws_db_instance", "aws_rds_cluster"):
         if db.get("replicate_source_db") is not None:
             continue
         protection = db.get("deletion_protection", False)

@@ -12,6 +12,10 @@ Not flagged: SSH from a /32 office address or a VPN range; egress rules; other p
 443; sources that are security groups or prefix lists; CIDRs, ports or protocols that
 cannot be resolved.
 
+Calls to `terraform-aws-modules/security-group/aws` are read too: `ingress_rules` (known
+rule names such as `ssh-tcp`, `rdp-tcp`, `all-all`) for `ingress_cidr_blocks`, and
+`ingress_with_cidr_blocks`; an unknown rule name is not judged.
+
 ## Why it matters
 Internet-wide scanners find an open SSH or RDP port within minutes and brute-force it
 around the clock; one weak key or unpatched daemon hands over a GPU host, its instance
@@ -56,7 +60,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlaudit.finding import Finding
-from mlaudit.models.terraform import TerraformModule
+from mlaudit.models.terraform import TerraformModule, TerraformProject
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
 from mlaudit_rules.iac._ingress import once, public_ingress
@@ -82,7 +86,9 @@ def check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
-    for rule in public_ingress(module):
+    tf = getattr(ctx.deployment, "terraform", None)
+    registry = tf.registry_of(module) if isinstance(tf, TerraformProject) else []
+    for rule in public_ingress(module, registry):
         if rule.all_ports:
             what = "all ports" if rule.from_port is None else "all TCP ports"
             yield ctx.finding(f"{rule.owner} allows {rule.source} on {what} (SSH, RDP and every "

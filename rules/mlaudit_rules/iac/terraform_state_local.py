@@ -6,10 +6,19 @@ the repository calls) whose `terraform {}` block declares no `backend` or `cloud
 or declares `backend "local"`. The finding sits on the `terraform` block, or on the first
 `provider` block when there is no `terraform` block.
 
-Not flagged: child modules (called through a local `source`), modules with any remote
-backend (`s3`, `gcs`, `azurerm`, `remote`, an empty `backend "s3" {}` completed by
-`-backend-config`) or a `cloud {}` block, and directories managed by Terragrunt (a
-`terragrunt.hcl` next to them generates the backend).
+Not flagged: child modules (a directory another configuration in the repository calls
+through a local `source`), modules with any remote backend (`s3`, `gcs`, `azurerm`,
+`remote`, an empty `backend "s3" {}` completed by `-backend-config`) or a `cloud {}`
+block, configurations with no provider block or no resource, and roots whose backend is
+given outside their `.tf` files: `terraform init -backend-config` or a `backend.tf` /
+`backend.tf.json` written by a workflow step, a shell script or a Makefile for that
+directory (`working-directory:`, `-chdir=DIR`, `cd DIR`); Terragrunt (a `terragrunt.hcl`
+in the directory, one whose `terraform { source }` names it, or an ancestor with
+`remote_state`/`generate`); Atmos components (`components/terraform/*` in a repository
+with `atmos.yaml`, or a root reading `cloudposse/stack-config/yaml` itself or through a
+local module: the stacks carry the backend); a directory packed into an archive for a
+Service Catalog Terraform product (`archive_file` in a configuration declaring
+`aws_servicecatalog_*`, or a script's `tar`).
 
 ## Why it matters
 Local state lives on one laptop or CI runner: two applies race and corrupt it, a lost
@@ -52,9 +61,10 @@ import posixpath
 from collections.abc import Iterator
 
 from mlaudit.finding import Finding
-from mlaudit.models.terraform import TerraformModule
+from mlaudit.models.terraform import TerraformModule, TerraformProject
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
+from mlaudit_rules.iac._backend import external_backends
 
 RULE = Rule(
     id="MLA301",
@@ -69,6 +79,9 @@ RULE = Rule(
 )
 
 
+_ATMOS_MODULES = ("cloudposse/stack-config/yaml",)
+
+
 @RULE.check
 def check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
     if not module.is_root or not module.providers or not module.resources:
@@ -76,7 +89,7 @@ def check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
     backend = module.backend
     if backend is not None and backend.type != "local":
         return
-    if _terragrunt_managed(module, ctx):
+    if backend is None and _backend_elsewhere(module, ctx):
         return
     where = f"root module {module.path}" if module.path else "the repository's root module"
     if backend is not None:
@@ -89,14 +102,40 @@ def check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
                       "disk", at, key=f"module:{module.path}")
 
 
-def _terragrunt_managed(module: TerraformModule, ctx: RuleContext) -> bool:
+def _backend_elsewhere(module: TerraformModule, ctx: RuleContext) -> bool:
+    """Backend settings given outside the module's .tf files (CI, Terragrunt, Atmos), or a
+    configuration packaged for a service that keeps the state (Service Catalog)."""
     deployment = ctx.deployment
     project = getattr(deployment, "project", None)
-    files = getattr(project, "files", ())
-    directory = module.path
-    for source in files:
-        parent = posixpath.dirname(source.path)
-        if posixpath.basename(source.path) == "terragrunt.hcl" and (
-                parent == directory or directory.startswith(parent + "/") or not parent):
-            return True
-    return False
+    tf = getattr(deployment, "terraform", None)
+    if project is None or not isinstance(tf, TerraformProject):
+        return False
+    found = deployment.memo(("external-backends", id(tf)), lambda: external_backends(
+        project, sorted({m.path for m in tf.modules if m.is_root})) | _catalog_products(tf)
+        | _atmos_components(tf))
+    return "*" in found or module.path in found
+
+
+def _atmos_components(tf: TerraformProject) -> set[str]:
+    """Roots that read Atmos stack configuration (`cloudposse/stack-config/yaml`, the
+    remote-state and stack modules of Atmos components), themselves or through a local
+    module: Atmos writes their backend from the stacks."""
+    return {m.root for m in tf.modules if any(
+        c.source.removeprefix("registry.terraform.io/").startswith(_ATMOS_MODULES)
+        for c in m.module_calls)}
+
+
+def _catalog_products(tf: TerraformProject) -> set[str]:
+    """Directories archived by `archive_file` in a configuration that declares a Service
+    Catalog product: the product's Terraform runs inside Service Catalog."""
+    catalog = any(True for _ in tf.resources("aws_servicecatalog_"))
+    if not catalog:
+        return set()
+    out = set()
+    for module in tf.modules:
+        for data in module.data_sources:
+            source = data.get("source_dir") if data.type == "archive_file" else None
+            if isinstance(source, str):
+                normal = posixpath.normpath(source.removeprefix("./"))
+                out.add("" if normal == "." else normal)
+    return out

@@ -110,7 +110,10 @@ def discover(
                 f"{given} is outside the repository root; skipped", None,
                 DiagnosticLevel.WARNING, "outside-root"))
             continue
-        if absolute.is_dir():
+        if absolute.is_symlink() and isinstance(_link_target(absolute), str):
+            result.explicit.add(rel)
+            _add_file(absolute, rel, result, seen, max_bytes, explicit=True)
+        elif absolute.is_dir():
             _walk(absolute, root, ignore, result, seen, max_bytes, respect_gitignore)
         elif absolute.is_file():
             result.explicit.add(rel)
@@ -152,13 +155,31 @@ def _walk(start: Path, root: Path, ignore: _IgnoreRules, result: Discovery, seen
             _add_file(current / name, rel, result, seen, max_bytes, explicit=False)
 
 
+def _link_target(link: Path) -> Path | str:
+    """The file a symbolic link resolves to, or why it resolves to nothing."""
+    try:
+        return link.resolve(strict=True)
+    except FileNotFoundError:
+        return "symbolic link to a missing target"
+    except (OSError, RuntimeError):  # ELOOP; Python < 3.13 raises RuntimeError on a loop
+        return "symbolic link loop"
+
+
 def _add_file(path: Path, rel: str, result: Discovery, seen: set[str], max_bytes: int,
               explicit: bool) -> None:
     if rel in seen:
         return
     seen.add(rel)
     if path.is_symlink():
-        target = path.resolve()
+        target = _link_target(path)
+        if isinstance(target, str):
+            # A broken link is an ordinary state of a checkout (a generated file not built
+            # yet, a link into a sibling repository): a notice, never an error, and only
+            # for a name mlaudit would have read.
+            if explicit or classify(rel) is not None:
+                result.diagnostics.append(Diagnostic(
+                    f"skipped: {target}", Span(rel), DiagnosticLevel.NOTE, "symlink-broken"))
+            return
         if _relative(target, result.root) is None:
             result.diagnostics.append(Diagnostic(
                 "symlink points outside the repository; not followed", Span(rel),

@@ -296,8 +296,9 @@ def _discover(request: ScanRequest) -> tuple[Discovery, set[str] | None]:
     known = {f.path for f in whole.files}
     whole.files.extend(f for f in found.files if f.path not in known)  # even if ignored
     whole.explicit = found.explicit
-    whole.diagnostics = found.diagnostics + [
-        d for d in whole.diagnostics if d.span is not None and d.span.path in report_only]
+    whole.diagnostics = found.diagnostics + [  # the named files' own, once
+        d for d in whole.diagnostics if d.span is not None and d.span.path in report_only
+        and d not in found.diagnostics]
     return whole, report_only
 
 

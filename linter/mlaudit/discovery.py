@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlaudit.finding import Diagnostic, DiagnosticLevel
-from mlaudit.sources import MODEL_ARTIFACT_SUFFIXES, Artifact, FileKind, SourceFile, classify
+from mlaudit.sources import (
+    MODEL_ARTIFACT_SUFFIXES,
+    Artifact,
+    FileKind,
+    SourceFile,
+    ambiguous_dockerfile_name,
+    classify,
+    dockerfile_by_content,
+)
 from mlaudit.span import Span
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024  # Terraform states can be large; 5 MiB covers most
@@ -216,4 +224,6 @@ def _add_file(path: Path, rel: str, result: Discovery, seen: set[str], max_bytes
             result.diagnostics.append(Diagnostic(
                 "binary file; skipped", Span(rel), DiagnosticLevel.NOTE, "binary"))
         return
+    if kind is FileKind.TEXT and ambiguous_dockerfile_name(rel) and dockerfile_by_content(head):
+        kind = FileKind.DOCKERFILE  # Dockerfile.j2, Dockerfile-gpu.txt: the content decides
     result.files.append(SourceFile(rel, path, kind))

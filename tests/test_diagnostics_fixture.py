@@ -91,3 +91,35 @@ def test_python_named_dockerfile_is_not_a_broken_dockerfile(result: ScanResult) 
     images = {f.location.path for f in result.findings}
     assert images == {"docker/Dockerfile.j2", "docker/Dockerfile-gpu.txt",
                       "docker/api.dockerfile"}
+
+
+# ---- JSON with comments ---------------------------------------------------------------
+
+def test_jsonc_settings_files_are_no_diagnostics(result: ScanResult) -> None:
+    diags = _diagnostics(result)
+    for quiet in ("json/web/tsconfig.json", "json/.vscode/settings.json",
+                  "json/.devcontainer/devcontainer.json", "json/web/settings.json"):
+        assert quiet not in diags, diags[quiet]
+
+
+def test_broken_deployment_json_is_an_error_at_its_line(result: ScanResult) -> None:
+    diags = _diagnostics(result)
+    assert diags["json/deploy/task-definition.json"][:2] == ("error", 5)  # task def by name
+    assert diags["json/deploy/main.tf.json"] == (
+        "error", 5, "invalid JSON: Expecting ',' delimiter")  # JSON's words, not YAML's
+    level, line, message = diags["json/deploy/serving-task.json"]  # a task def by content
+    assert (level, line) == ("error", 3) and "comment or trailing comma" in message
+    assert diags["json/deploy/broken.json"][:2] == ("error", 3)  # not JSONC either
+
+
+def test_strip_jsonc_keeps_lines_and_strings() -> None:
+    import json
+
+    from mlaudit.parsers.json_document import strip_jsonc
+
+    text = ('{\n  // a "quoted" comment\n  "url": "http://x//y", /* two\n  lines */'
+            ' "list": [1, 2,],\n  "esc": "\\\\\\" // not a comment",\n}\n')
+    stripped = strip_jsonc(text)
+    assert stripped.count("\n") == text.count("\n") and len(stripped) == len(text)
+    assert json.loads(stripped) == {"url": "http://x//y", "list": [1, 2],
+                                    "esc": '\\" // not a comment'}

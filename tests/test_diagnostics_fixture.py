@@ -6,8 +6,6 @@ what, and that only truly broken files are errors.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from mlaudit.engine import ScanResult

@@ -6,6 +6,8 @@ what, and that only truly broken files are errors.
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from mlaudit.engine import ScanResult
@@ -121,3 +123,23 @@ def test_strip_jsonc_keeps_lines_and_strings() -> None:
     assert stripped.count("\n") == text.count("\n") and len(stripped) == len(text)
     assert json.loads(stripped) == {"url": "http://x//y", "list": [1, 2],
                                     "esc": '\\" // not a comment'}
+
+
+# ---- Python newer than the running interpreter -----------------------------------------
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="PEP 695 and PEP 701 parse here")
+def test_newer_python_is_a_notice(result: ScanResult) -> None:
+    diags = _diagnostics(result)
+    running = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    assert diags["python/generics.py"] == (
+        "note", 5, f"uses syntax newer than Python {running} that runs mlaudit "
+        "(a PEP 695 type statement, Python 3.12+); not analysed")
+    level, line, message = diags["python/fstrings.py"]
+    assert (level, line) == ("note", 5) and "PEP 701 f-string, Python 3.12+" in message
+
+
+def test_real_python_errors_stay_errors(result: ScanResult) -> None:
+    diags = _diagnostics(result)
+    assert diags["python/broken.py"][:2] == ("error", 1)
+    level, line, message = diags["python/broken_and_new.py"]
+    assert (level, line) == ("error", 6) and message.startswith("Python syntax error")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -85,3 +86,22 @@ def test_notices_are_github_notices(cli: CliRunner, tmp_path: Path) -> None:
     run = cli("scan", "-f", "github", ".", cwd=repo)
     assert run.code == 0, run.all
     assert run.out.startswith("::notice file=main.tf"), run.out
+
+
+# ---- notices from parsers -----------------------------------------------------------------
+
+def test_newer_python_and_jsonc_never_fail_a_scan(cli: CliRunner, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {
+        "app/types.py": "type Vector = list[float]\n\n\ndef first[T](xs: list[T]) -> T:\n"
+                        "    return xs[0]\n",
+        "web/tsconfig.json": '{\n  // strict\n  "compilerOptions": {"strict": true,},\n}\n',
+    })
+    run = cli("scan", "-f", "json", "--fail-on", "low", ".", cwd=repo)
+    assert run.code == 0, run.all
+    diags = _diagnostics(run.out)
+    assert "web/tsconfig.json" not in diags
+    if sys.version_info < (3, 12):
+        assert diags["app/types.py"]["level"] == "note"
+        assert diags["app/types.py"]["code"] == "newer-python-syntax"
+    else:
+        assert "app/types.py" not in diags

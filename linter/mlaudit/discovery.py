@@ -1,9 +1,11 @@
 """Find the files to scan under the given paths, and the repository root.
 
-Rules of the walk: honour .gitignore files (root and nested) and config excludes, never
-follow a symlink that leaves the root, skip binaries and files over the size limit with a
-notice, and classify each file by path. Model artifacts (weights) are recorded by size,
-never read.
+Rules of the walk: honour config excludes and .gitignore files (root and nested), except
+that a file git tracks is read even when a .gitignore lists it (.gitignore decides what
+git adds, not what a checkout holds); never follow a symlink that leaves the root, note a
+broken one; skip binaries and files over the size limit with a notice, and classify each
+file by path (and, for an ambiguous Dockerfile name, by its first instruction). Model
+artifacts (weights) are recorded by size, never read.
 """
 
 from __future__ import annotations
@@ -14,7 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlaudit.finding import Diagnostic, DiagnosticLevel
-from mlaudit.sources import MODEL_ARTIFACT_SUFFIXES, Artifact, FileKind, SourceFile, classify
+from mlaudit.sources import (
+    MODEL_ARTIFACT_SUFFIXES,
+    Artifact,
+    FileKind,
+    SourceFile,
+    ambiguous_dockerfile_name,
+    classify,
+    dockerfile_by_content,
+)
 from mlaudit.span import Span
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024  # Terraform states can be large; 5 MiB covers most
@@ -49,13 +59,18 @@ def find_root(paths: Iterable[Path]) -> Path:
 
 
 class _IgnoreRules:
-    """.gitignore semantics (via pathspec), collected per directory as the walk descends."""
+    """.gitignore semantics (via pathspec), collected per directory as the walk descends.
+
+    Config excludes are the user's choice and always apply; .gitignore rules only say what
+    git will not add, so `gitignored` records whether one skipped anything (see
+    `_tracked_but_ignored`).
+    """
 
     def __init__(self, root: Path, excludes: list[str]) -> None:
         self.root = root
         self.specs: list[tuple[str, object]] = []
-        if excludes:
-            self.specs.append(("", self._spec(excludes)))
+        self.exclude_spec = self._spec(excludes) if excludes else None
+        self.gitignored = False
 
     @staticmethod
     def _spec(lines: list[str]) -> object:
@@ -72,12 +87,20 @@ class _IgnoreRules:
                 return
             self.specs.append((rel_dir, self._spec(lines)))
 
+    def excluded(self, rel_path: str, is_dir: bool = False) -> bool:
+        spec = self.exclude_spec
+        return spec is not None and bool(
+            spec.match_file(rel_path + ("/" if is_dir else "")))  # type: ignore[attr-defined]
+
     def ignored(self, rel_path: str, is_dir: bool) -> bool:
+        if self.excluded(rel_path, is_dir):
+            return True
         for base, spec in self.specs:
             if base and not rel_path.startswith(base + "/"):
                 continue
             sub = rel_path[len(base) + 1 :] if base else rel_path
             if spec.match_file(sub + ("/" if is_dir else "")):  # type: ignore[attr-defined]
+                self.gitignored = True
                 return True
         return False
 
@@ -102,6 +125,7 @@ def discover(
     if respect_gitignore:
         ignore.load_dir("", root)
     seen: set[str] = set()
+    walked: list[str] = []
     for given in paths:
         absolute = given.resolve() if not given.is_symlink() else given.absolute()
         rel = _relative(absolute, root)
@@ -110,7 +134,11 @@ def discover(
                 f"{given} is outside the repository root; skipped", None,
                 DiagnosticLevel.WARNING, "outside-root"))
             continue
-        if absolute.is_dir():
+        if absolute.is_symlink() and isinstance(_link_target(absolute), str):
+            result.explicit.add(rel)
+            _add_file(absolute, rel, result, seen, max_bytes, explicit=True)
+        elif absolute.is_dir():
+            walked.append(rel)
             _walk(absolute, root, ignore, result, seen, max_bytes, respect_gitignore)
         elif absolute.is_file():
             result.explicit.add(rel)
@@ -118,7 +146,49 @@ def discover(
         else:
             result.diagnostics.append(Diagnostic(
                 f"{given}: no such file or directory", None, DiagnosticLevel.ERROR, "missing-path"))
+    if ignore.gitignored:  # the fast path (nothing ignored) never starts a process
+        _add_tracked(root, walked, ignore, result, seen, max_bytes)
     return result
+
+
+def _add_tracked(root: Path, walked: list[str], ignore: _IgnoreRules, result: Discovery,
+                 seen: set[str], max_bytes: int) -> None:
+    """Read the files git tracks that a .gitignore rule skipped: a committed backend.tf
+    listed in .gitignore is still in every checkout, so it is part of the repository."""
+    tracked = _tracked_but_ignored(root)
+    for rel in tracked or ():
+        if rel in seen or not any(not w or rel.startswith(w + "/") for w in walked):
+            continue
+        parts = rel.split("/")
+        if _ALWAYS_SKIP_DIRS.intersection(parts[:-1]) or ignore.excluded(rel):
+            continue
+        path = root / rel
+        if path.is_file() or path.is_symlink():  # deleted in the work tree: nothing to read
+            _add_file(path, rel, result, seen, max_bytes, explicit=False)
+
+
+def _in_work_tree(root: Path) -> bool:
+    return any((candidate / ".git").exists() for candidate in (root, *root.parents))
+
+
+def _tracked_but_ignored(root: Path) -> list[str] | None:
+    """Tracked paths under `root` that ignore rules match, relative to it; None when git
+    cannot tell (no work tree, no git, a timeout): the walk's answer then stands."""
+    if not _in_work_tree(root):
+        return None
+    import subprocess  # only when something was ignored
+
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"}
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "-z", "--cached", "--ignored",
+             "--exclude-standard"],
+            capture_output=True, stdin=subprocess.DEVNULL, env=env, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0:
+        return None  # e.g. a repository owned by another user ("dubious ownership")
+    return [os.fsdecode(p) for p in done.stdout.split(b"\0") if p]
 
 
 def _walk(start: Path, root: Path, ignore: _IgnoreRules, result: Discovery, seen: set[str],
@@ -152,13 +222,31 @@ def _walk(start: Path, root: Path, ignore: _IgnoreRules, result: Discovery, seen
             _add_file(current / name, rel, result, seen, max_bytes, explicit=False)
 
 
+def _link_target(link: Path) -> Path | str:
+    """The file a symbolic link resolves to, or why it resolves to nothing."""
+    try:
+        return link.resolve(strict=True)
+    except FileNotFoundError:
+        return "symbolic link to a missing target"
+    except (OSError, RuntimeError):  # ELOOP; Python < 3.13 raises RuntimeError on a loop
+        return "symbolic link loop"
+
+
 def _add_file(path: Path, rel: str, result: Discovery, seen: set[str], max_bytes: int,
               explicit: bool) -> None:
     if rel in seen:
         return
     seen.add(rel)
     if path.is_symlink():
-        target = path.resolve()
+        target = _link_target(path)
+        if isinstance(target, str):
+            # A broken link is an ordinary state of a checkout (a generated file not built
+            # yet, a link into a sibling repository): a notice, never an error, and only
+            # for a name mlaudit would have read.
+            if explicit or classify(rel) is not None:
+                result.diagnostics.append(Diagnostic(
+                    f"skipped: {target}", Span(rel), DiagnosticLevel.NOTE, "symlink-broken"))
+            return
         if _relative(target, result.root) is None:
             result.diagnostics.append(Diagnostic(
                 "symlink points outside the repository; not followed", Span(rel),
@@ -195,4 +283,6 @@ def _add_file(path: Path, rel: str, result: Discovery, seen: set[str], max_bytes
             result.diagnostics.append(Diagnostic(
                 "binary file; skipped", Span(rel), DiagnosticLevel.NOTE, "binary"))
         return
+    if kind is FileKind.TEXT and ambiguous_dockerfile_name(rel) and dockerfile_by_content(head):
+        kind = FileKind.DOCKERFILE  # Dockerfile.j2, Dockerfile-gpu.txt: the content decides
     result.files.append(SourceFile(rel, path, kind))

@@ -90,7 +90,11 @@ class ScanResult:
         return [f for f in self.active if f.severity.at_least(threshold)]
 
 
-def _parse_one(args: tuple[str, str, str]) -> tuple[str, Any, tuple[str, int, int] | None]:
+# A parser's failure: message, line, column, whether it is only a notice, diagnostic code.
+_Failure = tuple[str, int, int, bool, str]
+
+
+def _parse_one(args: tuple[str, str, str]) -> tuple[str, Any, _Failure | None]:
     """Worker: parse one file. Returns (path, model, error). Runs in a pool process."""
     path, abspath, kind_value = args
     source = SourceFile(path, Path(abspath), FileKind(kind_value))
@@ -100,11 +104,12 @@ def _parse_one(args: tuple[str, str, str]) -> tuple[str, Any, tuple[str, int, in
     try:
         return path, found[0](source), None
     except ParseError as exc:
-        return path, None, (exc.message, exc.line, exc.column)
+        return path, None, (exc.message, exc.line, exc.column, exc.notice, exc.code)
     except RecursionError:
-        return path, None, ("file is nested too deeply to parse", 1, 1)
+        return path, None, ("file is nested too deeply to parse", 1, 1, False, "parse-error")
     except Exception as exc:  # a parser bug must not end the scan: report and go on
-        return path, None, (f"internal parser error ({type(exc).__name__}: {exc})", 1, 1)
+        return path, None, (f"internal parser error ({type(exc).__name__}: {exc})", 1, 1, False,
+                            "parse-error")
 
 
 def parse_files(
@@ -146,7 +151,7 @@ def parse_files(
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            outcomes: Iterable[tuple[str, Any, tuple[str, int, int] | None]] = pool.map(
+            outcomes: Iterable[tuple[str, Any, _Failure | None]] = pool.map(
                 _parse_one, args, chunksize=max(1, len(args) // (workers * 4))
             )
             for outcome in outcomes:
@@ -169,14 +174,17 @@ class _CachedError:
     message: str
     line: int
     column: int
+    notice: bool = False  # the file is fine, mlaudit could not read it (newer syntax)
+    code: str = "parse-error"
 
     def diagnostic(self) -> Diagnostic:
-        return Diagnostic(self.message, Span(self.path, self.line, self.column),
-                          DiagnosticLevel.ERROR, "parse-error")
+        level = DiagnosticLevel.NOTE if self.notice else DiagnosticLevel.ERROR
+        return Diagnostic(self.message, Span(self.path, self.line, self.column), level,
+                          self.code)
 
 
 def _record(
-    outcome: tuple[str, Any, tuple[str, int, int] | None],
+    outcome: tuple[str, Any, _Failure | None],
     keys: dict[str, str],
     models: dict[str, Any],
     diagnostics: list[Diagnostic],
@@ -296,8 +304,9 @@ def _discover(request: ScanRequest) -> tuple[Discovery, set[str] | None]:
     known = {f.path for f in whole.files}
     whole.files.extend(f for f in found.files if f.path not in known)  # even if ignored
     whole.explicit = found.explicit
-    whole.diagnostics = found.diagnostics + [
-        d for d in whole.diagnostics if d.span is not None and d.span.path in report_only]
+    whole.diagnostics = found.diagnostics + [  # the named files' own, once
+        d for d in whole.diagnostics if d.span is not None and d.span.path in report_only
+        and d not in found.diagnostics]
     return whole, report_only
 
 

@@ -81,13 +81,64 @@ _PRIVATE_KEY_NAMES = {"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"}
 
 
 def classify(path: str) -> FileKind | None:
-    """Decide a file's kind from its repo-relative path, or None when mlaudit skips it."""
+    """Decide a file's kind from its repo-relative path, or None when mlaudit skips it.
+
+    A Dockerfile-like name (`Dockerfile.prod`, `api.dockerfile`) is a Dockerfile unless its
+    extension names another format: `dockerfile.py` is Python, `Dockerfile.yaml` YAML. When
+    that extension is a generic text one (`Dockerfile.j2`, `Dockerfile-notes.txt`,
+    `Dockerfile.md`) the name cannot tell: it classifies as text here, and discovery reads
+    the head (`dockerfile_by_content`) to decide.
+    """
     posix = PurePosixPath(path)
+    name = posix.name
+    kind = _classify(posix)
+    if kind is None and _DOCKERFILE_RE.match(name) and not name.lower().endswith(_DOC_SUFFIXES):
+        return FileKind.DOCKERFILE
+    return kind
+
+
+# Documentation about a Dockerfile (Dockerfile.md) is documentation, whatever it starts with.
+_DOC_SUFFIXES = (".md", ".markdown", ".rst", ".adoc")
+
+
+def ambiguous_dockerfile_name(path: str) -> bool:
+    """A Dockerfile-like name with a generic text extension (see `classify`)."""
+    name = PurePosixPath(path).name
+    return (bool(_DOCKERFILE_RE.match(name)) and not name.lower().endswith(_DOC_SUFFIXES)
+            and _classify(PurePosixPath(path)) is FileKind.TEXT)
+
+
+# Parser directives are only meaningful in a Dockerfile, and only before any instruction.
+_DIRECTIVE_RE = re.compile(r"#\s*(?:syntax|escape|check)\s*=", re.I)
+
+
+# The whole first line, so prose that happens to start with "From" is not a Dockerfile;
+# a template's image may be a placeholder (`FROM {{ base_image }}`).
+_FIRST_INSTRUCTION_RE = re.compile(
+    r"(?:FROM\s+(?:--\w+=\S+\s+)*(?:\{\{[^}]*\}\}|\S)+(?:\s+AS\s+[\w.-]+)?|ARG\s+\w+(?:=\S*)?)\s*(?:\\)?$",
+    re.I)
+
+
+def dockerfile_by_content(head: bytes) -> bool:
+    """Whether a file's first bytes read as a Dockerfile: a parser directive, or a first
+    instruction (after comments and blank lines) that is FROM or ARG, as Docker requires."""
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("#"):
+            if _DIRECTIVE_RE.match(line):
+                return True
+            continue
+        return bool(_FIRST_INSTRUCTION_RE.match(line))
+    return False
+
+
+def _classify(posix: PurePosixPath) -> FileKind | None:
     name = posix.name
     lower = name.lower()
     parts = [p.lower() for p in posix.parts]
-    if _DOCKERFILE_RE.match(name):
-        return FileKind.DOCKERFILE
     if lower.endswith(".py"):
         return FileKind.PYTHON
     if lower.endswith(".tf"):

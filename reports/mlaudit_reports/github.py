@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mlaudit.engine import ScanResult
-from mlaudit.finding import Diagnostic, Finding
+from mlaudit.finding import Diagnostic, DiagnosticLevel, Finding
 from mlaudit.rule import Rule
 from mlaudit.severity import Severity
 from mlaudit_reports import ReportContext
@@ -70,11 +70,18 @@ def _finding_command(finding: Finding, rules: dict[str, Rule[Any]]) -> str:
                    endColumn=end_column, title=title)
 
 
+def _diagnostic_level(diag: Diagnostic) -> str:
+    # A note (a skipped link, syntax newer than the running Python) asks nothing of the
+    # author: a notice, not a warning.
+    return "notice" if diag.level is DiagnosticLevel.NOTE else "warning"
+
+
 def _diagnostic_command(diag: Diagnostic) -> str:
     title = f"mlaudit could not fully scan this file ({diag.code})"
+    level = _diagnostic_level(diag)
     if diag.span is None:
-        return command("warning", diag.message, title=title)
-    return command("warning", diag.message, file=diag.span.path, line=diag.span.line,
+        return command(level, diag.message, title=title)
+    return command(level, diag.message, file=diag.span.path, line=diag.span.line,
                    title=title)
 
 
@@ -84,7 +91,7 @@ def annotation_lines(result: ScanResult, ctx: ReportContext) -> list[str]:
     # Suppressed findings never annotate: an annotation is a request to act.
     findings = sorted(result.active, key=lambda f: (-f.severity.rank, f.sort_key(), f.message))
     candidates = [(LEVEL[f.severity], _finding_command(f, rules)) for f in findings]
-    candidates += [("warning", _diagnostic_command(d)) for d in sorted(
+    candidates += [(_diagnostic_level(d), _diagnostic_command(d)) for d in sorted(
         result.diagnostics, key=lambda d: (str(d.span) if d.span else "", d.message))]
     order = {"error": 0, "warning": 1, "notice": 2}
     candidates.sort(key=lambda item: order[item[0]])  # stable: severity order kept within

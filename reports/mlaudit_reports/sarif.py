@@ -235,6 +235,9 @@ def _live_notification(finding: Finding, index: int, codes: list[str]) -> dict[s
 _CODE_TEXT = {
     LIVE_FINDING_CODE: "A finding about a resource that no scanned file declares.",
     "parse-error": "A file could not be parsed; the rest of the repository was scanned.",
+    "newer-python-syntax": "A Python file uses syntax newer than the Python that runs "
+                           "mlaudit; it was not analysed.",
+    "symlink-broken": "A symbolic link to a missing target, or a link loop; skipped.",
 }
 
 

@@ -17,13 +17,20 @@ from mlaudit.sources import FileKind, SourceFile
 
 
 class ParseError(Exception):
-    """A malformed input. `line`/`column` are 1-based when known."""
+    """A malformed input. `line`/`column` are 1-based when known.
 
-    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+    `notice` marks a file that is not malformed but that mlaudit cannot read (syntax newer
+    than the running Python): a note-level diagnostic with its own `code`, not an error.
+    """
+
+    def __init__(self, message: str, line: int = 1, column: int = 1, *,
+                 notice: bool = False, code: str = "parse-error") -> None:
         super().__init__(message)
         self.message = message
         self.line = max(1, line)
         self.column = max(1, column)
+        self.notice = notice
+        self.code = code
 
 
 # kind -> module under mlaudit.parsers that parses it

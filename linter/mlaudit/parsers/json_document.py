@@ -1,14 +1,23 @@
 """Any other JSON file: sniffed for Terraform state/plan, an ECS task definition or a
 CloudFormation/SAM template. Anything else is ordinary JSON and yields no model.
 
-Malformed JSON is reported (with the JSON line) because the file says it is JSON.
+Malformed JSON is reported (with the JSON line) because the file says it is JSON, with one
+exception: JSON with comments (JSONC: `//` and `/* */` comments, trailing commas), the format
+of tsconfig.json, .vscode/*.json and devcontainer.json. Such a file is valid for the tool
+that reads it, so it is no error; mlaudit reads it for what it says, and a deployment
+document among them (a task definition, a Terraform state or plan, a template), whose tools
+accept strict JSON only, is still reported.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
+import re
+from pathlib import PurePosixPath
 from typing import Any
 
+from mlaudit.parsers import ParseError
 from mlaudit.parsers.yaml_document import node_span
 from mlaudit.sources import SourceFile
 
@@ -19,8 +28,8 @@ def _version() -> str:
     try:
         state = importlib.import_module("mlaudit.parsers.terraform_state")
     except Exception:  # absent or broken: such documents yield no model anyway
-        return "1"
-    return f"1+{getattr(state, 'PARSER_VERSION', '0')}"
+        return "2"
+    return f"2+{getattr(state, 'PARSER_VERSION', '0')}"
 
 
 PARSER_VERSION = _version()
@@ -41,7 +50,17 @@ def parse(source: SourceFile) -> Any:
 
     # Sniff on plain values first: the line-aware load costs several times more and only
     # matters for the formats whose lines we report (a package-lock.json never needs it).
-    plain = ecs_task_definition.decode_json(source.text)
+    try:
+        plain = ecs_task_definition.decode_json(source.text)
+    except ParseError as error:
+        verdict = _jsonc_verdict(source)
+        if verdict == "settings":
+            return None  # JSONC, valid for its own tool: nothing to say
+        if verdict == "deployment":
+            raise ParseError(f"{error.message} (a comment or trailing comma: the tools that "
+                             "read this document accept strict JSON only)",
+                             error.line, error.column) from None
+        raise
     if is_terraform_state(plain) or is_terraform_plan(plain):
         return _terraform(source.path, plain)
     if ecs_task_definition.looks_like_task_definition(plain):
@@ -66,3 +85,64 @@ def _terraform(path: str, data: Any) -> Any:
         return None  # not supported yet: the file is still scanned as text for secrets
     from_document = getattr(module, "from_document", None)
     return from_document(path, data) if callable(from_document) else None
+
+
+# Files that editors and tools read as JSON with comments, whatever their content.
+_JSONC_NAME_RE = re.compile(r"^(?:[tj]sconfig(?:[.-][\w.-]+)?|\.?devcontainer)\.json$", re.I)
+_JSONC_DIRS = {".vscode", ".devcontainer"}
+
+
+def _jsonc_verdict(source: SourceFile) -> str:
+    """What a file that strict JSON rejects is: "settings" (JSONC holding no deployment
+    document), "deployment" (JSONC holding one) or "broken" (not JSONC either)."""
+    posix = PurePosixPath(source.path)
+    if _JSONC_NAME_RE.match(posix.name) or _JSONC_DIRS.intersection(posix.parts[:-1]):
+        return "settings"
+    try:
+        relaxed = json.loads(strip_jsonc(source.text))
+    except (ValueError, RecursionError):
+        return "broken"
+    from mlaudit.parsers import ecs_task_definition, sam
+
+    if (is_terraform_state(relaxed) or is_terraform_plan(relaxed)
+            or ecs_task_definition.looks_like_task_definition(relaxed)
+            or (isinstance(relaxed, dict) and sam.looks_like_template(relaxed))):
+        return "deployment"
+    return "settings"
+
+
+def strip_jsonc(text: str) -> str:
+    """JSONC as strict JSON: comments and trailing commas become spaces, so every other
+    character keeps its line and column."""
+    out = list(text)
+    i, n = 0, len(text)
+    last_comma = -1  # a comma seen since the last value character
+    while i < n:
+        ch = text[i]
+        if ch == '"':
+            i += 1
+            while i < n and text[i] != '"':
+                i += 2 if text[i] == "\\" else 1
+            last_comma = -1
+        elif text.startswith("//", i):
+            end = text.find("\n", i)
+            end = n if end < 0 else end
+            out[i:end] = " " * (end - i)
+            i = end
+            continue
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            end = n if end < 0 else end + 2
+            out[i:end] = ["\n" if c == "\n" else " " for c in text[i:end]]
+            i = end
+            continue
+        elif ch == ",":
+            last_comma = i
+        elif ch in "}]":
+            if last_comma >= 0:
+                out[last_comma] = " "
+            last_comma = -1
+        elif not ch.isspace():
+            last_comma = -1
+        i += 1
+    return "".join(out)

@@ -590,12 +590,32 @@ def _settle_loads(walker: _Walker) -> list[ModelLoad]:
             if not m.cached and m.function in once else m for m in walker.loads]
 
 
+def _syntax_error(text: str, exc: SyntaxError) -> ParseError:
+    """An error for a broken file; a notice for one written for a newer Python."""
+    import sys
+
+    from mlaudit.parsers.python_syntax import NewerSyntax, newer_syntax
+
+    try:
+        cause = newer_syntax(text, exc)
+    except RecursionError:
+        cause = None
+    if isinstance(cause, NewerSyntax):
+        running = f"{sys.version_info[0]}.{sys.version_info[1]}"
+        needs = f"{cause.version[0]}.{cause.version[1]}"
+        return ParseError(
+            f"uses syntax newer than Python {running} that runs mlaudit ({cause.feature}, "
+            f"Python {needs}+); not analysed", cause.line, 1, notice=True,
+            code="newer-python-syntax")
+    real = cause or exc  # with newer constructs rewritten, the error that remains
+    return ParseError(f"Python syntax error: {real.msg}", real.lineno or 1, real.offset or 1)
+
+
 def parse(source: SourceFile) -> PythonModule:
     try:
         tree = ast.parse(source.text, filename=source.path)
     except SyntaxError as exc:
-        raise ParseError(f"Python syntax error: {exc.msg}", exc.lineno or 1,
-                         exc.offset or 1) from None
+        raise _syntax_error(source.text, exc) from None
     except ValueError as exc:  # e.g. null bytes
         raise ParseError(f"cannot parse Python: {exc}") from None
     walker = _Walker(source, tree)

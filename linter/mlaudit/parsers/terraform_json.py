@@ -34,7 +34,14 @@ _MAX_DEPTH = 64
 def parse(source: SourceFile) -> TerraformFile:
     from mlaudit.parsers import yaml_source
 
-    data = yaml_source.load(source.text)
+    try:
+        data = yaml_source.load(source.text)
+    except ParseError:
+        # The file is JSON: say what JSON finds wrong, not what the YAML reader does.
+        from mlaudit.parsers.ecs_task_definition import decode_json
+
+        decode_json(source.text)
+        raise
     if data is None:
         return TerraformFile(source.path, ())
     if not isinstance(data, dict):

@@ -46,6 +46,7 @@ requests.get(url, headers={"Authorization": f"Bearer {os.environ['HF_TOKEN']}"})
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from mlaudit.finding import Finding
@@ -55,7 +56,14 @@ from mlaudit.severity import Category, Confidence, Severity
 from mlaudit.sources import FileKind, SourceFile
 from mlaudit.span import Span
 from mlaudit_rules.secrets._aws import CANDIDATE_RE, find_aws_keys
-from mlaudit_rules.secrets._detect import LABELS, Detected, could_hold_secret, detect
+from mlaudit_rules.secrets._detect import (
+    LABELS,
+    TEAMS_WEBHOOK,
+    Detected,
+    could_hold_secret,
+    detect,
+)
+from mlaudit_rules.secrets._shape import shape
 from mlaudit_rules.secrets._values import plain_environment_secrets
 
 RULE = Rule(
@@ -142,5 +150,21 @@ def check(source: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
                               secrets=on_line[hit.line])
             continue
         # All values of the line are redacted, so the default key (the line) keeps none.
-        yield ctx.finding(f"{label} {hit.value} is hardcoded", span,
-                          secrets=on_line[hit.line])
+        yield ctx.finding(_explain(hit, label), span, secrets=on_line[hit.line])
+
+
+_IDENTIFIER_RE = re.compile(r"^[A-Za-z_][\w.-]{0,63}$")
+
+
+def _explain(hit: Detected, label: str) -> str:
+    """Why the value looks secret (its kind, key, length and characters), never the value."""
+    if hit.secret_type == "Slack Token" and "hooks.slack.com" in hit.value:
+        return "Slack incoming webhook URL is hardcoded: anyone with it can post to the channel"
+    if hit.secret_type == TEAMS_WEBHOOK:
+        return ("Microsoft Teams incoming webhook URL is hardcoded: anyone with it can post "
+                "to the channel")
+    key = hit.key if hit.key and _IDENTIFIER_RE.match(hit.key) else None
+    under = f" under key `{key}`" if key and hit.secret_type != "Basic Auth Credentials" else ""
+    if hit.secret_type.endswith("High Entropy String") or hit.secret_type == "Secret Keyword":
+        return f"{label}{under} is hardcoded: it looks random ({shape(hit.value)})"
+    return f"{label}{under} is hardcoded ({shape(hit.value)})"

@@ -49,6 +49,7 @@ from mlaudit.models.functions import ServerlessApp
 from mlaudit.models.terraform import TerraformModule
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Confidence, Severity
+from mlaudit_rules.secrets._shape import shape
 from mlaudit_rules.secrets._values import plain_environment_secrets
 
 RULE = Rule(
@@ -69,5 +70,6 @@ RULE = Rule(
 def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
     for where, var, secret in plain_environment_secrets(deployment):
         yield ctx.finding(
-            f"{where} sets {var.name} to a literal secret {secret} in its plain environment",
+            f"{where} sets {var.name} to a literal secret ({shape(secret)}) in its plain"
+            " environment",
             var.span, key=f"{where}:{var.name}", secrets=[secret, var.value or ""])

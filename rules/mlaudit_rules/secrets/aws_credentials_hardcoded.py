@@ -13,7 +13,11 @@ Not flagged: the AWS documentation keys (`AKIAIOSFODNN7EXAMPLE`,
 `wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`), references (`os.environ.get(...)`,
 `${{ secrets.X }}`, `var.x`, `${VAR}`), obvious placeholders (`AKIAXXXXXXXXXXXXXXXX`,
 `<your-key>`), and 40-character tokens that are not named as a secret or do not look
-random (hex digests, commit ids).
+random (hex digests, commit ids). An access key id inside a presigned URL
+(`X-Amz-Credential=AKIA…/…`, `AWSAccessKeyId=AKIA…`) is not flagged when no secret access
+key is written in the same file: presigned URLs carry the id in clear by design, and the
+id alone signs nothing (the URL's own signature expires). With a secret in the file the
+pair is complete and both are reported.
 
 ## Why it matters
 A key in a repository is a key in every clone, fork, CI cache and image layer built from

@@ -4,13 +4,22 @@
 A secret written literally into any file mlaudit reads, found by the detect-secrets
 plugins: private key blocks, GitHub/GitLab/Slack/Stripe/SendGrid/Twilio/OpenAI/npm/PyPI
 tokens, JSON web tokens, passwords in URLs (`postgres://app:…@db`), secret-named
-values (`password = "…"`, `API_TOKEN: …`) and random-looking strings of a secret's size.
+values (`password = "…"`, `API_TOKEN: …`, a UUID-shaped `api_key`), Slack and Microsoft
+Teams incoming webhook URLs, and random-looking strings of a secret's size. The message
+says why the value looks secret (its kind, key, length and character classes), never
+the value.
 
-Not flagged: AWS keys (MLA101 reports them), references (`${VAR}`, `${{ secrets.X }}`,
-`var.x`, `os.environ[...]`, `!Ref`, Secrets Manager ARNs), placeholders (`changeme`,
-`<token>`), UUIDs, sequential strings, `*_id` values, names that only describe a
-secret (`SECRET_ARN`, `PASSWORD_FILE`, `TOKEN_URL`), digests and commit ids, lines marked
-`# pragma: allowlist secret`, and `.env`/credential/key files (MLA103 reports the file).
+A secret-named key is not enough: the value is judged by itself. Not flagged: words and
+identifiers (`password_expire: never`, `secrets: inherit`, `SSM`, `auto`), placeholders
+(`changeme`, `REPLACE_ME`, `YOUR-SECRET-HERE`, `<token>`, `xxx…`, `TODO`, `dummy`,
+`abc123`), numbers, templates and references even when split over lines (`${VAR}`,
+`{{ var }}`, `{{resolve:secretsmanager:…}}`, `${ssm:…}`, `${env:…}`, `${{ secrets.X }}`,
+`var.x`, `os.environ[...]`, `!Ref`, `arn:aws:…`), public keys (`ssh-rsa AAAA…`,
+`ssh-ed25519`, PEM public keys and certificates), AWS keys (MLA101 reports them), UUIDs
+except under a secret-named key, sequential strings, ids (`*_id`, `requestId`,
+`X-Amz-Cf-Id`), names that only describe a secret (`SECRET_ARN`, `PASSWORD_FILE`,
+`TOKEN_URL`), digests and commit ids, lines marked `# pragma: allowlist secret`, and
+`.env`/credential/key files (MLA103 reports the file).
 
 ## Why it matters
 A committed secret is readable by everyone with the repository, its forks, CI logs and

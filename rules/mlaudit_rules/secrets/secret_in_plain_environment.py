@@ -7,9 +7,11 @@ value in the plain environment of a deployment: an ECS container's `environment`
 Serverless function's environment variables, a compose service's `environment`.
 
 Not flagged: references resolved at deploy or run time (`${VAR}`, `{{resolve:…}}`,
-`!Ref`, Secrets Manager or SSM ARNs, `${ssm:…}`), placeholders, empty values, names that
-describe a secret without holding it (`DB_SECRET_ARN`, `PASSWORD_FILE`), and AWS keys
-(MLA101 reports those).
+`!Ref`, Secrets Manager or SSM ARNs, `${ssm:…}`), placeholders (`YOUR-TOKEN-HERE`,
+`changethis`, `abc123`), words and numbers (`PASSWORD_ITERATIONS: 4096`), empty values,
+names that describe a secret without holding it (`DB_SECRET_ARN`, `PASSWORD_FILE`), and
+AWS keys (MLA101 reports those). The message gives the secret's length and character
+classes, never the value.
 
 ## Why it matters
 Plain environment values are stored in clear text in the task definition, the function

@@ -81,7 +81,10 @@ _TEAMS_RE = re.compile(
 # does not know (it has no `token`): API_TOKEN=…, hf_token: …, "auth_token": "…".
 _ASSIGNMENT_RE = re.compile(
     r"""^\s*(?:export\s+|ENV\s+|ARG\s+|-\s+)?["']?([A-Za-z_][\w.-]*)["']?\s*(?::|=|:=)\s*"""
-    r"""["']?([^\s"'#,;]{12,200})["']?\s*,?\s*(?:#.*)?$""")
+    r"""(["']?)([\w+/=.~-]{12,200})["']?\s*,?\s*(?:#.*)?$""")
+# In source code an unquoted right-hand side is an expression (`token = parts[1]`).
+_CODE_SUFFIXES = (".py", ".js", ".jsx", ".ts", ".tsx", ".mjs", ".go", ".java", ".rb", ".php",
+                  ".cs", ".kt", ".rs", ".scala", ".swift", ".c", ".cc", ".cpp", ".h")
 _PEM_PUBLIC_RE = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*(?:PUBLIC KEY|CERTIFICATE)-----")
 _PEM_END_RE = re.compile(r"-----END ")
 _COMMENT_RE = re.compile(r"^\s*(?:#|//|--|;|/?\*)")
@@ -137,7 +140,8 @@ def _filtered(plugin: Any, secret: str, line: str, filename: str) -> bool:
     from detect_secrets.filters import heuristic as h
 
     generic = plugin.secret_type in _GENERIC_TYPES
-    if plugin.secret_type != "Private Key" and benign_value(secret):
+    key = "password" if plugin.secret_type == "Basic Auth Credentials" else key_of(line, secret)
+    if plugin.secret_type != "Private Key" and benign_value(secret, key):
         return True  # placeholders and masks of any token shape: sk_live_XXXX, <token>
     return bool(
         h.is_sequential_string(secret)
@@ -212,7 +216,7 @@ def detect(filename: str, lines: list[str], hint: str) -> list[Detected]:
             continue
         for match in _TEAMS_RE.finditer(line):
             found.append(Detected(index + 1, match.start(), match.group(0), TEAMS_WEBHOOK))
-        named = _named_random_value(line)
+        named = _named_random_value(line, hint)
         if named is not None:
             found.append(named._replace_line(index + 1))
         for plugin in plugins:
@@ -226,20 +230,22 @@ def detect(filename: str, lines: list[str], hint: str) -> list[Detected]:
     return found
 
 
-def _named_random_value(line: str) -> Detected | None:
+def _named_random_value(line: str, hint: str) -> Detected | None:
     """A random-looking value (letters and digits, or a UUID) under a secret-named key."""
     match = _ASSIGNMENT_RE.match(line)
     if match is None or _COMMENT_RE.match(line):
         return None
-    key, value = match.groups()
-    if not is_secret_name(key) or names_metadata(key) or benign_value(value):
+    key, quote, value = match.groups()
+    if not quote and hint.endswith(_CODE_SUFFIXES):
+        return None
+    if not is_secret_name(key) or names_metadata(key) or benign_value(value, key):
         return None
     if is_reference(value) or "://" in value or value.startswith(("/", "./", "~")):
         return None
     mixed = any(c.isalpha() for c in value) and any(c.isdigit() for c in value)
     if not (is_uuid(value) or (mixed and _random_looking_value(value))):
         return None
-    return Detected(0, match.start(2), value, "Secret Keyword", key)
+    return Detected(0, match.start(3), value, "Secret Keyword", key)
 
 
 def _random_looking_value(value: str) -> bool:

@@ -20,7 +20,9 @@ PUBLIC_KEY_RE = re.compile(
     r"|AAAA[BC]3NzaC1|AAAAE2VjZHNh"
 )
 # Masked, elided or obviously made-up values.
-_MASKED_RE = re.compile(r"(?i)x{3}|\*{3}|\.{3}|…|^<.*>$|^\[.*\]$|^\(.*\)$")
+_MASKED_RE = re.compile(
+    r"(?i)x{3}|\*{3}|\.{3}|…|^<.*>$|^\[.*\]$|^\(.*\)$|example|placeholder|sample|dummy"
+    r"|change_?me|replace_?me|your[-_]")
 _DUMMY_RE = re.compile(
     r"(?i)^(?:\d{1,15}|abc\d*|(?:abc)?(?:123)+\d*|(?:pass(?:word)?|secret|test|admin|demo|qwerty)\d{0,6}"
     r"|foo|bar|baz|foobar|letmein|[a-z]{1,3}\d{0,3})$"
@@ -49,27 +51,52 @@ def _wordlike(part: str) -> bool:
             and not _CONSONANT_RUN_RE.search(part))
 
 
-def is_words(value: str) -> bool:
+# Words that configure how a secret is handled, not what it is: `password_expire: never`,
+# `secrets: inherit`, `secretKey: credentials` (the name of a Kubernetes secret).
+_ENUM_WORDS = frozenset({
+    "never", "always", "auto", "automatic", "none", "inherit", "inherited", "required",
+    "optional", "enabled", "disabled", "enable", "disable", "true", "false", "default",
+    "strict", "lax", "plain", "plaintext", "hidden", "masked", "env", "environment", "file",
+    "files", "vault", "credentials", "credential", "secrets", "secret", "password", "token",
+    "basic", "bearer", "oauth", "jwt", "random", "generated", "generate", "local", "static",
+    "dynamic", "managed", "external", "internal", "prompt", "unset", "empty", "null", "nil",
+    "undefined", "string", "text", "sensitive", "invalid", "incorrect", "wrong", "unknown",
+    "anonymous", "public", "private", "manual", "ignore", "skip", "off",
+})
+# A key whose last word is the secret itself (`POSTGRES_PASSWORD`, `api_key`, `authToken`):
+# a lone ordinary word there is a weak password (`nextcloud`), not an enum.
+_SECRET_NOUN_END_RE = re.compile(
+    r"(?i)(?:pass(?:wd|word|phrase)?|pwd|secret|token|api[-_]?key|apikey|private[-_]?key"
+    r"|secret[-_]?key|auth[-_]?key|access[-_]?key)$")
+
+
+def is_words(value: str, key: str | None = None) -> bool:
     """An enum-like word or identifier (`never`, `AUTO`, `githubSecret`, `read_only`), or
-    placeholder words (`YOUR-SECRET-HERE`): letters only, each part word-like."""
+    placeholder words (`YOUR-SECRET-HERE`): letters only, each part word-like. Under a key
+    that names the secret itself, a lone lower-case word is a weak password unless it is
+    a known setting word: `POSTGRES_PASSWORD: nextcloud` is a secret, `never` is not."""
     if not _WORDS_RE.match(value):
         return False
     parts = [p for chunk in re.split(r"[-_. ]", value) for p in _PART_RE.findall(chunk)]
     if not parts or not all(_wordlike(p) for p in parts):
         return False
-    if any(p.lower() in _PLACEHOLDER_WORDS for p in parts):
+    if any(p.lower() in _PLACEHOLDER_WORDS or p.lower() in _ENUM_WORDS for p in parts):
         return True
+    if (len(parts) == 1 and not value.isupper() and key is not None
+            and _SECRET_NOUN_END_RE.search(key.strip("'\"")) and len(value) >= 5):
+        return False
     # A passphrase of four or more words is a secret; one to three words are a name.
     return len(parts) <= 3 and len(value) <= 32
 
 
-def benign_value(value: str) -> bool:
-    """True when the value itself cannot be a secret, whatever name it is given."""
+def benign_value(value: str, key: str | None = None) -> bool:
+    """True when the value itself cannot be a secret. `key`, the name it is given, only
+    decides whether a lone word is a weak password or a setting (see `is_words`)."""
     text = value.strip().strip("'\"`").strip()
     if len(text) < 4:
         return True
     return bool(_TEMPLATE_RE.search(text) or PUBLIC_KEY_RE.search(text)
-                or _MASKED_RE.search(text) or _DUMMY_RE.match(text) or is_words(text))
+                or _MASKED_RE.search(text) or _DUMMY_RE.match(text) or is_words(text, key))
 
 
 def shape(value: str) -> str:

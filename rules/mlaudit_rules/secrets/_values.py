@@ -69,10 +69,11 @@ def literal_secret(name: str, value: str | None) -> str | None:
     if embedded:
         secret = embedded.group(1)
         return None if (is_reference(secret) or is_placeholder(secret)
-                         or benign_value(secret)) else secret
+                         or benign_value(secret, "password")) else secret
     if not is_secret_name(name) or "://" in text or is_reference(text) or is_placeholder(text):
         return None
-    if text.lower() in _TYPE_WORDS or benign_value(text) or text.startswith(("/", "./", "~")):
+    if (text.lower() in _TYPE_WORDS or benign_value(text, name)
+            or text.startswith(("/", "./", "~"))):
         return None
     return text
 
@@ -97,11 +98,12 @@ def names_metadata(key: str | None) -> bool:
 
 def keyword_is_not_secret(line: str, value: str) -> bool:
     """For detect-secrets' keyword hits: the key names metadata, or the value is no secret."""
-    if names_metadata(key_of(line, value)):
+    key = key_of(line, value)
+    if names_metadata(key):
         return True
     text = value.strip()
     return (is_placeholder(text) or is_reference(text) or text.lower() in _TYPE_WORDS
-            or benign_value(text) or text.startswith(("/", "./", "~")) or " " in text)
+            or benign_value(text, key) or text.startswith(("/", "./", "~")) or " " in text)
 
 
 def plain_environment_secrets(deployment: Any) -> Iterator[tuple[str, EnvVar, str]]:

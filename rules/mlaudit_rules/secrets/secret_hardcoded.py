@@ -175,5 +175,7 @@ def _explain(hit: Detected, label: str) -> str:
     key = hit.key if hit.key and _IDENTIFIER_RE.match(hit.key) else None
     under = f" under key `{key}`" if key and hit.secret_type != "Basic Auth Credentials" else ""
     if hit.secret_type.endswith("High Entropy String") or hit.secret_type == "Secret Keyword":
-        return f"{label}{under} is hardcoded: it looks random ({shape(hit.value)})"
+        # A word under a password name is a weak password, not a random one: say which.
+        kind = "a literal word" if hit.value.isalpha() else "it looks random"
+        return f"{label}{under} is hardcoded: {kind} ({shape(hit.value)})"
     return f"{label}{under} is hardcoded ({shape(hit.value)})"

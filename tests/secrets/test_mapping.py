@@ -10,6 +10,7 @@ import pytest
 from mlaudit.finding import Finding
 from mlaudit_rules.secrets._aws import find_aws_keys
 from mlaudit_rules.secrets._detect import detect
+from mlaudit_rules.secrets._shape import benign_value, shape
 from mlaudit_rules.secrets._values import is_reference, literal_secret
 from tests.helpers import scan_dir
 
@@ -86,6 +87,11 @@ def test_settings_of_detect_secrets_do_not_leak() -> None:
     ([f'CACHE_KEY = "{SECRET_KEY}"'], []),
     ([f"KEY={KEY_ID} again={KEY_ID}"], [(1, KEY_ID)]),
     (["id = 'AKIAXXXXXXXXXXXXXXXX'", "id = 'AKIAIOSFODNN7EXAMPLE'"], []),
+    # A key id in a presigned URL is half a pair only when the secret is in the file too.
+    ([f"url = 'https://b.s3.amazonaws.com/k?X-Amz-Credential={KEY_ID}/20240101/x'"], []),
+    ([f"url = 'https://b.s3.amazonaws.com/k?AWSAccessKeyId={KEY_ID}&Expires=1'"], []),
+    ([f"url = 'https://b?AWSAccessKeyId={KEY_ID}'", f'aws_secret_key = "{SECRET_KEY}"'],
+     [(1, KEY_ID), (2, SECRET_KEY)]),
 ])
 def test_aws_matcher(lines: list[str], expected: list[tuple[int, str]]) -> None:
     assert [(k.line, k.value) for k in find_aws_keys(lines)] == expected
@@ -100,6 +106,15 @@ def test_aws_matcher(lines: list[str], expected: list[tuple[int, str]]) -> None:
     ("TOKEN_SECRET_ARN", "arn:aws:secretsmanager:eu-west-1:1:secret:x", None),
     ("PASSWORD_FILE", "/run/secrets/db", None),
     ("MODEL_NAME", "sentiment-v3", None),
+    ("PASSWORD_ITERATIONS", "4096", None),
+    ("PASSWORD_EXPIRE", "never", None),
+    ("TOKEN_STORE", "SSM", None),
+    ("GITHUB_WEBHOOK_SECRET", "REPLACE-WITH-YOUR-SECRET-HERE", None),
+    ("API_KEY", "abc123", None),
+    ("DB_PASSWORD", ":SecretString:password}}", None),
+    ("DEPLOY_KEY", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFake", None),
+    ("DB_PASSWORD", "correct-horse-battery-staple", "correct-horse-battery-staple"),
+    ("API_KEY", "3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f", "3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f"),
 ])
 def test_literal_secret(name: str, value: str, secret: str | None) -> None:
     assert literal_secret(name, value) == secret
@@ -109,3 +124,31 @@ def test_references() -> None:
     assert all(is_reference(v) for v in ("${X}", "var.db_password", "!Ref Param",
                                          "${{ secrets.X }}", "{{resolve:ssm:/x}}"))
     assert not is_reference("Vw3nRq8xKz5t")
+
+
+@pytest.mark.parametrize(("value", "described"), [
+    ("Vq7Lw2Xr9Tz4Kp8Mn3Bd6Hs1Jf5Gc0Ya2We7Qu4e", "40 characters, mixed case and digits"),
+    ("3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f", "36 characters, UUID-shaped"),
+    ("Tr0ub4dor-and-3", "15 characters, mixed case, digits and symbols"),
+    ("9f86d081884c7d65", "16 characters, hex"),
+])
+def test_shape_describes_without_the_value(value: str, described: str) -> None:
+    assert shape(value) == described
+
+
+@pytest.mark.parametrize("value", [
+    "never", "SSM", "auto", "REPLACE_ME", "changethis", "changeme", "<your-token>",
+    "xxxxxxxxxxxx", "${VAR}", "{{ var }}", "TODO", "none", "dummy", "example", "inherit",
+    "githubSecret", "YOUR-TWILIO-AUTH-TOKEN-HERE", "4096", "abc123", "sk_live_XXXXXXXXXXXX",
+    "{{resolve:secretsmanager:", "ssh-rsa AAAAB3NzaC1yc2E", "-----BEGIN PUBLIC KEY-----",
+])
+def test_benign_values(value: str) -> None:
+    assert benign_value(value)
+
+
+@pytest.mark.parametrize("value", [
+    "Hk2mQz8vRt4w", "hunter2hunter2", "qwkRtzPlmnBv", "correct-horse-battery-staple",
+    "3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f",
+])
+def test_secret_shaped_values(value: str) -> None:
+    assert not benign_value(value)

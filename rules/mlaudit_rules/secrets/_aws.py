@@ -28,6 +28,9 @@ _SECRET_NAME_RE = re.compile(
 # A line that is only a generic value entry: the name it belongs to is written above.
 _VALUE_ENTRY_RE = re.compile(r"""^\s*[-{]?\s*["']?(?:value|default)["']?\s*[:=]""", re.I)
 _OBJECT_EDGE_RE = re.compile(r"[{}\[\]]|^\s*-\s")
+# A presigned URL carries the access key id in clear by design (SigV4 `X-Amz-Credential=`,
+# SigV2 `AWSAccessKeyId=`): the id alone signs nothing.
+_PRESIGNED_BEFORE_RE = re.compile(r"(?i)(?:X-Amz-Credential|AWSAccessKeyId)=$")
 _BASE32_RUN = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567" * 2
 _CONTEXT_LINES = 6
 
@@ -89,4 +92,7 @@ def find_aws_keys(lines: list[str]) -> list[AwsKey]:
                 continue
             found.setdefault((number, secret), AwsKey(
                 number, match.start(1), match.end(1), secret, "secret access key"))
-    return sorted(found.values(), key=lambda k: (k.line, k.start))
+    keys = sorted(found.values(), key=lambda k: (k.line, k.start))
+    if any(k.kind == "secret access key" for k in keys):
+        return keys  # with a secret in the file, an id in a URL is half of a pair
+    return [k for k in keys if not _PRESIGNED_BEFORE_RE.search(lines[k.line - 1][:k.start])]

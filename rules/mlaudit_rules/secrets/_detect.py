@@ -16,7 +16,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from mlaudit_rules.secrets._values import is_reference, keyword_is_not_secret
+from mlaudit_rules.secrets._shape import PUBLIC_KEY_RE, benign_value, is_uuid
+from mlaudit_rules.secrets._values import (
+    is_reference,
+    is_secret_name,
+    key_of,
+    keyword_is_not_secret,
+    names_id,
+    names_metadata,
+)
 
 # Secret-like words (detect-secrets' keyword list and a few more), known token prefixes and
 # headers, basic-auth URLs, and quoted base-64 runs long enough for the entropy plugins.
@@ -29,7 +37,7 @@ _KEYWORD_LOWER_RE = re.compile(
 _PREFIX_RE = re.compile(
     r"-----BEGIN|PuTTY-User-Key|gh[pousr]_|github_pat_|gl[a-z]{2,5}-|GR1348941|xox[abposr]-"
     r"|hooks\.slack\.com|[rs]k_live_|sk-|SG\.|AC[a-z0-9]{32}|SK[a-z0-9]{32}|eyJ|npm_|pypi-"
-    r"|AKC[a-zA-Z0-9]|AccountKey=|sq0csp-|://[^\s/@:]+:[^\s/@]+@"
+    r"|AKC[a-zA-Z0-9]|AccountKey=|sq0csp-|://[^\s/@:]+:[^\s/@]+@|webhook\.office\.com"
 )
 _QUOTED_TOKEN_RE = re.compile(r"""["']([A-Za-z0-9+/=_-]{20,})["']""")
 
@@ -63,6 +71,23 @@ _DELIMITERS = " \t=:\"'"
 LABELS = {"Secret Keyword": "secret value", "Basic Auth Credentials": "password in a URL",
           "Base64 High Entropy String": "high-entropy string",
           "Hex High Entropy String": "high-entropy hex string"}
+TEAMS_WEBHOOK = "Microsoft Teams Webhook"
+# Teams incoming webhooks (and the older outlook.office.com form): anyone holding the URL
+# can post into the channel. detect-secrets has no plugin for them.
+_TEAMS_RE = re.compile(
+    r"https://[\w.-]*(?:webhook\.office\.com/webhookb2|outlook\.office(?:365)?\.com/webhook)"
+    r"/[\w@-]+/IncomingWebhook/\w+/[\w-]+")
+# `name: value` / `name = value` lines for the secret names detect-secrets' keyword plugin
+# does not know (it has no `token`): API_TOKEN=…, hf_token: …, "auth_token": "…".
+_ASSIGNMENT_RE = re.compile(
+    r"""^\s*(?:export\s+|ENV\s+|ARG\s+|-\s+)?["']?([A-Za-z_][\w.-]*)["']?\s*(?::|=|:=)\s*"""
+    r"""(["']?)([\w+/=.~-]{12,200})["']?\s*,?\s*(?:#.*)?$""")
+# In source code an unquoted right-hand side is an expression (`token = parts[1]`).
+_CODE_SUFFIXES = (".py", ".js", ".jsx", ".ts", ".tsx", ".mjs", ".go", ".java", ".rb", ".php",
+                  ".cs", ".kt", ".rs", ".scala", ".swift", ".c", ".cc", ".cpp", ".h")
+_PEM_PUBLIC_RE = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*(?:PUBLIC KEY|CERTIFICATE)-----")
+_PEM_END_RE = re.compile(r"-----END ")
+_COMMENT_RE = re.compile(r"^\s*(?:#|//|--|;|/?\*)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +96,10 @@ class Detected:
     start: int  # 0-based offset in the line, -1 when not found verbatim
     value: str
     secret_type: str  # detect-secrets' type name, e.g. "GitHub Token"
+    key: str | None = None  # the name the value is assigned to on its line, if any
+
+    def _replace_line(self, line: int) -> Detected:
+        return Detected(line, self.start, self.value, self.secret_type, self.key)
 
 
 def candidate_lines(lines: list[str]) -> list[int]:
@@ -99,17 +128,30 @@ def _plugin_config() -> list[dict[str, Any]]:
     return config
 
 
+def _secret_uuid(plugin: Any, secret: str, line: str) -> bool:
+    """A UUID is an id, except as the value of a secret-named key outside a comment:
+    `api_key: 3f2b…` is how several services shape their keys."""
+    return (plugin.secret_type == "Secret Keyword" and is_uuid(secret)
+            and not _COMMENT_RE.match(line) and is_secret_name(key_of(line, secret) or ""))
+
+
 def _filtered(plugin: Any, secret: str, line: str, filename: str) -> bool:
     """detect-secrets' heuristic filters; the generic ones spare the specific detectors."""
     from detect_secrets.filters import heuristic as h
 
     generic = plugin.secret_type in _GENERIC_TYPES
+    key = "password" if plugin.secret_type == "Basic Auth Credentials" else key_of(line, secret)
+    if plugin.secret_type != "Private Key" and benign_value(secret, key):
+        return True  # placeholders and masks of any token shape: sk_live_XXXX, <token>
     return bool(
-        h.is_sequential_string(secret) or h.is_potential_uuid(secret)
+        h.is_sequential_string(secret)
+        or (h.is_potential_uuid(secret) and not _secret_uuid(plugin, secret, line))
         or h.is_likely_id_string(secret, line, plugin) or h.is_templated_secret(secret)
         or h.is_prefixed_with_dollar_sign(secret) or h.is_not_alphanumeric_string(secret)
         or h.is_lock_file(filename) or h.is_swagger_file(filename)
-        or (generic and (h.is_indirect_reference(line) or is_reference(secret)))
+        or (generic and (h.is_indirect_reference(line) or is_reference(secret)
+                         or PUBLIC_KEY_RE.search(line) is not None
+                         or names_id(key_of(line, secret))))
     )
 
 
@@ -164,11 +206,19 @@ def detect(filename: str, lines: list[str], hint: str) -> list[Detected]:
 
     plugins = _plugins()
     found: list[Detected] = []
+    public = _public_pem_lines(lines)
     for index in indexes:
         line = lines[index].rstrip()
+        if index in public:
+            continue
         context = get_code_snippet(lines, index + 1)
         if is_line_allowlisted(hint, line, context):  # `# pragma: allowlist secret`
             continue
+        for match in _TEAMS_RE.finditer(line):
+            found.append(Detected(index + 1, match.start(), match.group(0), TEAMS_WEBHOOK))
+        named = _named_random_value(line, hint)
+        if named is not None:
+            found.append(named._replace_line(index + 1))
         for plugin in plugins:
             for potential in plugin.analyze_line(filename=hint, line=line,
                                                  line_number=index + 1, context=context):
@@ -176,5 +226,42 @@ def detect(filename: str, lines: list[str], hint: str) -> list[Detected]:
                 if (secret and not _filtered(plugin, secret, line, filename)
                         and _plausible(plugin.secret_type, secret, line)):
                     found.append(Detected(index + 1, line.find(secret), secret,
-                                          plugin.secret_type))
+                                          plugin.secret_type, key_of(line, secret)))
     return found
+
+
+def _named_random_value(line: str, hint: str) -> Detected | None:
+    """A random-looking value (letters and digits, or a UUID) under a secret-named key."""
+    match = _ASSIGNMENT_RE.match(line)
+    if match is None or _COMMENT_RE.match(line):
+        return None
+    key, quote, value = match.groups()
+    if not quote and hint.endswith(_CODE_SUFFIXES):
+        return None
+    if not is_secret_name(key) or names_metadata(key) or benign_value(value, key):
+        return None
+    if is_reference(value) or "://" in value or value.startswith(("/", "./", "~")):
+        return None
+    mixed = any(c.isalpha() for c in value) and any(c.isdigit() for c in value)
+    if not (is_uuid(value) or (mixed and _random_looking_value(value))):
+        return None
+    return Detected(0, match.start(3), value, "Secret Keyword", key)
+
+
+def _random_looking_value(value: str) -> bool:
+    """Many distinct characters, no long run of letters that reads as words."""
+    return len(set(value)) >= min(10, len(value) // 2) and not re.search(r"[a-z]{8}", value)
+
+
+def _public_pem_lines(lines: list[str]) -> set[int]:
+    """Indexes of the lines inside PEM public keys and certificates: public by design."""
+    inside: set[int] = set()
+    start: int | None = None
+    for index, line in enumerate(lines):
+        if start is None and _PEM_PUBLIC_RE.search(line):
+            start = index
+        if start is not None:
+            inside.add(index)
+            if _PEM_END_RE.search(line):
+                start = None
+    return inside

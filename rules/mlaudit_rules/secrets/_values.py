@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # annotation only: compose models load when a compose file is parsed
     from mlaudit.models.compose import EnvVar
 from mlaudit_rules.helpers import is_placeholder
+from mlaudit_rules.secrets._shape import benign_value
 
 # Names that hold a secret: DB_PASSWORD, API_KEY, HF_TOKEN, STRIPE_SECRET, GCP_CREDENTIALS...
 SECRET_NAME_RE = re.compile(
@@ -27,10 +28,15 @@ _NOT_SECRET_SUFFIX_RE = re.compile(
     r"|suffix|param|parameter|policy|manager|store|provider|mode|format|algorithm|rotation"
     r"|region|location|source|label|key_name|secret_name|from)$"
 )
+# Ids of requests, traces, objects: `requestId`, `X-Amz-Cf-Id`, `x-amz-id-2`, `etag`.
+_ID_KEY_RE = re.compile(
+    r"(?:[-_.](?:id|Id|ID)|(?<=[a-z])(?:Id|ID))(?:[-_]?\d+)?$|(?i:request|trace|correlation|etag|nonce"
+    r"|digest|checksum|hash|sha\d*|fingerprint|uuid)[-_]?\w{0,4}$|^(?i:id)$"
+)
 _URL_PASSWORD_RE = re.compile(r"://[^\s/@:]+:([^\s/@]+)@")
 _REFERENCE_RE = re.compile(
-    r"^(?:\$|!|\{\{|%\(|var\.|local\.|data\.|module\.|each\.|arn:aws[\w-]*:(?:secretsmanager|ssm"
-    r"|kms):|ssm:|secretsmanager:|vault:|env\(|os\.environ|os\.getenv)|\{\{resolve:|\$\{\{"
+    r"^(?:\$|!|\{\{|%\(|var\.|local\.|data\.|module\.|each\.|arn:aws[\w-]*:|ssm:"
+    r"|secretsmanager:|vault:|env\(|os\.environ|os\.getenv)|\{\{resolve:|\$\{\{"
 )
 _TYPE_WORDS = frozenset({
     "str", "string", "int", "bool", "boolean", "true", "false", "yes", "no", "on", "off",
@@ -62,23 +68,42 @@ def literal_secret(name: str, value: str | None) -> str | None:
     embedded = _URL_PASSWORD_RE.search(text)
     if embedded:
         secret = embedded.group(1)
-        return None if is_reference(secret) or is_placeholder(secret) else secret
+        return None if (is_reference(secret) or is_placeholder(secret)
+                         or benign_value(secret, "password")) else secret
     if not is_secret_name(name) or "://" in text or is_reference(text) or is_placeholder(text):
         return None
-    if text.lower() in _TYPE_WORDS or len(text) < 4 or text.startswith(("/", "./", "~")):
+    if (text.lower() in _TYPE_WORDS or benign_value(text, name)
+            or text.startswith(("/", "./", "~"))):
         return None
     return text
 
 
-def keyword_is_not_secret(line: str, value: str) -> bool:
-    """For detect-secrets' keyword hits: the key names metadata, or the value is no secret."""
+def key_of(line: str, value: str) -> str | None:
+    """The name `value` is assigned to on `line` (`api_token` in `api_token: "…"`), if any."""
     at = line.find(value)
     before = _KEY_BEFORE_RE.search(line[:at]) if at >= 0 else None
-    if before and _NOT_SECRET_SUFFIX_RE.search(before.group(1)):
+    return before.group(1).strip(".-") if before else None
+
+
+def names_id(key: str | None) -> bool:
+    """The key holds an id of a request, object or digest (`X-Amz-Cf-Id`, `x-amz-id-2`,
+    `requestId`, `etag`): random-looking by design, and no secret."""
+    return bool(key) and bool(_ID_KEY_RE.search(key or ""))
+
+
+def names_metadata(key: str | None) -> bool:
+    """The key holds something about a secret (`SECRET_ARN`, `TOKEN_URL`) or an id."""
+    return (bool(key) and bool(_NOT_SECRET_SUFFIX_RE.search(key or ""))) or names_id(key)
+
+
+def keyword_is_not_secret(line: str, value: str) -> bool:
+    """For detect-secrets' keyword hits: the key names metadata, or the value is no secret."""
+    key = key_of(line, value)
+    if names_metadata(key):
         return True
     text = value.strip()
     return (is_placeholder(text) or is_reference(text) or text.lower() in _TYPE_WORDS
-            or len(text) < 4 or text.startswith(("/", "./", "~")) or " " in text)
+            or benign_value(text, key) or text.startswith(("/", "./", "~")) or " " in text)
 
 
 def plain_environment_secrets(deployment: Any) -> Iterator[tuple[str, EnvVar, str]]:

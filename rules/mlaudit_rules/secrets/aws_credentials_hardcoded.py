@@ -13,7 +13,12 @@ Not flagged: the AWS documentation keys (`AKIAIOSFODNN7EXAMPLE`,
 `wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`), references (`os.environ.get(...)`,
 `${{ secrets.X }}`, `var.x`, `${VAR}`), obvious placeholders (`AKIAXXXXXXXXXXXXXXXX`,
 `<your-key>`), and 40-character tokens that are not named as a secret or do not look
-random (hex digests, commit ids).
+random (hex digests, commit ids). An access key id inside a presigned URL
+(`X-Amz-Credential=AKIA…/…`, `AWSAccessKeyId=AKIA…`) is not flagged when no secret access
+key is written in the same file: presigned URLs carry the id in clear by design, and the
+id alone signs nothing (the URL's own signature expires). With a secret in the file the
+pair is complete and both are reported. The message gives the key's kind (`AKIA`
+long-term, `ASIA` temporary) and whether the file holds the other half, never the key.
 
 ## Why it matters
 A key in a repository is a key in every clone, fork, CI cache and image layer built from
@@ -85,9 +90,25 @@ def check(source: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
     by_line: dict[int, list[str]] = {}
     for key in keys:
         by_line.setdefault(key.line, []).append(key.value)
+    kinds = {key.kind for key in keys}
     for key in keys:
         span = Span(source.path, key.line, key.start + 1, key.line, key.end + 1)
         # Every key of the line is passed, so the default fingerprint key (the line's
         # text) holds none of them, not only this finding's own.
-        yield ctx.finding(f"AWS {key.kind} {key.value} is hardcoded", span,
-                          secrets=by_line[key.line])
+        yield ctx.finding(f"AWS {key.kind} is hardcoded ({_why(key.kind, key.value, kinds)})",
+                          span, secrets=by_line[key.line])
+
+
+_KEY_ID_KINDS = {"AKIA": "a long-term IAM user key", "ASIA": "a temporary STS key",
+                 "ABIA": "an STS service bearer key", "ACCA": "a context-specific key"}
+
+
+def _why(kind: str, value: str, kinds: set[str]) -> str:
+    """Its shape and whether the file holds the other half of the pair, never the value."""
+    if kind == "access key id":
+        other = "secret access key"
+        shape = f"{value[:4]} prefix: {_KEY_ID_KINDS.get(value[:4], 'an access key id')}"
+    else:
+        other = "access key id"
+        shape = f"{len(value)} random base-64 characters named as a secret key"
+    return f"{shape}; the file also holds an AWS {other}" if other in kinds else shape

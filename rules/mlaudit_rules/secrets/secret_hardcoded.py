@@ -4,13 +4,22 @@
 A secret written literally into any file mlaudit reads, found by the detect-secrets
 plugins: private key blocks, GitHub/GitLab/Slack/Stripe/SendGrid/Twilio/OpenAI/npm/PyPI
 tokens, JSON web tokens, passwords in URLs (`postgres://app:…@db`), secret-named
-values (`password = "…"`, `API_TOKEN: …`) and random-looking strings of a secret's size.
+values (`password = "…"`, `API_TOKEN: …`, a UUID-shaped `api_key`), Slack and Microsoft
+Teams incoming webhook URLs, and random-looking strings of a secret's size. The message
+says why the value looks secret (its kind, key, length and character classes), never
+the value.
 
-Not flagged: AWS keys (MLA101 reports them), references (`${VAR}`, `${{ secrets.X }}`,
-`var.x`, `os.environ[...]`, `!Ref`, Secrets Manager ARNs), placeholders (`changeme`,
-`<token>`), UUIDs, sequential strings, `*_id` values, names that only describe a
-secret (`SECRET_ARN`, `PASSWORD_FILE`, `TOKEN_URL`), digests and commit ids, lines marked
-`# pragma: allowlist secret`, and `.env`/credential/key files (MLA103 reports the file).
+A secret-named key is not enough: the value is judged by itself. Not flagged: words and
+identifiers (`password_expire: never`, `secrets: inherit`, `SSM`, `auto`), placeholders
+(`changeme`, `REPLACE_ME`, `YOUR-SECRET-HERE`, `<token>`, `xxx…`, `TODO`, `dummy`,
+`abc123`), numbers, templates and references even when split over lines (`${VAR}`,
+`{{ var }}`, `{{resolve:secretsmanager:…}}`, `${ssm:…}`, `${env:…}`, `${{ secrets.X }}`,
+`var.x`, `os.environ[...]`, `!Ref`, `arn:aws:…`), public keys (`ssh-rsa AAAA…`,
+`ssh-ed25519`, PEM public keys and certificates), AWS keys (MLA101 reports them), UUIDs
+except under a secret-named key, sequential strings, ids (`*_id`, `requestId`,
+`X-Amz-Cf-Id`), names that only describe a secret (`SECRET_ARN`, `PASSWORD_FILE`,
+`TOKEN_URL`), digests and commit ids, lines marked `# pragma: allowlist secret`, and
+`.env`/credential/key files (MLA103 reports the file).
 
 ## Why it matters
 A committed secret is readable by everyone with the repository, its forks, CI logs and
@@ -46,6 +55,7 @@ requests.get(url, headers={"Authorization": f"Bearer {os.environ['HF_TOKEN']}"})
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from mlaudit.finding import Finding
@@ -55,7 +65,14 @@ from mlaudit.severity import Category, Confidence, Severity
 from mlaudit.sources import FileKind, SourceFile
 from mlaudit.span import Span
 from mlaudit_rules.secrets._aws import CANDIDATE_RE, find_aws_keys
-from mlaudit_rules.secrets._detect import LABELS, Detected, could_hold_secret, detect
+from mlaudit_rules.secrets._detect import (
+    LABELS,
+    TEAMS_WEBHOOK,
+    Detected,
+    could_hold_secret,
+    detect,
+)
+from mlaudit_rules.secrets._shape import shape
 from mlaudit_rules.secrets._values import plain_environment_secrets
 
 RULE = Rule(
@@ -142,5 +159,23 @@ def check(source: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
                               secrets=on_line[hit.line])
             continue
         # All values of the line are redacted, so the default key (the line) keeps none.
-        yield ctx.finding(f"{label} {hit.value} is hardcoded", span,
-                          secrets=on_line[hit.line])
+        yield ctx.finding(_explain(hit, label), span, secrets=on_line[hit.line])
+
+
+_IDENTIFIER_RE = re.compile(r"^[A-Za-z_][\w.-]{0,63}$")
+
+
+def _explain(hit: Detected, label: str) -> str:
+    """Why the value looks secret (its kind, key, length and characters), never the value."""
+    if hit.secret_type == "Slack Token" and "hooks.slack.com" in hit.value:
+        return "Slack incoming webhook URL is hardcoded: anyone with it can post to the channel"
+    if hit.secret_type == TEAMS_WEBHOOK:
+        return ("Microsoft Teams incoming webhook URL is hardcoded: anyone with it can post "
+                "to the channel")
+    key = hit.key if hit.key and _IDENTIFIER_RE.match(hit.key) else None
+    under = f" under key `{key}`" if key and hit.secret_type != "Basic Auth Credentials" else ""
+    if hit.secret_type.endswith("High Entropy String") or hit.secret_type == "Secret Keyword":
+        # A word under a password name is a weak password, not a random one: say which.
+        kind = "a literal word" if hit.value.isalpha() else "it looks random"
+        return f"{label}{under} is hardcoded: {kind} ({shape(hit.value)})"
+    return f"{label}{under} is hardcoded ({shape(hit.value)})"

@@ -7,9 +7,11 @@ value in the plain environment of a deployment: an ECS container's `environment`
 Serverless function's environment variables, a compose service's `environment`.
 
 Not flagged: references resolved at deploy or run time (`${VAR}`, `{{resolve:…}}`,
-`!Ref`, Secrets Manager or SSM ARNs, `${ssm:…}`), placeholders, empty values, names that
-describe a secret without holding it (`DB_SECRET_ARN`, `PASSWORD_FILE`), and AWS keys
-(MLA101 reports those).
+`!Ref`, Secrets Manager or SSM ARNs, `${ssm:…}`), placeholders (`YOUR-TOKEN-HERE`,
+`changethis`, `abc123`), words and numbers (`PASSWORD_ITERATIONS: 4096`), empty values,
+names that describe a secret without holding it (`DB_SECRET_ARN`, `PASSWORD_FILE`), and
+AWS keys (MLA101 reports those). The message gives the secret's length and character
+classes, never the value.
 
 ## Why it matters
 Plain environment values are stored in clear text in the task definition, the function
@@ -49,6 +51,7 @@ from mlaudit.models.functions import ServerlessApp
 from mlaudit.models.terraform import TerraformModule
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Confidence, Severity
+from mlaudit_rules.secrets._shape import shape
 from mlaudit_rules.secrets._values import plain_environment_secrets
 
 RULE = Rule(
@@ -69,5 +72,6 @@ RULE = Rule(
 def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
     for where, var, secret in plain_environment_secrets(deployment):
         yield ctx.finding(
-            f"{where} sets {var.name} to a literal secret {secret} in its plain environment",
+            f"{where} sets {var.name} to a literal secret ({shape(secret)}) in its plain"
+            " environment",
             var.span, key=f"{where}:{var.name}", secrets=[secret, var.value or ""])

@@ -3,12 +3,14 @@
 ## What it flags
 A `uses:` (step action or reusable workflow call) that names a tag or a branch
 (`@v4`, `@main`) instead of a full 40-character commit SHA, and a `docker://` image
-without an `@sha256:` digest. GitHub-owned actions (`actions/*`, `github/*`) are
-reported as low, third-party ones as medium.
+without an `@sha256:` digest, for third-party actions.
 
 Not flagged: local actions and workflows (`./...`), SHA-pinned references (a
-`# v4.1.1` comment after the SHA is fine), docker images pinned by digest, and
-`docker://` images with no tag or `:latest` (MLA203, image-tag-mutable, reports those).
+`# v4.1.1` comment after the SHA is fine), docker images pinned by digest,
+`docker://` images with no tag or `:latest` (MLA203, image-tag-mutable, reports those),
+and GitHub-owned actions (`actions/*`, `github/*`) on a version tag, as zizmor's default
+policy allows them. Set `github-owned = true` under `[tool.mlaudit.rules.MLA404]` to
+report those too (as low).
 
 ## Why it matters
 Tags and branches are mutable: whoever controls the action's repository (or steals its
@@ -49,6 +51,7 @@ RULE = Rule(
     category=Category.CICD,
     target=Workflow,
     tags=("github-actions", "supply-chain"),
+    options={"github-owned": False},
     docs=__doc__ or "",
 )
 
@@ -79,6 +82,8 @@ def check(workflow: Workflow, ctx: RuleContext) -> Iterator[Finding]:
         if not ref.ref:
             continue  # malformed (no @ref): GitHub rejects the workflow anyway
         first_party = ref.owner in _FIRST_PARTY
+        if first_party and not ctx.options.get("github-owned", False):
+            continue  # GitHub's own actions on a tag: accepted by default, as zizmor does
         severity = min(ctx.severity, Severity.LOW, key=lambda s: s.rank) if first_party \
             else ctx.severity
         owner = "GitHub-owned" if first_party else "third-party"

@@ -1,15 +1,16 @@
 """Terraform root module keeps its state on local disk
 
 ## What it flags
-A root module (a directory with a `provider` block and resources that no other module in
-the repository calls) whose `terraform {}` block declares no `backend` or `cloud` block,
-or declares `backend "local"`. The finding sits on the `terraform` block, or on the first
-`provider` block when there is no `terraform` block.
+A root module (a directory with a `provider` block and resources or module calls, that no
+other module in the repository calls) whose `terraform {}` block declares no `backend` or
+`cloud` block, or declares `backend "local"`. The finding sits on the `terraform` block,
+or on the first `provider` block when there is no `terraform` block.
 
 Not flagged: child modules (a directory another configuration in the repository calls
 through a local `source`), modules with any remote backend (`s3`, `gcs`, `azurerm`,
 `remote`, an empty `backend "s3" {}` completed by `-backend-config`) or a `cloud {}`
-block, configurations with no provider block or no resource, and roots whose backend is
+block, configurations with no provider block or with neither a resource nor a module
+call, and roots whose backend is
 given outside their `.tf` files: `terraform init -backend-config` or a `backend.tf` /
 `backend.tf.json` written by a workflow step, a shell script or a Makefile for that
 directory (`working-directory:`, `-chdir=DIR`, `cd DIR`); Terragrunt (a `terragrunt.hcl`
@@ -84,7 +85,9 @@ _ATMOS_MODULES = ("cloudposse/stack-config/yaml",)
 
 @RULE.check
 def check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
-    if not module.is_root or not module.providers or not module.resources:
+    # A root whose resources all come from modules (local or registry) still has state.
+    if not module.is_root or not module.providers or not (
+            module.resources or module.module_calls):
         return
     backend = module.backend
     if backend is not None and backend.type != "local":

@@ -43,8 +43,15 @@ from mlaudit.models.dockerfile import Dockerfile
 from mlaudit.parsers.yaml_document import resolve_path
 from mlaudit.project import ParsedProject
 
-__all__ = ["ComposeProject", "DEFAULT_NAMES", "classify", "compose_projects", "merge_service",
-           "project_of_service", "project_set_from_words"]
+__all__ = [
+    "DEFAULT_NAMES",
+    "ComposeProject",
+    "classify",
+    "compose_projects",
+    "merge_service",
+    "project_of_service",
+    "project_set_from_words",
+]
 
 DEFAULT_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 _CACHE_KEY = "_mlaudit_compose_projects"
@@ -135,7 +142,7 @@ class _Discovery:
                 from mlaudit.parsers import compose as compose_parser
                 try:
                     model = compose_parser.parse(source)
-                except Exception:  # noqa: BLE001 - a broken fragment: the set is unknown
+                except Exception:
                     model = None
             self.loaded[path] = model
         return self.loaded[path]
@@ -171,8 +178,8 @@ class _Discovery:
             if ident in seen_ids:  # the same first file in another set: name the whole set
                 ident = "compose:" + "+".join(files)
             seen_ids.add(ident)
-            services, included = self.merge_files(files, 0, set())
-            services = tuple(_with_purpose(services, self.project))
+            merged, included = self.merge_files(files, 0, set())
+            services = tuple(_with_purpose(merged, self.project))
             out.append(ComposeProject(ident, posixpath.dirname(files[0]) or ".", files,
                                       services, origin, tuple(included)))
         return out

@@ -45,9 +45,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from mlaudit.compose_projects import project_of_service
 from mlaudit.finding import Finding
 from mlaudit.models.command import ServerLaunch
-from mlaudit.compose_projects import project_of_service
 from mlaudit.models.deployment import Deployment, Service
 from mlaudit.models.dockerfile import Dockerfile
 from mlaudit.models.nginx import NginxConfig

@@ -91,13 +91,17 @@ _MODEL_SERVERS = frozenset({
 })
 
 
+_CHECKED = "checked"  # a verdict: the service has a working health check
+
+
 @RULE.check
 def check(compose: ComposeFile, ctx: RuleContext) -> Iterator[Finding]:
     deployment = ctx.deployment
     dockerfiles = {d.path: d for d in deployment.models(Dockerfile)} if deployment else {}
     # Each service is judged as `docker compose` runs it: merged with the rest of its project
     # (a base file's health check covers the override's service). A service defined in this
-    # file is reported here, once, and only when no project it belongs to gives it a check.
+    # file is reported here, once: when it serves without a check in some project it
+    # belongs to, and no project gives it a working one.
     verdicts: dict[tuple[int, int], list[str | None]] = {}
     spans: dict[tuple[int, int], ComposeService] = {}
     for project_id, service in _services_here(compose, deployment):
@@ -105,8 +109,9 @@ def check(compose: ComposeFile, ctx: RuleContext) -> Iterator[Finding]:
         spans.setdefault(at, service)
         verdicts.setdefault(at, []).append(
             _judge(service, project_id, dockerfiles, deployment))
-    for at, reasons in verdicts.items():
-        if not reasons or any(r is None for r in reasons):
+    for at, verdict in verdicts.items():
+        reasons = [r for r in verdict if r not in (None, _CHECKED)]
+        if not reasons or _CHECKED in verdict:
             continue
         service = spans[at]
         yield ctx.finding(f"compose service {service.name} serves traffic and has no working "
@@ -130,20 +135,22 @@ def _services_here(compose: ComposeFile, deployment: Any
 
 def _judge(service: ComposeService, project_id: str | None,
            dockerfiles: dict[str, Dockerfile], deployment: Any) -> str | None:
-    """Why the service lacks a working health check, or None when it has one, serves
-    nothing or cannot be told."""
+    """Why the service lacks a working health check; _CHECKED when it has one; None when it
+    serves nothing or cannot be told."""
     if service.purpose in ("emulator", "test", "job"):
         return None  # a local stand-in, a test runner or a one-shot job serves no traffic
     if service.healthcheck is not None and not service.healthcheck.disabled:
-        return None
+        return _CHECKED
     disabled = service.healthcheck is not None  # overrides the image's HEALTHCHECK too
     published = bool(service.ports or service.expose)
     dockerfile = _built_dockerfile(service, project_id, dockerfiles, deployment)
     if dockerfile is not None:
         target = service.build.target if service.build is not None else None
         stage = dockerfile.stage_named(target) if target else dockerfile.final_stage
-        if stage is None or (not disabled and _has_healthcheck(dockerfile, stage)):
+        if stage is None:
             return None
+        if not disabled and _has_healthcheck(dockerfile, stage):
+            return _CHECKED
         if not disabled and stage is dockerfile.final_stage and dockerfile.is_serving:
             return None  # MLA201 reports the image, citing this service: one fact, once
         if service.command is not None or service.entrypoint is not None:

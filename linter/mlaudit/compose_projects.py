@@ -31,6 +31,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+import yaml
+
 from mlaudit.models.command import analyse_argv
 from mlaudit.models.compose import (
     BuildSpec,
@@ -161,12 +163,15 @@ class _Discovery:
             if default:
                 found.append((tuple(default), "default"))
                 claimed.update(default)
-        for files in sets:
-            found.append((files, "set" if len(files) > 1 else "single"))
+        found.extend((files, "single") for files in sets if len(files) == 1)
         for path in sorted(self.files):
             if path in claimed or path in in_sets or path in referenced:
                 continue
             found.append(((path,), "single"))
+        # -f sets last: a set sharing its first file with a default or single project is
+        # then the one named after all its files, and the plain id keeps meaning "that file
+        # as `docker compose` reads it alone".
+        found.extend((files, "set") for files in sets if len(files) > 1)
         out: list[ComposeProject] = []
         seen_files: set[tuple[str, ...]] = set()
         seen_ids: set[str] = set()
@@ -226,6 +231,8 @@ class _Discovery:
             if interesting:
                 text = self.project.read_text(path)
                 if text and ("compose" in text):
+                    if name.endswith((".yml", ".yaml")):
+                        text = _workflow_runs(text)
                     yield path, text
         for directory in sorted(directories):  # Makefiles are not scanned sources: read them
             for name in _MAKEFILES:
@@ -310,6 +317,30 @@ class _Discovery:
         base = self._extended(base, source_path, depth + 1)
         merged = merge_service(base, service)
         return replace(merged, name=service.name, span=service.span, extends=None)
+
+
+def _workflow_runs(text: str) -> str:
+    """The `run:` scripts of a workflow (folded or literal blocks as YAML reads them); the
+    raw text when it does not load."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    runs: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "run" and isinstance(value, str):
+                    runs.append(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(data)
+    return "\n".join(runs)
 
 
 def _logical_lines(text: str) -> list[str]:

@@ -31,8 +31,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-import yaml
-
 from mlaudit.models.command import analyse_argv
 from mlaudit.models.compose import (
     BuildSpec,
@@ -322,6 +320,8 @@ class _Discovery:
 def _workflow_runs(text: str) -> str:
     """The `run:` scripts of a workflow (folded or literal blocks as YAML reads them); the
     raw text when it does not load."""
+    import yaml  # imported here: a scan with no compose file never loads PyYAML
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError:

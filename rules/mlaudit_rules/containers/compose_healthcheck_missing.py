@@ -126,11 +126,12 @@ def _services_here(compose: ComposeFile, deployment: Any
     if deployment is None:
         yield from ((None, s) for s in compose.services)
         return
+    # Every project, not only those listing this file: a file read through `include:` or
+    # `extends:` holds definitions of other projects' services.
     for project in compose_projects(deployment.project):
-        if compose.path in project.all_files:
-            for service in project.services:
-                if service.span.path == compose.path:
-                    yield project.id, service
+        for service in project.services:
+            if service.span.path == compose.path:
+                yield project.id, service
 
 
 def _judge(service: ComposeService, project_id: str | None,

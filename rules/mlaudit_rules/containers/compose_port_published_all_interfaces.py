@@ -150,9 +150,11 @@ def _services(compose: ComposeFile, deployment: Any
     if deployment is None:
         yield from ((None, s) for s in compose.services)
         return
+    # Every project: a port may be written in a file another project reads through
+    # `extends:` or `include:` (the check keeps the ports written in this file).
     for project in compose_projects(deployment.project):
-        if compose.path in project.all_files:
-            yield from ((project.id, s) for s in project.services)
+        yield from ((project.id, s) for s in project.services
+                    if any(p.span.path == compose.path for p in s.ports))
 
 
 def _base(deployment: Any, image: Any) -> ImageRef | None:

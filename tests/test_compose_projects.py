@@ -261,6 +261,23 @@ def test_service_nodes_come_from_merged_projects(tmp_path: Path) -> None:
         ("service:compose:compose.yaml:debug", "compose:compose.yaml")]
 
 
+def test_compose_run_with_a_test_command_marks_a_test_runner(tmp_path: Path) -> None:
+    projects = _projects(tmp_path, {
+        "compose.yaml": """
+            services:
+              e2e:
+                build: .
+                ports: ["9323:9323"]
+              api:
+                build: .
+                ports: ["8000:8000"]
+            """,
+        "scripts/ci.sh": "docker compose run --rm -e CI=1 e2e bunx playwright test\n"
+                         "docker compose run --rm api alembic upgrade head\n"})
+    assert _service(projects[0], "e2e").purpose == "test"
+    assert _service(projects[0], "api").purpose == "serve"
+
+
 def _svc(**values: object) -> ComposeService:
     from mlaudit.models.command import analyse_argv
     from mlaudit.parsers.compose import from_document
@@ -288,6 +305,8 @@ def test_purpose_classification() -> None:
                          restart="always")) == "serve"
     assert classify(_svc(image="python:3.12", command="python worker.py"),
                     completed_by_others=True) == "job"
+    assert classify(_svc(image="mcr.microsoft.com/playwright:v1.48.0-jammy",
+                         ports=["9323:9323"])) == "test"
     assert classify(_svc(image="redis:7")) == "unknown"
     assert classify(_svc(image="python:3.12", command="uvicorn a:app --port 8000",
                          restart="no")) == "serve"

@@ -131,6 +131,8 @@ class _Discovery:
         self.files: dict[str, ComposeFile] = {
             p: m for p, m in project.models.items() if isinstance(m, ComposeFile)}
         self.loaded: dict[str, ComposeFile | None] = dict(self.files)
+        # services a script or workflow runs as `docker compose run SERVICE <test command>`
+        self.test_runs: set[str] = set()
 
     # A file named by -f, include or extends may not be a parsed model (a fragment with no
     # image/build, sniffed as plain YAML): parse it on demand from the scanned sources.
@@ -152,6 +154,7 @@ class _Discovery:
         referenced = self._referenced()
         in_sets = {f for s in sets if len(s) > 1 for f in s}
         found: list[tuple[tuple[str, ...], str]] = []
+        test_runs = frozenset(self.test_runs)
         by_dir: dict[str, list[str]] = {}
         for path in sorted(self.files):
             by_dir.setdefault(posixpath.dirname(path), []).append(path)
@@ -182,7 +185,7 @@ class _Discovery:
                 ident = "compose:" + "+".join(files)
             seen_ids.add(ident)
             merged, included = self.merge_files(files, 0, set())
-            services = tuple(_with_purpose(merged, self.project))
+            services = tuple(_with_purpose(merged, self.project, test_runs))
             out.append(ComposeProject(ident, posixpath.dirname(files[0]) or ".", files,
                                       services, origin, tuple(included)))
         return out
@@ -207,7 +210,11 @@ class _Discovery:
                 if not _COMPOSE_CMD_RE.search(line):
                     continue
                 for segment in re.split(r"&&|\|\||;|\|", line):
-                    names = project_set_from_words(_words(segment))
+                    words = _words(segment)
+                    ran = _compose_run(words)
+                    if ran is not None and _runs_tests(ran[1]):
+                        self.test_runs.add(ran[0])
+                    names = project_set_from_words(words)
                     if names:
                         files = self._resolve_set(names, base, _cd_dirs(line))
                         if files and files not in sets:
@@ -521,6 +528,44 @@ def _runs_tests(argv: Iterable[str]) -> bool:
                for pair in _TEST_PAIRS for i in range(len(words)))
 
 
+# Images that exist to run browser end-to-end suites.
+_TEST_IMAGES = frozenset({"playwright", "cypress/included", "cypress/base", "cypress/browsers"})
+
+
+def _is_test_image(refs: Iterable[Any]) -> bool:
+    for ref in refs:
+        repository = str(getattr(ref, "repository", "") or "")
+        if repository in _TEST_IMAGES or repository.rsplit("/", 1)[-1] == "playwright":
+            return True
+    return False
+
+
+_RUN_VALUE_OPTIONS = frozenset({
+    "-e", "--env", "-w", "--workdir", "-u", "--user", "--name", "--entrypoint", "-v",
+    "--volume", "-p", "--publish", "-l", "--label", "--env-from-file", "--cap-add",
+    "--cap-drop", "-f", "--file", "--profile", "--project-name", "--project-directory",
+    "--env-file", "--ansi", "--progress", "-P"})
+
+
+def _compose_run(words: list[str]) -> tuple[str, list[str]] | None:
+    """(service, command) of a `docker compose [opts] run [opts] SERVICE COMMAND...`."""
+    start = next((i for i, w in enumerate(words) if w in ("compose", "docker-compose")
+                  or w.endswith("docker-compose")), None)
+    if start is None:
+        return None
+    index = start + 1
+    while index < len(words) and words[index].startswith("-"):
+        index += 2 if words[index] in _RUN_VALUE_OPTIONS else 1
+    if index >= len(words) or words[index] != "run":
+        return None
+    index += 1
+    while index < len(words) and words[index].startswith("-"):
+        index += 2 if words[index] in _RUN_VALUE_OPTIONS else 1
+    if index >= len(words):
+        return None
+    return words[index], words[index + 1:]
+
+
 def _is_emulator(refs: Iterable[Any]) -> bool:
     for ref in refs:
         if ref is None or getattr(ref, "has_variable", False):
@@ -541,8 +586,10 @@ def classify(service: ComposeService, image_argv: tuple[str, ...] = (),
       for a cloud service (DynamoDB Local, LocalStack, MinIO, mail catchers, Azurite,
       fake-gcs-server, ElasticMQ, moto ...);
     - test: its command (or, with none, its image's ENTRYPOINT/CMD) runs a test tool (pytest,
-      playwright, cypress, jest, `npm test`, `go test` ...). A name such as `e2e` alone
-      decides nothing;
+      playwright, cypress, jest, `npm test`, `go test` ...), or it runs a browser-test image
+      (Playwright, Cypress); also (set by the project scan) a service with no command of its
+      own that a script or workflow runs as `docker compose run SERVICE <test command>`. A
+      name such as `e2e` alone decides nothing;
     - job: a one-shot container: another service waits for it with
       `condition: service_completed_successfully`, or it publishes nothing, starts no
       server and either says `restart: "no"`/`on-failure` with a command of its own or runs
@@ -554,7 +601,7 @@ def classify(service: ComposeService, image_argv: tuple[str, ...] = (),
     runs = argv or image_argv
     if _is_emulator((service.image, base_image)):
         return "emulator"
-    if runs and _runs_tests(runs):
+    if (runs and _runs_tests(runs)) or _is_test_image((service.image, base_image)):
         return "test"
     publishes = bool(service.ports or service.expose)
     serves = service.server is not None and service.server.server != "python-script"
@@ -572,8 +619,8 @@ def classify(service: ComposeService, image_argv: tuple[str, ...] = (),
     return "unknown"
 
 
-def _with_purpose(services: list[ComposeService], project: ParsedProject
-                  ) -> Iterable[ComposeService]:
+def _with_purpose(services: list[ComposeService], project: ParsedProject,
+                  test_runs: frozenset[str] = frozenset()) -> Iterable[ComposeService]:
     completed = {d.name for s in services for d in s.depends_on
                  if d.condition == "service_completed_successfully"}
     dockerfiles = {p: m for p, m in project.models.items() if isinstance(m, Dockerfile)}
@@ -590,8 +637,11 @@ def _with_purpose(services: list[ComposeService], project: ParsedProject
                 argv = stage.launch_argv
                 base = stage.image
             image_serves = dockerfile.is_serving and stage is dockerfile.final_stage
-        yield replace(service, purpose=classify(service, argv, base,
-                                                service.name in completed, image_serves))
+        purpose = classify(service, argv, base, service.name in completed, image_serves)
+        if purpose in ("serve", "unknown") and service.name in test_runs and \
+                service.command is None and service.server is None:
+            purpose = "test"  # its command is given at `compose run` time, and runs tests
+        yield replace(service, purpose=purpose)
 
 
 def _built(service: ComposeService, dockerfiles: dict[str, Dockerfile]) -> Dockerfile | None:

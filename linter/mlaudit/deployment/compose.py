@@ -1,12 +1,17 @@
-"""Compose files -> Service nodes (platform "compose") and published-port entry points."""
+"""Compose projects -> Service nodes (platform "compose") and published-port entry points.
+
+One Service per service per merged project (mlaudit.compose_projects), its `group` the
+project id: an override file is read with the file it overrides, never on its own.
+"""
 
 from __future__ import annotations
 
 import posixpath
 
+from mlaudit.compose_projects import ComposeProject, compose_projects
 from mlaudit.deployment._builder import Builder, node_id
 from mlaudit.deployment.docker import probe_target
-from mlaudit.models.compose import ComposeFile, ComposeService
+from mlaudit.models.compose import ComposeService
 from mlaudit.models.deployment import EntryPoint, HealthCheck, ListenPort, PublishedPort, Service
 from mlaudit.models.dockerfile import Dockerfile
 from mlaudit.span import Span
@@ -14,14 +19,16 @@ from mlaudit.span import Span
 
 def build_compose(builder: Builder) -> None:
     dockerfiles = {d.path for d in builder.project.of_type(Dockerfile)}
-    for compose in sorted(builder.project.of_type(ComposeFile), key=lambda c: c.path):
+    for compose in compose_projects(builder.project):
         for item in compose.services:
             _service(builder, compose, item, dockerfiles)
 
 
-def _service(builder: Builder, compose: ComposeFile, item: ComposeService,
+def _service(builder: Builder, compose: ComposeProject, item: ComposeService,
              dockerfiles: set[str]) -> None:
-    service_id = node_id("service", "compose", compose.path, item.name)
+    # The id names the project by its first file (its id without the prefix): the ids of a
+    # single-file project are those a per-file build gave.
+    service_id = node_id("service", "compose", compose.id.removeprefix("compose:"), item.name)
     image_id = None
     if item.build is not None and not item.build.inline:
         path = item.build.dockerfile or (
@@ -60,9 +67,10 @@ def _service(builder: Builder, compose: ComposeFile, item: ComposeService,
     spans += [m.span for m in item.ports] + [c.span for c in checks]
     spans += [v.span for v in item.environment] + [v.span for v in item.volumes]
     spans += [d.span for d in item.depends_on]
-    last = max(s.line for s in spans)
+    # The extent covers what the service's own file holds (an override's lines belong to it).
+    last = max(s.line for s in spans if s.path == item.span.path)
     service = Service(service_id, "compose", item.name, item.span, item.image, item.image_span,
-                      image_id, tuple(ports), tuple(published), tuple(checks), compose.path)
+                      image_id, tuple(ports), tuple(published), tuple(checks), compose.id)
     builder.add(service, last)
     if image_id is not None:
         builder.link(service_id, image_id, "runs", item.build.span if item.build else None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import posixpath
 
+from mlaudit.compose_projects import project_of_service
 from mlaudit.deployment._builder import Builder, node_id
 from mlaudit.models.deployment import EntryPoint, Proxy, Service
 from mlaudit.models.nginx import Location, NginxConfig, Server, Upstream
@@ -76,12 +77,14 @@ def _mounted_by(builder: Builder, config: NginxConfig, entry: EntryPoint) -> Non
     for service in builder.deployment.of_kind(Service):
         if service.platform != "compose" or service.group is None:
             continue
-        compose = builder.project.models.get(service.group)
-        item = compose.service(service.name) if compose is not None else None
-        for volume in getattr(item, "volumes", ()):
+        found = project_of_service(builder.project, service.group, service.name)
+        if found is None:
+            continue
+        compose, item = found
+        for volume in item.volumes:
             if volume.kind != "bind" or not volume.source:
                 continue
-            source = posixpath.normpath(
-                posixpath.join(posixpath.dirname(service.group), volume.source))
+            # bind sources are relative to the project's first file (Compose "Merge")
+            source = posixpath.normpath(posixpath.join(compose.directory, volume.source))
             if source == config.path or config.path.startswith(source.rstrip("/") + "/"):
                 builder.link(service.id, entry.id, "forwards", volume.span)

@@ -9,6 +9,7 @@ compose up` links the instance to the compose services of the repository's compo
 
 from __future__ import annotations
 
+from mlaudit.compose_projects import compose_projects
 from mlaudit.deployment._builder import Builder, node_id
 from mlaudit.models.command import analyse_argv, segments, split_shell
 from mlaudit.models.compose import ComposeFile
@@ -109,6 +110,7 @@ def _compose_up(builder: Builder, instance: Resource, words: list[str], span: Sp
         files = [c for c in files if any(c.path.endswith(n.lstrip("./")) for n in named)]
     if len(files) != 1:  # several candidates: which one runs here cannot be told
         return
+    groups = {p.id for p in compose_projects(builder.project) if p.files[0] == files[0].path}
     for service in builder.deployment.of_kind(Service):
-        if service.platform == "compose" and service.group == files[0].path:
+        if service.platform == "compose" and service.group in groups:
             builder.link(instance.id, service.id, "runs", span)

@@ -17,7 +17,8 @@ from mlaudit.span import Span
 
 __all__ = [
     "BuildSpec", "ComposeFile", "ComposeService", "Dependency", "Deploy", "EnvFile", "EnvVar",
-    "ExposedPort", "HealthCheck", "PortMapping", "ResourceSpec", "Volume", "parse_duration",
+    "ExposedPort", "Extends", "HealthCheck", "Include", "PortMapping", "ResourceSpec", "Volume",
+    "parse_duration",
 ]
 
 _DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)(us|µs|ms|s|m|h)")
@@ -180,6 +181,25 @@ class Volume:
     span: Span
 
 
+@dataclass(frozen=True, slots=True)
+class Extends:
+    """`extends: {file, service}`. `file` is the repo path of the file it names (resolved from
+    this file's directory), None for the same file; `unresolved` when the path leaves the repo."""
+
+    service: str
+    file: str | None
+    span: Span
+    unresolved: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Include:
+    """One top-level `include:` entry: the files (repo paths, merged in order) it pulls in."""
+
+    files: tuple[str, ...]
+    span: Span
+
+
 @dataclass(frozen=True)
 class ComposeService:
     """One service. Spans: `span` is the service key; each sub-value carries its own."""
@@ -208,15 +228,26 @@ class ComposeService:
     restart: str | None = None
     user: str | None = None
     privileged: bool = False
+    profiles: tuple[str, ...] = ()  # starts only with `--profile` (or COMPOSE_PROFILES)
+    extends: Extends | None = None
+    # What the service is for: serve | emulator | test | job | unknown. Set on the services
+    # of a merged compose project (mlaudit.compose_projects), which sees the built image too.
+    purpose: str = "unknown"
 
     def env(self, name: str) -> EnvVar | None:
         return find_env(self.environment, name)
+
+    @property
+    def is_profiled(self) -> bool:
+        """Starts only when a profile is asked for: not part of a plain `docker compose up`."""
+        return bool(self.profiles)
 
 
 @dataclass(frozen=True)
 class ComposeFile:
     path: str
     services: tuple[ComposeService, ...]
+    include: tuple[Include, ...] = ()
 
     def service(self, name: str) -> ComposeService | None:
         for service in self.services:

@@ -19,7 +19,9 @@ from mlaudit.models.compose import (
     EnvFile,
     EnvVar,
     ExposedPort,
+    Extends,
     HealthCheck,
+    Include,
     PortMapping,
     ResourceSpec,
     Volume,
@@ -49,7 +51,8 @@ def parse(source: SourceFile) -> ComposeFile | None:
     data = load_yaml(source)
     if data is None:
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("services"), dict):
+    if not isinstance(data, dict) or not (isinstance(data.get("services"), dict)
+                                          or isinstance(data.get("include"), list)):
         return None  # named like compose but is not: nothing to model
     return from_document(source.path, data, source.lines)
 
@@ -110,7 +113,34 @@ def from_document(path: str, data: dict[Any, Any], lines: list[str] | None = Non
                 out.append(ComposeService(str(name), span))
             else:
                 raise ParseError(f"service {name} is not a mapping", span.line, span.column)
-    return ComposeFile(path, tuple(out))
+    return ComposeFile(path, tuple(out), _include(path, data.get("include")))
+
+
+def _include(path: str, value: Any) -> tuple[Include, ...]:
+    """`include:` entries: a path, or `{path: str | [str], ...}` (Compose 2.20+); each path
+    is relative to this file's directory."""
+    if not isinstance(value, list):
+        return ()
+    out: list[Include] = []
+    for index, item in enumerate(value):
+        raw = item.get("path") if isinstance(item, dict) else item
+        names = [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []
+        files = [resolve_path(directory_of(path), t) for t in map(_text, names) if t]
+        found = tuple(f for f in files if f is not None)
+        if found:
+            out.append(Include(found, item_span(path, value, index)))
+    return tuple(out)
+
+
+def _extends(path: str, value: Any, span: Span) -> Extends | None:
+    if isinstance(value, str):  # the legacy short form names a service of this file
+        return Extends(value, None, span)
+    if not isinstance(value, dict) or not _text(value.get("service")):
+        return None
+    file_text = _text(value.get("file"))
+    target = resolve_path(directory_of(path), file_text) if file_text else None
+    return Extends(_text(value.get("service")) or "", target, span,
+                   unresolved=file_text is not None and target is None)
 
 
 def _argv(value: Any) -> tuple[str, ...] | None:
@@ -156,6 +186,8 @@ def _service(path: str, name: str, span: Span, body: dict[Any, Any], lines: list
         restart=_text(body.get("restart")),
         user=_text(body.get("user")),
         privileged=as_bool(body.get("privileged")) is True,
+        profiles=tuple(t for t in map(_text, as_list(body.get("profiles"))) if t),
+        extends=_extends(path, body.get("extends"), key_span(path, body, "extends")),
     )
 
 

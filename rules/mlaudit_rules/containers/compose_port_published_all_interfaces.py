@@ -12,7 +12,12 @@ sits on the port entry.
 Not flagged: ports bound to `127.0.0.1` / `[::1]` or to an address in a variable;
 `expose:` (internal to the compose network); reverse proxy services (nginx, traefik,
 caddy, haproxy, envoy images) whatever they publish; `network_mode: host`; UDP; ports
-no app listens on (a database's 5432 is another rule's business).
+no app listens on (a database's 5432 is another rule's business); local emulators
+(DynamoDB Local, LocalStack, MinIO ...) and test runners, which are not the served app.
+
+A file is read with the rest of its compose project (`compose.yaml` + its override, a
+`-f` set): a port an override adds is judged on the merged service and reported at the
+override's line.
 
 ## Why it matters
 Docker writes its own iptables rules for published ports, ahead of ufw and firewalld: a
@@ -54,6 +59,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from mlaudit.compose_projects import compose_projects
 from mlaudit.finding import Finding
 from mlaudit.models.compose import ComposeFile, ComposeService
 from mlaudit.models.image import ImageRef
@@ -75,9 +81,9 @@ RULE = Rule(
 _PROXIES = ("nginx", "traefik", "caddy", "haproxy", "envoy", "openresty")
 
 
-def _node(deployment: Any, path: str, name: str) -> Any:
+def _node(deployment: Any, group: str | None, name: str) -> Any:
     for node in deployment.services() if deployment is not None else ():
-        if node.platform == "compose" and node.group == path and node.name == name:
+        if node.platform == "compose" and node.group == group and node.name == name:
             return node
     return None
 
@@ -105,20 +111,29 @@ def _app_ports(service: ComposeService, node: Any, deployment: Any,
 def check(compose: ComposeFile, ctx: RuleContext) -> Iterator[Finding]:
     deployment = ctx.deployment
     configured = {int(p) for p in ctx.options.get("app_ports", (8000,))}
-    for service in compose.services:
+    seen: set[tuple[int, int]] = set()
+    # Ports written in this file, judged on the merged service of every project the file is
+    # part of (an override's port is reported at the override's line, once).
+    for group, service in _services(compose, deployment):
         if service.network_mode == "host" or not service.ports:
             continue
-        node = _node(deployment, compose.path, service.name)
+        if service.purpose in ("emulator", "test"):
+            continue  # a local stand-in or a test runner: not the served app
+        node = _node(deployment, group, service.name)
         image = deployment.image_of(node) if node is not None else None
         if _is_proxy(service, _base(deployment, image)):
             continue
         app = _app_ports(service, node, deployment, configured)
         for mapping in service.ports:
+            at = (mapping.span.line, mapping.span.column)
+            if mapping.span.path != compose.path or at in seen:
+                continue
             if not mapping.binds_all_interfaces or mapping.protocol.lower() != "tcp":
                 continue
             hits = [p for p in mapping.target_ports if app is None or p in app]
             if not hits:
                 continue
+            seen.add(at)
             shown = ""
             if mapping.published is None:  # "8000": Docker picks a host port
                 shown = f" as host port {mapping.published_text}" if mapping.published_text \
@@ -128,6 +143,18 @@ def check(compose: ComposeFile, ctx: RuleContext) -> Iterator[Finding]:
                               f"all host interfaces ({mapping.raw!r}): bind it to 127.0.0.1 "
                               "or publish only the proxy", mapping.span,
                               key=f"{service.name}:{ports}")
+
+
+def _services(compose: ComposeFile, deployment: Any
+              ) -> Iterator[tuple[str | None, ComposeService]]:
+    if deployment is None:
+        yield from ((None, s) for s in compose.services)
+        return
+    # Every project: a port may be written in a file another project reads through
+    # `extends:` or `include:` (the check keeps the ports written in this file).
+    for project in compose_projects(deployment.project):
+        yield from ((project.id, s) for s in project.services
+                    if any(p.span.path == compose.path for p in s.ports))
 
 
 def _base(deployment: Any, image: Any) -> ImageRef | None:

@@ -5,11 +5,15 @@ A Dockerfile whose final stage starts an app server (uvicorn, gunicorn, hypercor
 flask, `python app.py` with an `EXPOSE`, …) and defines no `HEALTHCHECK`, nor inherits
 one from an earlier stage it builds on. The finding sits on the final `FROM` line.
 
-Not flagged: batch, training and other images that start no server; images whose every
+Not flagged: batch, training and other images that start no server; SageMaker training
+images (ENTRYPOINT/CMD runs `train`, or a `train` program copied into /opt/program with no
+`serve`); SageMaker serving images that nothing else in the repository runs (SageMaker
+health-checks them with `GET /ping` on 8080 and does not use HEALTHCHECK); images Knative
+runs (a Knative `Service` manifest or a knative-provider serverless.yml beside the
+Dockerfile: Knative probes the container and ignores HEALTHCHECK); images whose every
 deployment in the repository defines a health check elsewhere (a compose `healthcheck`,
-an ECS container `healthCheck`, or the health check of a target group routing to it);
-SageMaker serving images that nothing else in the repository runs (SageMaker
-health-checks them with `GET /ping` on 8080 and does not use HEALTHCHECK).
+an ECS container `healthCheck`, or the health check of a target group routing to it), or
+is a compose test runner, local emulator or one-shot job.
 
 ## Why it matters
 Without a health check the runtime only knows the process is alive, not that it serves.
@@ -43,8 +47,11 @@ CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+from mlaudit.compose_projects import project_of_service
 from mlaudit.finding import Finding
+from mlaudit.image_purpose import is_training_image, knative_deployed
 from mlaudit.models.dockerfile import Dockerfile
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
@@ -72,12 +79,19 @@ def check(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     if final.healthcheck is None and dockerfile.inherited_healthcheck:
         return
     deployment = ctx.deployment
+    project = deployment.project if deployment is not None else None
+    if is_training_image(dockerfile, project):
+        return  # SageMaker runs it with `train`: it serves nothing
     if deployment is not None and deployment.healthcheck_elsewhere(dockerfile.path):
         return
     sagemaker = deployment.sagemaker_container_of(dockerfile.path) \
         if deployment is not None else None
     if sagemaker is not None and sagemaker.serves and sagemaker.behind_endpoint_only:
         return  # SageMaker probes GET /ping on 8080 itself and ignores HEALTHCHECK
+    if project is not None and knative_deployed(project, dockerfile.path):
+        return  # Knative probes the container itself and ignores HEALTHCHECK
+    if deployment is not None and _only_non_serving(deployment, dockerfile.path):
+        return
     # The deployments that run this image without a check of their own are the evidence.
     related = [] if deployment is None else [
         (service.span, f"{service.platform} service {service.name} runs this image without "
@@ -101,3 +115,16 @@ def check(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
         related=related,
         key=f"stage:{final.name or final.index}",
     )
+
+
+def _only_non_serving(deployment: Any, path: str) -> bool:
+    """Every deployment of the image is a compose test runner, emulator or one-shot job."""
+    services = deployment.service_for_dockerfile(path)
+    if not services:
+        return False
+    for service in services:
+        found = project_of_service(deployment.project, service.group, service.name) \
+            if service.platform == "compose" else None
+        if found is None or found[1].purpose not in ("test", "emulator", "job"):
+            return False
+    return True

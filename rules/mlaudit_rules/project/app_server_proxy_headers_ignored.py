@@ -45,9 +45,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from mlaudit.compose_projects import project_of_service
 from mlaudit.finding import Finding
 from mlaudit.models.command import ServerLaunch
-from mlaudit.models.compose import ComposeFile
 from mlaudit.models.deployment import Deployment, Service
 from mlaudit.models.dockerfile import Dockerfile
 from mlaudit.models.nginx import NginxConfig
@@ -92,10 +92,10 @@ def _proxied_hosts(deployment: Deployment) -> dict[str, tuple[Span, str]]:
 
 def _launch(deployment: Deployment, service: Service) -> tuple[ServerLaunch, Span, bool] | None:
     """(launch, where it is written, FORWARDED_ALLOW_IPS set) for a compose service."""
-    compose = next((c for c in deployment.models(ComposeFile) if c.path == service.group), None)
-    item = compose.service(service.name) if compose is not None else None
-    if item is None:
+    found = project_of_service(deployment.project, service.group, service.name)
+    if found is None:
         return None
+    item = found[1]
     env = item.env(_ENV) is not None
     if item.server is not None:
         at = item.command_span or item.entrypoint_span or item.span

@@ -25,10 +25,6 @@ from mlaudit.project import ParsedProject
 from mlaudit.roles import Role, RoleResolver
 from mlaudit.span import Span
 
-# Compose reads the first of these in a directory, then the override of the same stem.
-COMPOSE_DEFAULT_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml",
-                         "docker-compose.yml")
-
 
 def assign_units(builder: Builder, roles: RoleResolver | None) -> None:
     deployment = builder.deployment
@@ -91,57 +87,35 @@ def _terraform_units(collector: _Collector, project: ParsedProject, tf: Any) -> 
                        files_by_root[root])
 
 
-def compose_project_files(paths: list[str]) -> list[list[str]]:
-    """Group a directory's compose files into projects as `docker compose` (no -f) reads
-    them: the default file with its override; every other file is a project of its own."""
-    by_name = {posixpath.basename(p): p for p in paths}
-    projects: list[list[str]] = []
-    used: set[str] = set()
-    for name in COMPOSE_DEFAULT_NAMES:
-        if name in by_name:
-            stem, ext = name.rsplit(".", 1)
-            files = [by_name[name]]
-            for override_ext in (ext, "yaml" if ext == "yml" else "yml"):
-                override = by_name.get(f"{stem}.override.{override_ext}")
-                if override is not None:
-                    files.append(override)
-                    break
-            projects.append(files)
-            used.update(files)
-            break
-    projects.extend([p] for p in sorted(paths) if p not in used)
-    return projects
-
-
 def _compose_units(collector: _Collector, project: ParsedProject) -> None:
-    by_dir: dict[str, list[str]] = defaultdict(list)
-    for path, model in project.models.items():
-        if type(model).__name__ == "ComposeFile":
-            by_dir[posixpath.dirname(path)].append(path)
+    """One unit per compose project: the files `docker compose` merges (default file and
+    override, `-f` sets found in scripts and workflows, `include:`), as
+    `mlaudit.compose_projects` finds them, plus the configuration files its services
+    bind-mount (an nginx.conf)."""
+    if not any(type(m).__name__ == "ComposeFile" for m in project.models.values()):
+        return
+    from mlaudit.compose_projects import compose_projects
+
     nginx = {p for p, m in project.models.items() if type(m).__name__ == "NginxConfig"}
-    for directory, paths in sorted(by_dir.items()):
-        for files in compose_project_files(paths):
-            mounted = _mounted(project, files, directory, nginx)
-            collector.unit(f"compose:{files[0]}", "compose-project", files[0], directory or ".",
-                           Span(files[0], 1, 1), [*files, *mounted])
+    for item in compose_projects(project):
+        mounted = _mounted(item.services, item.directory, nginx)
+        collector.unit(item.id, "compose-project", item.files[0], item.directory or ".",
+                       Span(item.files[0], 1, 1), [*item.all_files, *mounted])
 
 
-def _mounted(project: ParsedProject, files: list[str], directory: str,
-             candidates: set[str]) -> list[str]:
+def _mounted(services: Any, directory: str, candidates: set[str]) -> list[str]:
     """Configuration files a project's services bind-mount (an nginx.conf, a conf.d/):
     they are part of that deployment."""
     out: list[str] = []
-    for path in files:
-        model = project.models.get(path)
-        for service in getattr(model, "services", ()):
-            for volume in getattr(service, "volumes", ()):
-                source = volume.source
-                if not source or volume.kind not in ("bind", "unknown") or \
-                        not source.startswith((".", "/")) or source.startswith("/"):
-                    continue
-                where = posixpath.normpath(posixpath.join(directory, source))
-                out.extend(c for c in sorted(candidates)
-                           if c == where or c.startswith(where + "/"))
+    for service in services:
+        for volume in getattr(service, "volumes", ()):
+            source = volume.source
+            if not source or volume.kind not in ("bind", "unknown") or \
+                    not source.startswith("."):
+                continue
+            where = posixpath.normpath(posixpath.join(directory, source))
+            out.extend(c for c in sorted(candidates)
+                       if c == where or c.startswith(where + "/"))
     return out
 
 

@@ -39,9 +39,10 @@ def _imported(cwd: Path, *args: str) -> list[str]:
     return modules
 
 
-def test_a_dockerfile_scan_imports_no_heavy_library(tmp_path: Path) -> None:
+@pytest.mark.parametrize("case", ["good_healthcheck", "bad_uvicorn_no_healthcheck"])
+def test_a_dockerfile_scan_imports_no_heavy_library(tmp_path: Path, case: str) -> None:
     (tmp_path / "Dockerfile").write_text(
-        (FIXTURES / "rules/MLA201/good_healthcheck/Dockerfile").read_text(encoding="utf-8"),
+        (FIXTURES / f"rules/MLA201/{case}/Dockerfile").read_text(encoding="utf-8"),
         encoding="utf-8")
     modules = _imported(tmp_path, "Dockerfile")
     assert not [m for m in modules if m.split(".")[0] in HEAVY]
@@ -50,6 +51,9 @@ def test_a_dockerfile_scan_imports_no_heavy_library(tmp_path: Path) -> None:
                                                     "mlaudit_rules.iac."))]
     assert "mlaudit.models.terraform" not in modules
     assert "mlaudit.models.nginx" not in modules
+    # A Dockerfile finding looks for its deployments without loading other formats.
+    assert "mlaudit.models.compose" not in modules
+    assert "mlaudit.compose_projects" not in modules
 
 
 @pytest.mark.parametrize("project", ["ecs-fastapi-nginx", "lambda-sam-model", "compose-ec2"])

@@ -23,13 +23,15 @@ import json
 import posixpath
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlaudit.models.dockerfile import Dockerfile, Instruction, Stage
-from mlaudit.models.nginx import NginxConfig
 from mlaudit.models.sagemaker import SAGEMAKER_PORT, SageMakerContainer
 from mlaudit.project import ParsedProject
 from mlaudit.span import Span
+
+if TYPE_CHECKING:  # a Dockerfile-only scan (pre-commit) never loads the nginx model
+    from mlaudit.models.nginx import NginxConfig
 
 _ECR = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?$")
 # The Deep Learning Container repositories (a company's own `fraud-inference` repository in
@@ -256,7 +258,8 @@ def sagemaker_containers(project: ParsedProject, deployment: Any = None
     """Every SageMaker container of the repository. With the deployment model, each says
     where else the repository runs its image (compose, ECS, EC2)."""
     files = _Files(project)
-    configs = sorted(project.of_type(NginxConfig), key=lambda c: c.path)
+    configs = sorted((m for m in project.models.values()
+                      if type(m).__name__ == "NginxConfig"), key=lambda c: c.path)
     out: list[SageMakerContainer] = []
     for dockerfile in sorted(project.of_type(Dockerfile), key=lambda d: d.path):
         container = _from_dockerfile(dockerfile, files, configs)

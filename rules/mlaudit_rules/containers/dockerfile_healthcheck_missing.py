@@ -49,7 +49,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from mlaudit.compose_projects import project_of_service
 from mlaudit.finding import Finding
 from mlaudit.image_purpose import is_training_image, knative_deployed
 from mlaudit.models.dockerfile import Dockerfile
@@ -122,6 +121,9 @@ def _only_non_serving(deployment: Any, path: str) -> bool:
     services = deployment.service_for_dockerfile(path)
     if not services:
         return False
+    # Imported here: a Dockerfile-only scan (pre-commit) never loads the compose model.
+    from mlaudit.compose_projects import project_of_service
+
     for service in services:
         found = project_of_service(deployment.project, service.group, service.name) \
             if service.platform == "compose" else None

@@ -225,7 +225,7 @@ def scan(request: ScanRequest) -> ScanResult:
             return []
 
     run = _RuleRun(request, deployment, line_lookup, report_only, roles)
-    raw = _by_role(run.all(models, found.files, diagnostics), run.ran, roles)
+    raw = _merge_identical(_by_role(run.all(models, found.files, diagnostics), run.ran, roles))
     inline = _all_inline_suppressions(found.files)
     findings, inline = _apply_suppressions(raw, config, request.baseline, found.files, inline)
     if run.suppression_rule is not None:
@@ -263,6 +263,25 @@ def _role_resolver(request: ScanRequest, report_only: set[str] | None) -> RoleRe
                 continue
             scanned.append("" if relative == "." else relative)
     return RoleResolver(tuple(scanned) or ("",), dict(request.config.roles))
+
+
+def _merge_identical(found: list[Finding]) -> list[Finding]:
+    """One fact, one finding: a rule that meets the same fact through two subjects (a
+    compose service in two projects that read the same file) reports it once, with the
+    related locations of both."""
+    merged: dict[tuple[Any, ...], Finding] = {}
+    for finding in found:
+        span = finding.location.span
+        where = (span.path, span.line, span.column) if span is not None else (
+            finding.location.resource,)
+        marker = (finding.rule_id, where, finding.message)
+        first = merged.get(marker)
+        if first is None:
+            merged[marker] = finding
+        elif finding.related != first.related:
+            extra = tuple(r for r in finding.related if r not in first.related)
+            merged[marker] = replace(first, related=first.related + extra)
+    return list(merged.values())
 
 
 def _by_role(found: list[Finding], rules: Sequence[Rule[Any]],

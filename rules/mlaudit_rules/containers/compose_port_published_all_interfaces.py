@@ -130,6 +130,8 @@ def check(compose: ComposeFile, ctx: RuleContext) -> Iterator[Finding]:
                 continue
             if not mapping.binds_all_interfaces or mapping.protocol.lower() != "tcp":
                 continue
+            if _written_earlier(deployment, group, compose.path, service.name, mapping.raw):
+                continue  # the same mapping in an earlier file of the project: one fact
             hits = [p for p in mapping.target_ports if app is None or p in app]
             if not hits:
                 continue
@@ -143,6 +145,23 @@ def check(compose: ComposeFile, ctx: RuleContext) -> Iterator[Finding]:
                               f"all host interfaces ({mapping.raw!r}): bind it to 127.0.0.1 "
                               "or publish only the proxy", mapping.span,
                               key=f"{service.name}:{ports}")
+
+
+def _written_earlier(deployment: Any, group: str | None, path: str, service: str,
+                     raw: str) -> bool:
+    """An earlier file of the same project already publishes this mapping for this service
+    (a `-f` set repeating the base file's ports): it is reported there."""
+    if deployment is None or group is None:
+        return False
+    project = next((p for p in compose_projects(deployment.project) if p.id == group), None)
+    if project is None or path not in project.files:
+        return False
+    for earlier in project.files[:project.files.index(path)]:
+        model = deployment.project.models.get(earlier)
+        found = model.service(service) if isinstance(model, ComposeFile) else None
+        if found is not None and any(m.raw == raw for m in found.ports):
+            return True
+    return False
 
 
 def _services(compose: ComposeFile, deployment: Any

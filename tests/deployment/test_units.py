@@ -217,3 +217,22 @@ def test_an_image_only_a_test_stack_runs_takes_the_test_role(tmp_path: Path) -> 
     (tmp_path / "compose.yaml").write_text("services:\n  stub:\n    build: ./stub\n",
                                            encoding="utf-8")
     assert [f.rule_id for f in scan_dir(tmp_path, rules=["MLA203"]).active] == ["MLA203"]
+
+
+def test_a_module_only_examples_use_is_judged_as_an_example(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'variable "mutable" {\n  default = true\n}\n\n'
+        'resource "aws_ecr_repository" "this" {\n  name = "x"\n'
+        '  image_tag_mutability = var.mutable ? "MUTABLE" : "IMMUTABLE"\n}\n',
+        encoding="utf-8")
+    (tmp_path / "examples" / "basic").mkdir(parents=True)
+    (tmp_path / "examples" / "basic" / "main.tf").write_text(
+        'module "repo" {\n  source = "../.."\n}\n', encoding="utf-8")
+    result = scan_dir(tmp_path, rules=["MLA305"])
+    assert not result.active
+    assert result.deployment.roles.decide("main.tf").role is Role.EXAMPLE
+    # A deployment root calling the same module makes it a deployment again.
+    (tmp_path / "envs" / "prod").mkdir(parents=True)
+    (tmp_path / "envs" / "prod" / "main.tf").write_text(
+        'module "repo" {\n  source = "../.."\n}\n', encoding="utf-8")
+    assert [f.location.path for f in scan_dir(tmp_path, rules=["MLA305"]).active] == ["main.tf"]

@@ -40,6 +40,7 @@ def assign_units(builder: Builder, roles: RoleResolver | None) -> None:
     _place_nodes(deployment)
     _link_units(deployment)
     _derive_image_roles(deployment, roles)
+    _derive_module_roles(deployment, roles)
 
 
 class _Collector:
@@ -220,6 +221,27 @@ def _derive_image_roles(deployment: Deployment, roles: RoleResolver) -> None:
         for path in unit.files:
             roles.derive(path, role, reason)
         deployment.units[image_id] = replace(unit, role=roles.role(unit.span.path).value)
+
+
+def _derive_module_roles(deployment: Deployment, roles: RoleResolver) -> None:
+    """A Terraform file that only example or test roots read (a module repository's
+    module, instantiated by its `examples/`) is judged as part of those examples: what it
+    creates depends on the values they pass. Read by any deployment root, it stays a
+    deployment."""
+    for path, unit_ids in sorted(deployment.file_units.items()):
+        units = [deployment.units[u] for u in unit_ids if u in deployment.units]
+        if not units or any(u.kind != "terraform-root" for u in units):
+            continue
+        own = [u for u in units if u.path == posixpath.dirname(path) or
+               (u.path == "." and "/" not in path)]
+        if own:
+            continue  # a root's own file: its role is the root's
+        user_roles = {Role.parse(u.role) for u in units}
+        if not user_roles <= {Role.EXAMPLE, Role.TEST}:
+            continue
+        role = Role.TEST if Role.TEST in user_roles else Role.EXAMPLE
+        roles.derive(path, role, f"a module only {role.value} roots use "
+                                 f"({', '.join(sorted(u.id for u in units))})")
 
 
 def unit_role(deployment: Deployment, node_id: str) -> Role | None:

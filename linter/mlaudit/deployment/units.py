@@ -98,10 +98,44 @@ def _compose_units(collector: _Collector, project: ParsedProject) -> None:
     from mlaudit.compose_projects import compose_projects
 
     nginx = {p for p, m in project.models.items() if type(m).__name__ == "NginxConfig"}
-    for item in compose_projects(project):
+    projects = compose_projects(project)
+    # A compose file that itself says it is a development stack (its own services set a
+    # framework mode to development or run the server with hot reload): the files merged
+    # with it keep their own role (a base file under a dev override stays a deployment).
+    for path, model in sorted(project.models.items()):
+        if type(model).__name__ == "ComposeFile":
+            marker = _development_marker(getattr(model, "services", ()))
+            if marker is not None:
+                collector.roles.derive(path, Role.LOCAL_DEV, marker)
+    for item in projects:
         mounted = _mounted(item.services, item.directory, nginx)
         collector.unit(item.id, "compose-project", item.files[0], item.directory or ".",
                        Span(item.files[0], 1, 1), [*item.all_files, *mounted])
+
+
+# Environment variables frameworks read to pick their mode, and the values that mean a
+# development stack (`APP_ENV: development`, `NODE_ENV=dev`, `FLASK_ENV=development`).
+_MODE_VARIABLES = frozenset({"APP_ENV", "ENV", "ENVIRONMENT", "NODE_ENV", "FLASK_ENV",
+                             "RAILS_ENV", "DJANGO_ENV", "APP_ENVIRONMENT", "STAGE",
+                             "DEPLOY_ENV", "RUNTIME_ENV", "PYTHON_ENV"})
+_DEVELOPMENT_VALUES = frozenset({"development", "dev", "local", "develop"})
+_RELOAD_FLAGS = ("--reload", "--debug")
+
+
+def _development_marker(services: Any) -> str | None:
+    """Why a compose project is a development stack, or None: a serving service that sets
+    a framework mode variable to development, or starts its server with hot reload."""
+    for service in services:
+        if getattr(service, "purpose", "unknown") in ("emulator", "test", "job"):
+            continue
+        for env in getattr(service, "environment", ()):
+            value = (env.value or "").strip().strip("\"'").lower()
+            if env.name.upper() in _MODE_VARIABLES and value in _DEVELOPMENT_VALUES:
+                return f"service {service.name} sets {env.name}={env.value}"
+        words = [*(service.entrypoint or ()), *(service.command or ())]
+        if any(w in _RELOAD_FLAGS for w in words) or words[:2] in (["fastapi", "dev"],):
+            return f"service {service.name} runs its server with hot reload"
+    return None
 
 
 def _mounted(services: Any, directory: str, candidates: set[str]) -> list[str]:
@@ -197,13 +231,15 @@ def _link_units(deployment: Deployment) -> None:
             deployment.unit_links.append(UnitLink(source, target, edge.kind, edge))
 
 
-_NON_DEPLOYMENT = (Role.TEST, Role.LOCAL_DEV, Role.EXAMPLE)
+# An image only a development stack runs is usually the production image too: only test
+# and example stacks pass their role on to it.
+_NON_DEPLOYMENT = (Role.TEST, Role.EXAMPLE)
 
 
 def _derive_image_roles(deployment: Deployment, roles: RoleResolver) -> None:
-    """An image that only test, development or example stacks run, and that no pipeline
-    builds, is not deployed: its Dockerfile and app files take that role (the strongest
-    of its users', test first). An image nothing runs keeps its conventional role."""
+    """An image that only test or example stacks run, and that no pipeline builds, is not
+    deployed: its Dockerfile and app files take that role (the strongest of its users',
+    test first). An image nothing runs keeps its conventional role."""
     users: dict[str, set[str]] = defaultdict(set)
     for link in deployment.unit_links:
         if link.target.startswith("image:") and link.kind in ("runs", "builds"):

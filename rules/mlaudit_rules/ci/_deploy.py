@@ -6,6 +6,7 @@ image-pushed-only-latest so they agree on what "deploys" means.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from mlaudit.models.workflow import Job, Step, Workflow
@@ -106,10 +107,22 @@ def command_tests(command: Command) -> bool:
     return program == "hatch" and argv[1:2] == ["test"]
 
 
+_TEST_STEP_NAME = re.compile(r"\b(?:tests?|testing|smoke[- ]?tests?|pytest)\b", re.I)
+# Steps that prepare for tests without running any ("Install test dependencies").
+_PREPARES = re.compile(r"\b(?:install|set ?up|setup|cache|upload|download|deps|"
+                       r"dependenc|requirements|build|lint|report|coverage)", re.I)
+_NO_OP = {"true", ":", "echo", "printf", "exit"}
+
+
 def step_tests(step: Step, path: str, job: Job) -> list[Activity]:
     found: list[Activity] = []
-    for command in commands(step):
-        if command_tests(command):
+    # A step its author names a test ("Run tests") tests, whatever program it runs (a
+    # `python -c` smoke check, a project script); it is a gate when it can fail the job.
+    named = bool(step.name and _TEST_STEP_NAME.search(step.name)
+                 and not _PREPARES.search(step.name))
+    runs = [c for c in commands(step) if _program(c.argv) not in _NO_OP]
+    for number, command in enumerate(runs):
+        if command_tests(command) or (named and number == len(runs) - 1):
             masked = failure_masked(command)
             if step.continue_on_error == "true":
                 masked = "the step has `continue-on-error: true`"

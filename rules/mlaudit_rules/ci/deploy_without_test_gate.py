@@ -4,7 +4,8 @@
 A job that deploys (pushes an image, updates an ECS service or Lambda function, or
 applies infrastructure with Terraform, SAM, Serverless, CDK, kubectl or Helm) when no
 test run must pass first: no earlier step of the same job runs tests (`pytest`,
-`python -m pytest`, `tox`, `nox`, `make test`, `uv run pytest`, `hatch test`, ...) and no
+`python -m pytest`, `tox`, `nox`, `make test`, `uv run pytest`, `hatch test`, ..., or
+the last command of a step its author names a test, such as "Run tests") and no
 job it `needs`, directly or transitively, runs them. It also fires when the only test
 run cannot fail the job: `continue-on-error: true`, `|| true`, a pipe without
 `pipefail`, or `set +e` before it. The finding sits on the first deploy command.

@@ -19,7 +19,9 @@ in the directory, one whose `terraform { source }` names it, or an ancestor with
 with `atmos.yaml`, or a root reading `cloudposse/stack-config/yaml` itself or through a
 local module: the stacks carry the backend); a directory packed into an archive for a
 Service Catalog Terraform product (`archive_file` in a configuration declaring
-`aws_servicecatalog_*`, or a script's `tar`).
+`aws_servicecatalog_*`, or a script's `tar`); a root of a component catalogue whose
+siblings (at least three roots under the nearest common directory, two thirds of them)
+get their backend in one of those ways.
 
 ## Why it matters
 Local state lives on one laptop or CI runner: two applies race and corrupt it, a lost
@@ -116,7 +118,42 @@ def _backend_elsewhere(module: TerraformModule, ctx: RuleContext) -> bool:
     found = deployment.memo(("external-backends", id(tf)), lambda: external_backends(
         project, sorted({m.path for m in tf.modules if m.is_root})) | _catalog_products(tf)
         | _atmos_components(tf))
-    return "*" in found or module.path in found
+    if "*" in found or module.path in found:
+        return True
+    return module.path in deployment.memo(("catalogue-roots", id(tf)),
+                                          lambda: _catalogue_members(tf, found))
+
+
+def _catalogue_members(tf: TerraformProject, managed: set[str]) -> set[str]:
+    """Roots of a component catalogue whose siblings get their backend from outside: in a
+    directory holding at least three roots, when two thirds of them have such evidence,
+    the others follow the same convention (a component that happens not to read the
+    stack configuration itself). Walks up to the nearest ancestor holding three roots."""
+    roots = sorted({m.path for m in tf.modules if m.is_root})
+    by_parent: dict[str, list[str]] = {}
+    for root in roots:
+        parent = posixpath.dirname(root)
+        while True:
+            by_parent.setdefault(parent, []).append(root)
+            if not parent:
+                break
+            parent = posixpath.dirname(parent)
+    out: set[str] = set()
+    for root in roots:
+        if root in managed:
+            continue
+        parent = posixpath.dirname(root)
+        while True:
+            group = by_parent.get(parent, [])
+            if len(group) >= 3:
+                share = sum(1 for r in group if r in managed) / len(group)
+                if share >= 2 / 3:
+                    out.add(root)
+                break
+            if not parent:
+                break
+            parent = posixpath.dirname(parent)
+    return out
 
 
 def _atmos_components(tf: TerraformProject) -> set[str]:

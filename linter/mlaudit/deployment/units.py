@@ -40,6 +40,7 @@ def assign_units(builder: Builder, roles: RoleResolver | None) -> None:
     _place_nodes(deployment)
     _link_units(deployment)
     _derive_image_roles(deployment, roles)
+    _derive_stand_in_images(builder, roles)
     _derive_module_roles(deployment, roles)
 
 
@@ -257,6 +258,31 @@ def _derive_image_roles(deployment: Deployment, roles: RoleResolver) -> None:
         for path in unit.files:
             roles.derive(path, role, reason)
         deployment.units[image_id] = replace(unit, role=roles.role(unit.span.path).value)
+
+
+def _derive_stand_in_images(builder: Builder, roles: RoleResolver) -> None:
+    """An image every compose service running it uses as a local emulator (a Dockerfile
+    FROM amazon/dynamodb-local) or as a test runner is that, not a deployed service."""
+    deployment = builder.deployment
+    if not any(type(m).__name__ == "ComposeFile" for m in builder.project.models.values()):
+        return
+    from mlaudit.compose_projects import project_of_service
+
+    purposes = {"emulator": Role.LOCAL_DEV, "test": Role.TEST}
+    for image in deployment.of_kind(Image):
+        services = deployment.service_for_dockerfile(image.dockerfile)
+        found: set[str] = set()
+        for service in services:
+            merged = project_of_service(builder.project, service.group, service.name) \
+                if service.platform == "compose" else None
+            found.add(merged[1].purpose if merged is not None else "deployed")
+        if not found or not found <= set(purposes):
+            continue
+        role = Role.TEST if "test" in found else Role.LOCAL_DEV
+        what = "test runner" if role is Role.TEST else "local emulator"
+        unit = deployment.units.get(f"image:{image.dockerfile}")
+        for path in unit.files if unit is not None else (image.dockerfile,):
+            roles.derive(path, role, f"only run as a compose {what}")
 
 
 def _derive_module_roles(deployment: Deployment, roles: RoleResolver) -> None:

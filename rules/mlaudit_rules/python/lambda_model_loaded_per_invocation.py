@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
+from typing import Any
 
 from mlaudit.finding import Finding
 from mlaudit.models.python_source import Function, ModelLoad, PythonModule
@@ -126,10 +127,23 @@ def check(module: PythonModule, ctx: RuleContext) -> Iterator[Finding]:
             callee = _callee(module, name, modules)
             if callee is not None and callee[1] != handler:
                 hits += [(callee[0], ld, callee[1].name) for ld in _per_call(*callee)]
+        # A download and the load of what it fetched a few lines later are one fact (one
+        # fix, caching, removes both): the load joins the download's finding. Two
+        # different models loaded are two findings.
+        findings: list[tuple[PythonModule, Any, str, list[Any]]] = []
         for where, load, helper in hits:
+            previous = findings[-1] if findings else None
+            if previous is not None and previous[0].path == where.path and \
+                    previous[2] == helper and "download" in previous[1].call and \
+                    not previous[3] and "download" not in load.call:
+                previous[3].append(load)
+                continue
+            findings.append((where, load, helper, []))
+        for where, load, helper, joined in findings:
             via = f" through {helper}()" if helper else ""
             notes = related + ([(h.span, f"{helper}() loads uncached") for h in
                                 [where.function(helper)] if h is not None] if helper else [])
+            notes += [(other.span, f"then {other.call} loads it") for other in joined]
             yield ctx.finding(
                 f"Lambda handler {handler.name}() calls {load.call}{via} on every "
                 "invocation, reloading the model each request; load it at module scope "

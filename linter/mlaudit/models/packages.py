@@ -21,18 +21,21 @@ def normalise_name(name: str) -> str:
 
 
 # Packages that make a Lambda (or any scale-to-zero service) cold start heavy: each ships
-# large native wheels (hundreds of MB unpacked, beyond the 250 MB zip limit on their own) or
-# requires one of those frameworks to do anything. Deliberately *not* listed: keras 3 (pure
-# Python; its backend is listed separately), lightgbm and onnxruntime (a few MB to tens of
-# MB: they are the usual *light* choice for Lambda inference), scikit-learn, numpy, scipy and
-# pandas (sizeable but routinely packaged in Lambda layers).
+# large native wheels (hundreds of MB unpacked, beyond the 250 MB zip limit on their own) and
+# takes seconds to import and initialise, or requires one of those frameworks to do anything.
+# This is the one list of "heavy" for every rule. Deliberately *not* listed: the gradient
+# boosting libraries (xgboost, lightgbm, catboost) and scikit-learn, numpy, scipy, pandas,
+# joblib: import plus loading a typical tabular model takes about a second, the light class
+# that Lambda inference is usually built on; onnxruntime (CPU) for the same reason; keras 3
+# (pure Python; its backend is listed separately). onnxruntime-gpu is listed: its wheel
+# bundles CUDA libraries (hundreds of MB) that a cold start still has to map in.
 HEAVY_ML_PACKAGES: frozenset[str] = frozenset({
     "torch", "torchvision", "torchaudio", "pytorch-lightning", "lightning",
     "tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-intel", "tf-nightly",
     "tf-keras", "jax", "jaxlib",
     "transformers", "sentence-transformers", "diffusers", "accelerate", "timm",
     "vllm", "xformers", "bitsandbytes", "deepspeed", "flash-attn", "triton", "tensorrt",
-    "onnxruntime-gpu", "xgboost", "catboost", "spacy", "paddlepaddle", "mxnet",
+    "onnxruntime-gpu", "spacy", "paddlepaddle", "mxnet",
 })
 
 

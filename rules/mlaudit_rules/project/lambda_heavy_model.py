@@ -2,16 +2,26 @@
 
 ## What it flags
 An AWS Lambda function (Terraform `aws_lambda_function`, SAM `AWS::Serverless::Function`,
-a Serverless Framework function) whose package depends on torch, tensorflow, transformers,
-jax, sentence-transformers or a similar heavy package (a requirements file or
-`pyproject.toml` in its code directory, or a `pip install` in its image's Dockerfile) or
-ships model files larger than `model-file-min-bytes` (default 50 MB), and has no
-provisioned concurrency (`aws_lambda_provisioned_concurrency_config` on the function or an
-alias, SAM `ProvisionedConcurrencyConfig`, Serverless `provisionedConcurrency`).
+a Serverless Framework function) that callers wait on, whose package depends on a heavy
+framework (torch, tensorflow, jax, transformers, sentence-transformers, diffusers,
+onnxruntime-gpu and the like: one list, `HEAVY_ML_PACKAGES`, shared by every rule; found
+in a requirements file or `pyproject.toml` in its code directory, or a `pip install` in its
+image's Dockerfile) or ships model files larger than `model-file-min-bytes` (default
+50 MB), and has no provisioned concurrency (`aws_lambda_provisioned_concurrency_config` on
+the function or an alias, SAM `ProvisionedConcurrencyConfig`, Serverless
+`provisionedConcurrency`).
 
-Not flagged: light dependencies (scikit-learn, numpy, onnxruntime); a function with
-provisioned concurrency; a function whose code cannot be located (a prebuilt zip, an S3
-object, an image not built in the repository): cannot tell.
+"Callers wait on" means a synchronous entry point is declared: a SAM `Api`/`HttpApi`
+event, a Serverless `http`/`httpApi`/`alb` event, a function URL, or in Terraform an API
+Gateway integration, a load balancer target attachment, a function URL, or an invoke
+permission for API Gateway or Elastic Load Balancing that refers to the function.
+
+Not flagged: light dependencies (scikit-learn, xgboost, lightgbm, catboost, pandas, numpy,
+onnxruntime: import plus a typical model load takes about a second); a function with no
+known synchronous entry (queue, stream, schedule or SDK invocations only: a cold start
+delays work nobody waits on, and provisioned concurrency would be a standing cost for
+nothing); a function with provisioned concurrency; a function whose code cannot be
+located (a prebuilt zip, an S3 object, an image not built in the repository): cannot tell.
 
 ## Why it matters
 Every new execution environment imports the framework and loads the weights before it
@@ -31,6 +41,9 @@ Resources:
     Properties:
       CodeUri: embed/          # embed/requirements.txt: sentence-transformers
       Handler: app.handler
+      Events:
+        Embed:
+          Type: HttpApi
 ```
 
 ```yaml
@@ -43,6 +56,9 @@ Resources:
       AutoPublishAlias: live
       ProvisionedConcurrencyConfig:
         ProvisionedConcurrentExecutions: 2
+      Events:
+        Embed:
+          Type: HttpApi
 ```
 
 ## References
@@ -76,12 +92,16 @@ def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
     for fn in lambda_functions(deployment):
         if fn.provisioned is not False:  # configured, or cannot tell
             continue
+        if fn.sync_entry is None:  # nobody is known to wait on a cold start
+            continue
         evidence = heavy_evidence(deployment, fn, int(ctx.option("model-file-min-bytes")))
         if not evidence:
             continue
         facts = "; ".join(note for _, note in evidence[:3])
+        entry_span, entry = fn.sync_entry
         yield ctx.finding(
             f"Lambda function {fn.name} has no provisioned concurrency but packages a heavy "
-            f"model stack ({facts}): every cold start imports it and loads the weights "
-            "before answering, seconds to a minute per new environment",
-            fn.span, related=evidence, key=fn.key)
+            f"model stack ({facts}) and is called synchronously ({entry}): every cold start "
+            "imports it and loads the weights while the caller waits, seconds to a minute "
+            "per new environment", fn.span, related=[*evidence, (entry_span, entry)],
+            key=fn.key)

@@ -3,12 +3,21 @@
 ## What it flags
 A Lambda function that packages a heavy ML stack (the evidence MLA705 uses: torch,
 tensorflow, transformers and similar in its requirements or image, or large model files)
-with memory below `memory-min-mb` (default 2048 MB) or a timeout below
-`timeout-min-seconds` (default 30 s). An unset value counts as Lambda's default (128 MB,
-3 s) and is reported on the function.
+with memory below its floor or a timeout below `timeout-min-seconds` (default 30 s). An
+unset value counts as Lambda's default (128 MB, 3 s) and is reported on the function.
 
-Not flagged: a heavy function with enough memory and time (3008 MB, 60 s); light
-functions; values that cannot be resolved (a variable without a default, `!Ref`).
+The memory floor is `memory-min-mb` (default 1024 MB) plus `model-memory-factor`
+(default 2) times the size of the model files known to ship with the function (under a
+zip function's code directory or an image's Dockerfile directory). Why 1024 MB: importing
+torch or TensorFlow alone leaves a process of roughly 300-600 MB, and Lambda gives CPU in
+proportion to memory (one full vCPU at 1769 MB), so below 1 GB there is little room left
+for the weights and the import crawls on a fraction of a core. Why twice the model files:
+loading reads the file and builds the tensors, so the peak holds about two copies. A model
+fetched at run time (S3, a hub) is not known and adds nothing: the floor is a lower bound.
+
+Not flagged: a heavy function with enough memory and time (TensorFlow serving a small
+model at 1536 MB, 120 s); light functions (scikit-learn, xgboost, lightgbm); values that
+cannot be resolved (a variable without a default, `!Ref`).
 
 ## Why it matters
 Lambda allocates CPU in proportion to memory: at 128-1024 MB importing torch and loading
@@ -17,7 +26,8 @@ timeout ends most cold starts before the model has loaded, so the first request 
 every scale-out fails.
 
 ## How to fix
-Give the function at least 2-3 GB of memory and a timeout that covers a cold start.
+Give the function at least 1 GB plus about twice its model's size (more for speed: CPU
+grows with memory) and a timeout that covers a cold start.
 
 ## Example
 ```hcl
@@ -33,7 +43,7 @@ resource "aws_lambda_function" "embed" {
   filename    = data.archive_file.embed.output_path
   handler     = "app.handler"
   runtime     = "python3.12"
-  memory_size = 3008
+  memory_size = 2048
   timeout     = 60
 }
 ```
@@ -44,6 +54,7 @@ resource "aws_lambda_function" "embed" {
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 from mlaudit.finding import Finding
@@ -52,7 +63,7 @@ from mlaudit.models.functions import ServerlessApp
 from mlaudit.models.terraform import TerraformModule
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Confidence, Kind, Severity
-from mlaudit_rules.python._lambda import heavy_evidence, lambda_functions
+from mlaudit_rules.python._lambda import heavy_evidence, lambda_functions, model_bytes
 
 RULE = Rule(
     id="MLA706", name="lambda-heavy-model-undersized",
@@ -60,7 +71,7 @@ RULE = Rule(
     severity=Severity.MEDIUM, category=Category.SERVERLESS, target=Deployment,
     requires=(ServerlessApp, TerraformModule),
     kind=Kind.RELIABILITY, confidence=Confidence.MEDIUM, tags=("lambda", "cold-start"),
-    options={"memory-min-mb": 2048, "timeout-min-seconds": 30,
+    options={"memory-min-mb": 1024, "model-memory-factor": 2, "timeout-min-seconds": 30,
              "model-file-min-bytes": 50 * 1024 * 1024},
     docs=__doc__ or "",
 )
@@ -70,20 +81,25 @@ _DEFAULT_MEMORY_MB, _DEFAULT_TIMEOUT_S = 128, 3
 
 @RULE.check
 def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
-    memory_floor = int(ctx.option("memory-min-mb"))
+    base_floor = int(ctx.option("memory-min-mb"))
+    factor = float(ctx.option("model-memory-factor"))
     timeout_floor = int(ctx.option("timeout-min-seconds"))
     for fn in lambda_functions(deployment):
         evidence = heavy_evidence(deployment, fn, int(ctx.option("model-file-min-bytes")))
         if not evidence:
             continue
         what = evidence[0][1]
+        model_mb = math.ceil(model_bytes(deployment, fn) / (1024 * 1024))
+        memory_floor = base_floor + math.ceil(factor * model_mb)
+        floor_why = f" ({base_floor} MB + {factor:g} x {model_mb} MB of model files)" \
+            if memory_floor > base_floor else ""
         memory = fn.memory if fn.memory is not None else _DEFAULT_MEMORY_MB
         if not fn.memory_unknown and memory < memory_floor:
             said = "" if fn.memory is not None else " (unset: Lambda's default)"
             yield ctx.finding(
                 f"Lambda function {fn.name} has {memory} MB of memory{said} but packages a "
-                f"heavy model stack ({what}); below {memory_floor} MB it loads slowly or "
-                "runs out of memory", fn.memory_span or fn.span, related=evidence,
+                f"heavy model stack ({what}); below {memory_floor} MB{floor_why} it loads "
+                "slowly or runs out of memory", fn.memory_span or fn.span, related=evidence,
                 key=f"{fn.key}:memory")
         timeout = fn.timeout if fn.timeout is not None else _DEFAULT_TIMEOUT_S
         if not fn.timeout_unknown and timeout < timeout_floor:

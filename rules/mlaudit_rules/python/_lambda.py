@@ -14,8 +14,9 @@ import posixpath
 from dataclasses import dataclass
 from typing import Any
 
+from mlaudit.deployment.tf_refs import attribute_refs
 from mlaudit.models.dockerfile import Dockerfile
-from mlaudit.models.functions import ServerlessApp
+from mlaudit.models.functions import Function, ServerlessApp
 from mlaudit.models.packages import Requirements, is_heavy
 from mlaudit.models.terraform import Resource as TfResource
 from mlaudit.models.terraform import TerraformModule, Unknown
@@ -40,6 +41,9 @@ class LambdaFunction:
     timeout_span: Span | None = None
     timeout_unknown: bool = False
     provisioned: bool | None = None  # None: cannot tell
+    # The first synchronous entry point known (API Gateway / HTTP API / ALB event or
+    # integration, function URL): where callers wait on a cold start. None: none known.
+    sync_entry: tuple[Span, str] | None = None
 
     def handler_file(self) -> str | None:
         """The Python file the handler names, relative to the repository."""
@@ -72,11 +76,66 @@ def lambda_functions(deployment: Any) -> list[LambdaFunction]:
                 fn.timeout, fn.timeout_span,
                 "Timeout" in fn.unresolved or "timeout" in fn.unresolved,
                 # A template value we cannot evaluate still configures it: not a finding.
-                fn.provisioned_concurrency is not None))
+                fn.provisioned_concurrency is not None, _app_sync_entry(fn)))
     terraform = deployment.terraform
     for module in getattr(terraform, "modules", ()):
-        out.extend(_terraform_functions(module))
+        out.extend(_terraform_functions(deployment.project, module))
     return out
+
+
+def _app_sync_entry(fn: Function) -> tuple[Span, str] | None:
+    """SAM Api/HttpApi and Serverless http/httpApi/alb events, or a function URL."""
+    for event in fn.events:
+        if event.is_http:
+            return event.span, f"{event.type} event {event.name}"
+    if fn.function_url is not None:
+        return fn.function_url.span, "function URL"
+    return None
+
+
+# Terraform resources that put a caller in front of a function and make it wait for the
+# answer, and the attribute naming the function (its ARN, invoke ARN or name).
+_SYNC_TERRAFORM: tuple[tuple[str, str, str], ...] = (
+    ("aws_lambda_function_url", "function_name", "function URL"),
+    ("aws_apigatewayv2_integration", "integration_uri", "API Gateway integration"),
+    ("aws_api_gateway_integration", "uri", "API Gateway integration"),
+    ("aws_lb_target_group_attachment", "target_id", "load balancer target"),
+)
+# An invoke permission for these principals is how a console- or module-built API or ALB
+# reaches the function when its integration is not declared next to it.
+_SYNC_PRINCIPALS = ("apigateway.amazonaws.com", "elasticloadbalancing.amazonaws.com")
+
+
+def _terraform_sync_entries(project: Any, module: TerraformModule
+                            ) -> dict[str, tuple[Span, str]]:
+    """Function config address or literal function name -> its first synchronous entry."""
+    found: dict[str, tuple[Span, str]] = {}
+
+    def link(res: TfResource, attribute: str, what: str) -> None:
+        value = res.get(attribute)
+        if isinstance(value, str):
+            # A literal name or ARN: the function's name is its last ARN segment.
+            found.setdefault(value.rsplit(":", 1)[-1], (res.span_of(attribute), what))
+            return
+        for ref in attribute_refs(project, res, (attribute,)):
+            target = _local(module, ref)
+            if target is not None and target.type == "aws_lambda_alias":
+                inner = target.get("function_name")
+                target = _local(module, inner.ref) if isinstance(inner, Unknown) and inner.ref \
+                    else None
+                if isinstance(inner, str):
+                    found.setdefault(inner, (res.span_of(attribute), what))
+            if target is not None and target.type == "aws_lambda_function":
+                found.setdefault(target.config_address, (res.span_of(attribute), what))
+
+    for rtype, attribute, what in _SYNC_TERRAFORM:
+        for res in module.resources_of(rtype):
+            link(res, attribute, what)
+    for res in module.resources_of("aws_lambda_permission"):
+        principal = res.get("principal")
+        if isinstance(principal, str) and principal in _SYNC_PRINCIPALS:
+            link(res, "function_name", f"invoke permission for {principal}")
+    return found
 
 
 def _local(module: TerraformModule, ref: str) -> TfResource | None:
@@ -91,7 +150,7 @@ def _local(module: TerraformModule, ref: str) -> TfResource | None:
     return next((r for r in pool if (r.type, r.name) == (parts[0], parts[1])), None)
 
 
-def _terraform_functions(module: TerraformModule) -> list[LambdaFunction]:
+def _terraform_functions(project: Any, module: TerraformModule) -> list[LambdaFunction]:
     # Which functions have provisioned concurrency: targets named directly, by a literal
     # function name, or through an aws_lambda_alias. An unresolvable target taints all.
     targets: set[str] = set()
@@ -113,6 +172,7 @@ def _terraform_functions(module: TerraformModule) -> list[LambdaFunction]:
             targets.add(found.address)
         else:
             unknown_target = True
+    entries = _terraform_sync_entries(project, module)
     out: list[LambdaFunction] = []
     for res in module.resources_of("aws_lambda_function"):
         source_dir, source_file = _code_location(module, res)
@@ -131,7 +191,9 @@ def _terraform_functions(module: TerraformModule) -> list[LambdaFunction]:
             res.has("memory_size") and not isinstance(memory, int),
             timeout if isinstance(timeout, int) else None,
             res.span_of("timeout") if res.has("timeout") else None,
-            res.has("timeout") and not isinstance(timeout, int), provisioned))
+            res.has("timeout") and not isinstance(timeout, int), provisioned,
+            entries.get(res.config_address)
+            or (entries.get(name) if isinstance(name, str) else None)))
     return out
 
 
@@ -200,3 +262,19 @@ def heavy_evidence(deployment: Any, fn: LambdaFunction, min_bytes: int
 def _requirements(files: list[Requirements]) -> list[tuple[Span, str]]:
     return [(req.span, f"{req.name} declared in {r.path}")
             for r in sorted(files, key=lambda f: f.path) for req in r.heavy]
+
+
+def model_bytes(deployment: Any, fn: LambdaFunction) -> int:
+    """Total size of the model files known to ship with a function: under a zip function's
+    code directory, or under an image function's Dockerfile directory (its usual build
+    context). 0 when none are known or the code location is unknown."""
+    if fn.image:
+        if fn.dockerfile is None:
+            return 0
+        base = posixpath.dirname(fn.dockerfile)
+    elif fn.source_dir is not None:
+        base = fn.source_dir
+    else:
+        return 0
+    prefix = base + "/" if base else ""
+    return sum(a.size for a in deployment.project.artifacts if a.path.startswith(prefix))

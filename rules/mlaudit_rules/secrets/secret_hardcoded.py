@@ -72,7 +72,7 @@ from mlaudit_rules.secrets._detect import (
     could_hold_secret,
     detect,
 )
-from mlaudit_rules.secrets._shape import shape
+from mlaudit_rules.secrets._shape import is_phrase, shape
 from mlaudit_rules.secrets._values import plain_environment_secrets
 
 RULE = Rule(
@@ -175,7 +175,9 @@ def _explain(hit: Detected, label: str) -> str:
     key = hit.key if hit.key and _IDENTIFIER_RE.match(hit.key) else None
     under = f" under key `{key}`" if key and hit.secret_type != "Basic Auth Credentials" else ""
     if hit.secret_type.endswith("High Entropy String") or hit.secret_type == "Secret Keyword":
-        # A word under a password name is a weak password, not a random one: say which.
-        kind = "a literal word" if hit.value.isalpha() else "it looks random"
+        # A word under a password name is a weak password, and words joined by `-` or `_`
+        # a passphrase: neither is random, so say which.
+        kind = ("a literal word" if hit.value.isalpha() else "a phrase of words"
+                if is_phrase(hit.value) else "it looks random")
         return f"{label}{under} is hardcoded: {kind} ({shape(hit.value)})"
     return f"{label}{under} is hardcoded ({shape(hit.value)})"

@@ -74,6 +74,7 @@ from mlaudit_rules.secrets._detect import (
 )
 from mlaudit_rules.secrets._shape import is_phrase, shape
 from mlaudit_rules.secrets._values import plain_environment_secrets
+from mlaudit_rules.secrets._workflow import ci_fixtures
 
 RULE = Rule(
     id="MLA102",
@@ -125,7 +126,7 @@ def _environment_lines(deployment: object) -> frozenset[tuple[str, int]]:
     if _ENV_LINES and _ENV_LINES[0][0] is deployment:
         return _ENV_LINES[0][1]
     lines = frozenset((v.span.path, v.span.line) for _, v, _ in
-                      plain_environment_secrets(deployment))
+                      plain_environment_secrets(deployment, local_fixtures=True))
     _ENV_LINES[:] = [(deployment, lines)]
     return lines
 
@@ -148,8 +149,11 @@ def check(source: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
     on_line: dict[int, list[str]] = {}
     for line, value in [*((h.line, h.value) for h in hits), *((k.line, k.value) for k in aws)]:
         on_line.setdefault(line, []).append(value)
+    # A CI job's service containers and the URLs reaching them hold throwaway credentials.
+    fixtures = ci_fixtures(text) if source.kind == FileKind.WORKFLOW else None
     for hit in _one_per_secret(hits):
-        if hit.line in env_lines:
+        if hit.line in env_lines or (fixtures is not None and fixtures.quiet(
+                hit.line, lines[hit.line - 1], hit.secret_type, hit.value)):
             continue
         label = LABELS.get(hit.secret_type, hit.secret_type)
         span = Span(source.path, hit.line, hit.start + 1 if hit.start >= 0 else 1)

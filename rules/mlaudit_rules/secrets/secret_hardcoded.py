@@ -7,18 +7,25 @@ tokens, JSON web tokens, passwords in URLs (`postgres://app:…@db`), secret-nam
 values (`password = "…"`, `API_TOKEN: …`, a UUID-shaped `api_key`), Slack and Microsoft
 Teams incoming webhook URLs, and random-looking strings of a secret's size. The message
 says why the value looks secret (its kind, key, length and character classes), never
-the value.
+the value. A lone word under a password key (`POSTGRES_PASSWORD: nextcloud`) is a weak
+password and words joined by `-` or `_` with no stand-in word among them
+(`correct-horse-battery-staple`) a passphrase: both are reported, as words, not as random.
 
 A secret-named key is not enough: the value is judged by itself. Not flagged: words and
 identifiers (`password_expire: never`, `secrets: inherit`, `SSM`, `auto`), placeholders
 (`changeme`, `REPLACE_ME`, `YOUR-SECRET-HERE`, `<token>`, `xxx…`, `TODO`, `dummy`,
-`abc123`), numbers, templates and references even when split over lines (`${VAR}`,
-`{{ var }}`, `{{resolve:secretsmanager:…}}`, `${ssm:…}`, `${env:…}`, `${{ secrets.X }}`,
-`var.x`, `os.environ[...]`, `!Ref`, `arn:aws:…`), public keys (`ssh-rsa AAAA…`,
+`abc123`, and words joined by `-` or `_` with a stand-in word: `dev-jwt-secret-change-me`,
+`replace-with-strong-jwt-secret`), numbers, templates and references even when split over
+lines (`${VAR}`, `{{ var }}`, `{{resolve:secretsmanager:…}}`, `${ssm:…}`, `${env:…}`,
+`${{ secrets.X }}`, `var.x`, `os.environ[...]`, `!Ref`, `arn:aws:…`), public keys (`ssh-rsa AAAA…`,
 `ssh-ed25519`, PEM public keys and certificates), AWS keys (MLA101 reports them), UUIDs
 except under a secret-named key, sequential strings, ids (`*_id`, `requestId`,
 `X-Amz-Cf-Id`), names that only describe a secret (`SECRET_ARN`, `PASSWORD_FILE`,
-`TOKEN_URL`), digests and commit ids, lines marked `# pragma: allowlist secret`, and
+`TOKEN_URL`), digests and commit ids, connection URLs to the loopback whose password
+repeats the user or database name (`postgres://app:app@localhost/app`), in a GitHub
+workflow the `env` of a job's `services:` containers and URLs from the job to those
+containers or the loopback (throwaway CI databases; a token-shaped value there still
+fires), lines marked `# pragma: allowlist secret`, and
 `.env`/credential/key files (MLA103 reports the file).
 
 ## Why it matters

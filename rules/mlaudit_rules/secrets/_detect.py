@@ -22,6 +22,7 @@ from mlaudit_rules.secrets._values import (
     is_secret_name,
     key_of,
     keyword_is_not_secret,
+    local_fixture_url,
     names_id,
     names_metadata,
 )
@@ -143,6 +144,9 @@ def _filtered(plugin: Any, secret: str, line: str, filename: str) -> bool:
     key = "password" if plugin.secret_type == "Basic Auth Credentials" else key_of(line, secret)
     if plugin.secret_type != "Private Key" and benign_value(secret, key):
         return True  # placeholders and masks of any token shape: sk_live_XXXX, <token>
+    if plugin.secret_type == "Basic Auth Credentials" and local_fixture_url(line):
+        return True  # `postgres://app:app@localhost/app`: a throwaway local database
+
     return bool(
         h.is_sequential_string(secret)
         or (h.is_potential_uuid(secret) and not _secret_uuid(plugin, secret, line))

@@ -22,7 +22,7 @@ PUBLIC_KEY_RE = re.compile(
 # Masked, elided or obviously made-up values.
 _MASKED_RE = re.compile(
     r"(?i)x{3}|\*{3}|\.{3}|…|^<.*>$|^\[.*\]$|^\(.*\)$|example|placeholder|sample|dummy"
-    r"|change_?me|replace_?me|your[-_]")
+    r"|change[-_]?me|replace[-_]?me|your[-_]")
 _DUMMY_RE = re.compile(
     r"(?i)^(?:\d{1,15}|abc\d*|(?:abc)?(?:123)+\d*|(?:pass(?:word)?|secret|test|admin|demo|qwerty)\d{0,6}"
     r"|foo|bar|baz|foobar|letmein|[a-z]{1,3}\d{0,3})$"
@@ -32,6 +32,13 @@ _PLACEHOLDER_WORDS = frozenset({
     "your", "my", "replace", "change", "changeme", "changethis", "here", "insert", "enter",
     "put", "fill", "todo", "tbd", "fixme", "example", "sample", "dummy", "fake", "mock", "test",
     "placeholder", "redacted", "secret", "password", "token", "key", "none", "null", "value",
+})
+# Further words that mark a *phrase* of words as a stand-in (`dev-jwt-secret-change-me`,
+# `insecure-local-key`): said of a value, they say it is not the real one. Only in phrases:
+# a lone `demo` under a password key stays a weak password.
+_PHRASE_MARKERS = _PLACEHOLDER_WORDS | frozenset({
+    "dev", "development", "local", "demo", "insecure", "unsafe", "default", "strong",
+    "generate", "generated", "random", "real", "actual", "own", "new", "rotate", "set",
 })
 _WORDS_RE = re.compile(r"^[A-Za-z]+(?:[-_. ][A-Za-z]+)*$")
 _PART_RE = re.compile(r"[A-Z]{2,}(?![a-z])|[A-Z]?[a-z]+|[A-Z]")
@@ -70,6 +77,26 @@ _SECRET_NOUN_END_RE = re.compile(
     r"|secret[-_]?key|auth[-_]?key|access[-_]?key)$")
 
 
+def _phrase_parts(value: str) -> list[str] | None:
+    """The words of a phrase, or None: two or more alphabetic chunks joined by `-` or `_`
+    (`replace-with-strong-jwt-secret`), each a word-like part or a short acronym written
+    in lower case (`jwt`, `db`, `api`), with at least one real word of four letters."""
+    chunks = re.split(r"[-_]", value)
+    if len(chunks) < 2 or not all(c.isalpha() and c.isascii() for c in chunks):
+        return None
+    parts = [p for chunk in chunks for p in _PART_RE.findall(chunk)]
+    if not all(_wordlike(p) or len(p) <= 4 for p in parts):
+        return None
+    if not any(len(p) >= 4 and _wordlike(p) for p in parts):
+        return None
+    return parts
+
+
+def is_phrase(value: str) -> bool:
+    """Words joined by `-` or `_`: written by a person, so never "random-looking"."""
+    return _phrase_parts(value.strip()) is not None
+
+
 def is_words(value: str, key: str | None = None) -> bool:
     """An enum-like word or identifier (`never`, `AUTO`, `githubSecret`, `read_only`), or
     placeholder words (`YOUR-SECRET-HERE`): letters only, each part word-like. Under a key
@@ -77,6 +104,10 @@ def is_words(value: str, key: str | None = None) -> bool:
     a known setting word: `POSTGRES_PASSWORD: nextcloud` is a secret, `never` is not."""
     if not _WORDS_RE.match(value):
         return False
+    phrase = _phrase_parts(value)
+    if phrase is not None and any(p.lower() in _PHRASE_MARKERS or p.lower() in _ENUM_WORDS
+                                  for p in phrase):
+        return True  # a stand-in phrase: `dev-jwt-secret-change-me`
     parts = [p for chunk in re.split(r"[-_. ]", value) for p in _PART_RE.findall(chunk)]
     if not parts or not all(_wordlike(p) for p in parts):
         return False

@@ -34,6 +34,10 @@ _ID_KEY_RE = re.compile(
     r"|digest|checksum|hash|sha\d*|fingerprint|uuid)[-_]?\w{0,4}$|^(?i:id)$"
 )
 _URL_PASSWORD_RE = re.compile(r"://[^\s/@:]+:([^\s/@]+)@")
+# user, password, host and database of a connection URL (`postgres://u:p@db:5432/app`).
+_URL_PARTS_RE = re.compile(
+    r"://([^\s/@:]+):([^\s/@]+)@(\[[^\]\s]+\]|[^\s/:?#@'\"]+)(?::\d+)?(?:/([^\s/?#'\"]*))?")
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"})
 _REFERENCE_RE = re.compile(
     r"^(?:\$|!|\{\{|%\(|var\.|local\.|data\.|module\.|each\.|arn:aws[\w-]*:|ssm:"
     r"|secretsmanager:|vault:|env\(|os\.environ|os\.getenv)|\{\{resolve:|\$\{\{"
@@ -46,6 +50,28 @@ _TYPE_WORDS = frozenset({
 # The name a keyword hit is assigned to: the identifier before `=`, `:`, `==`, `=>`...
 _KEY_BEFORE_RE = re.compile(
     r"""([\w.-]+)["'\]]*\s*(?:\[[0-9]*\])?\s*(?:[:=!]=?=?|=>)\s*[@"'`]?\s*$""")
+
+
+def url_host(text: str) -> str | None:
+    """The host of the first credentialed URL in `text`, lower-cased, else None."""
+    match = _URL_PARTS_RE.search(text)
+    return match.group(3).lower() if match else None
+
+
+def local_fixture_url(text: str, local_hosts: frozenset[str] = frozenset()) -> bool:
+    """A connection URL to a database that lives next to its client with a made-up
+    credential: the host is the loopback or a sibling service (`local_hosts`: the other
+    services of the same compose file or CI job), and the password repeats the user or
+    the database name (`postgres://fraud:fraud@localhost/fraud`). Such a password is
+    derived from names that are already in the file, not generated: it protects a
+    throwaway local database, and it is no secret (a weak password on an exposed
+    production database is another finding's business)."""
+    match = _URL_PARTS_RE.search(text)
+    if match is None:
+        return False
+    user, password, host, database = match.groups()
+    hosts = LOOPBACK_HOSTS | {h.lower() for h in local_hosts}
+    return host.lower() in hosts and password in {user, database}
 
 
 def is_reference(value: str) -> bool:
@@ -106,8 +132,13 @@ def keyword_is_not_secret(line: str, value: str) -> bool:
             or benign_value(text, key) or text.startswith(("/", "./", "~")) or " " in text)
 
 
-def plain_environment_secrets(deployment: Any) -> Iterator[tuple[str, EnvVar, str]]:
+def plain_environment_secrets(deployment: Any, local_fixtures: bool = False,
+                              ) -> Iterator[tuple[str, EnvVar, str]]:
     """(where, variable, secret) for literal secrets in plain deployment environments.
+
+    A connection URL to a sibling compose service or the loopback whose password repeats
+    the user or database name is a local fixture (`local_fixture_url`): skipped, unless
+    `local_fixtures` (MLA102 asks for them too, to leave their lines alone).
 
     Shared by MLA104, which reports them, and MLA102, which leaves those lines to MLA104
     so that one literal password in a compose/ECS/Lambda environment is one finding.
@@ -120,7 +151,12 @@ def plain_environment_secrets(deployment: Any) -> Iterator[tuple[str, EnvVar, st
     from mlaudit_rules.secrets._aws import find_aws_keys
 
     environments: list[tuple[str, Iterable[EnvVar]]] = []
+    siblings: dict[str, frozenset[str]] = {}  # where -> the services next to it
     for compose in deployment.models(ComposeFile):
+        names = frozenset(s.name for s in compose.services)
+        for service in compose.services:
+            where = f"compose service {service.name}"
+            siblings[where] = siblings.get(where, frozenset()) | names
         environments += [(f"compose service {s.name}", s.environment) for s in compose.services]
     for task in deployment.models(TaskDefinition):
         environments += [(f"ECS container {c.name}", c.environment) for c in task.containers]
@@ -136,6 +172,9 @@ def plain_environment_secrets(deployment: Any) -> Iterator[tuple[str, EnvVar, st
             seen.add(marker)
             secret = literal_secret(var.name, var.value)
             if secret is None or find_aws_keys([f'{var.name} = "{var.value}"']):
+                continue
+            if not local_fixtures and local_fixture_url(
+                    var.value, siblings.get(where, frozenset())):
                 continue
             yield where, var, secret
 

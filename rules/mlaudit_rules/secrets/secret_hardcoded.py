@@ -7,18 +7,25 @@ tokens, JSON web tokens, passwords in URLs (`postgres://app:…@db`), secret-nam
 values (`password = "…"`, `API_TOKEN: …`, a UUID-shaped `api_key`), Slack and Microsoft
 Teams incoming webhook URLs, and random-looking strings of a secret's size. The message
 says why the value looks secret (its kind, key, length and character classes), never
-the value.
+the value. A lone word under a password key (`POSTGRES_PASSWORD: nextcloud`) is a weak
+password and words joined by `-` or `_` with no stand-in word among them
+(`correct-horse-battery-staple`) a passphrase: both are reported, as words, not as random.
 
 A secret-named key is not enough: the value is judged by itself. Not flagged: words and
 identifiers (`password_expire: never`, `secrets: inherit`, `SSM`, `auto`), placeholders
 (`changeme`, `REPLACE_ME`, `YOUR-SECRET-HERE`, `<token>`, `xxx…`, `TODO`, `dummy`,
-`abc123`), numbers, templates and references even when split over lines (`${VAR}`,
-`{{ var }}`, `{{resolve:secretsmanager:…}}`, `${ssm:…}`, `${env:…}`, `${{ secrets.X }}`,
-`var.x`, `os.environ[...]`, `!Ref`, `arn:aws:…`), public keys (`ssh-rsa AAAA…`,
+`abc123`, and words joined by `-` or `_` with a stand-in word: `dev-jwt-secret-change-me`,
+`replace-with-strong-jwt-secret`), numbers, templates and references even when split over
+lines (`${VAR}`, `{{ var }}`, `{{resolve:secretsmanager:…}}`, `${ssm:…}`, `${env:…}`,
+`${{ secrets.X }}`, `var.x`, `os.environ[...]`, `!Ref`, `arn:aws:…`), public keys (`ssh-rsa AAAA…`,
 `ssh-ed25519`, PEM public keys and certificates), AWS keys (MLA101 reports them), UUIDs
 except under a secret-named key, sequential strings, ids (`*_id`, `requestId`,
 `X-Amz-Cf-Id`), names that only describe a secret (`SECRET_ARN`, `PASSWORD_FILE`,
-`TOKEN_URL`), digests and commit ids, lines marked `# pragma: allowlist secret`, and
+`TOKEN_URL`), digests and commit ids, connection URLs to the loopback whose password
+repeats the user or database name (`postgres://app:app@localhost/app`), in a GitHub
+workflow the `env` of a job's `services:` containers and URLs from the job to those
+containers or the loopback (throwaway CI databases; a token-shaped value there still
+fires), lines marked `# pragma: allowlist secret`, and
 `.env`/credential/key files (MLA103 reports the file).
 
 ## Why it matters
@@ -72,8 +79,9 @@ from mlaudit_rules.secrets._detect import (
     could_hold_secret,
     detect,
 )
-from mlaudit_rules.secrets._shape import shape
+from mlaudit_rules.secrets._shape import is_phrase, shape
 from mlaudit_rules.secrets._values import plain_environment_secrets
+from mlaudit_rules.secrets._workflow import ci_fixtures
 
 RULE = Rule(
     id="MLA102",
@@ -125,7 +133,7 @@ def _environment_lines(deployment: object) -> frozenset[tuple[str, int]]:
     if _ENV_LINES and _ENV_LINES[0][0] is deployment:
         return _ENV_LINES[0][1]
     lines = frozenset((v.span.path, v.span.line) for _, v, _ in
-                      plain_environment_secrets(deployment))
+                      plain_environment_secrets(deployment, local_fixtures=True))
     _ENV_LINES[:] = [(deployment, lines)]
     return lines
 
@@ -148,8 +156,11 @@ def check(source: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
     on_line: dict[int, list[str]] = {}
     for line, value in [*((h.line, h.value) for h in hits), *((k.line, k.value) for k in aws)]:
         on_line.setdefault(line, []).append(value)
+    # A CI job's service containers and the URLs reaching them hold throwaway credentials.
+    fixtures = ci_fixtures(text) if source.kind == FileKind.WORKFLOW else None
     for hit in _one_per_secret(hits):
-        if hit.line in env_lines:
+        if hit.line in env_lines or (fixtures is not None and fixtures.quiet(
+                hit.line, lines[hit.line - 1], hit.secret_type, hit.value)):
             continue
         label = LABELS.get(hit.secret_type, hit.secret_type)
         span = Span(source.path, hit.line, hit.start + 1 if hit.start >= 0 else 1)
@@ -175,7 +186,9 @@ def _explain(hit: Detected, label: str) -> str:
     key = hit.key if hit.key and _IDENTIFIER_RE.match(hit.key) else None
     under = f" under key `{key}`" if key and hit.secret_type != "Basic Auth Credentials" else ""
     if hit.secret_type.endswith("High Entropy String") or hit.secret_type == "Secret Keyword":
-        # A word under a password name is a weak password, not a random one: say which.
-        kind = "a literal word" if hit.value.isalpha() else "it looks random"
+        # A word under a password name is a weak password, and words joined by `-` or `_`
+        # a passphrase: neither is random, so say which.
+        kind = ("a literal word" if hit.value.isalpha() else "a phrase of words"
+                if is_phrase(hit.value) else "it looks random")
         return f"{label}{under} is hardcoded: {kind} ({shape(hit.value)})"
     return f"{label}{under} is hardcoded ({shape(hit.value)})"

@@ -8,7 +8,12 @@ Serverless function's environment variables, a compose service's `environment`.
 
 Not flagged: references resolved at deploy or run time (`${VAR}`, `{{resolve:…}}`,
 `!Ref`, Secrets Manager or SSM ARNs, `${ssm:…}`), placeholders (`YOUR-TOKEN-HERE`,
-`changethis`, `abc123`), words and numbers (`PASSWORD_ITERATIONS: 4096`), empty values,
+`changethis`, `abc123`, phrases of words with a stand-in word such as
+`replace-with-strong-jwt-secret` or `dev-jwt-secret-change-me`), words and numbers
+(`PASSWORD_ITERATIONS: 4096`), empty values, local fixture URLs (a `DATABASE_URL` whose
+host is the loopback or another service of the same compose file and whose password
+repeats the user or database name, `postgres://app:app@db/app`: it guards a throwaway
+database, and a weak password is not a leaked one),
 names that describe a secret without holding it (`DB_SECRET_ARN`, `PASSWORD_FILE`), and
 AWS keys (MLA101 reports those). The message gives the secret's length and character
 classes, never the value.

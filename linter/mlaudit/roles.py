@@ -24,7 +24,7 @@ from __future__ import annotations
 import enum
 import fnmatch
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -154,35 +154,30 @@ def _glob_match(path: str, pattern: str) -> bool:
     return False
 
 
+def _docs_name(name: str) -> bool:
+    return name.lower().endswith(_DOCS_SUFFIXES)
+
+
+# Strongest first: a directory name, then a file name, for each role.
+_CONVENTIONS: tuple[tuple[Role, frozenset[str], Callable[[str], object], str], ...] = (
+    (Role.VENDORED, _VENDORED_DIRS, lambda name: False, ""),
+    (Role.TEST, _TEST_DIRS, _TEST_FILE_RE.match, "test file name"),
+    (Role.EXAMPLE, _EXAMPLE_DIRS, _EXAMPLE_FILE_RE.match, "template file name"),
+    (Role.DOCS, _DOCS_DIRS, _docs_name, "documentation file"),
+    (Role.LOCAL_DEV, _LOCAL_DEV_DIRS, _LOCAL_DEV_FILE_RE.match, "development-only file name"),
+)
+
+
 def role_by_convention(path: str) -> RoleDecision:
     """The role layout conventions give a path (relative to what was scanned)."""
     posix = PurePosixPath(path)
     dirs = [p.lower() for p in posix.parts[:-1]]
-    name = posix.name
-    lower = name.lower()
-    for part in dirs:
-        if part in _VENDORED_DIRS:
-            return RoleDecision(Role.VENDORED, f"under {part}/")
-    for part in dirs:
-        if part in _TEST_DIRS:
-            return RoleDecision(Role.TEST, f"under {part}/")
-    if _TEST_FILE_RE.match(name):
-        return RoleDecision(Role.TEST, "test file name")
-    for part in dirs:
-        if part in _EXAMPLE_DIRS:
-            return RoleDecision(Role.EXAMPLE, f"under {part}/")
-    if _EXAMPLE_FILE_RE.match(name):
-        return RoleDecision(Role.EXAMPLE, "template file name")
-    if lower.endswith(_DOCS_SUFFIXES):
-        return RoleDecision(Role.DOCS, "documentation file")
-    for part in dirs:
-        if part in _DOCS_DIRS:
-            return RoleDecision(Role.DOCS, f"under {part}/")
-    for part in dirs:
-        if part in _LOCAL_DEV_DIRS:
-            return RoleDecision(Role.LOCAL_DEV, f"under {part}/")
-    if _LOCAL_DEV_FILE_RE.match(name):
-        return RoleDecision(Role.LOCAL_DEV, "development-only file name")
+    for role, names, file_matches, file_reason in _CONVENTIONS:
+        part = next((d for d in dirs if d in names), None)
+        if part is not None:
+            return RoleDecision(role, f"under {part}/")
+        if file_matches(posix.name):
+            return RoleDecision(role, file_reason)
     return RoleDecision(Role.DEPLOYMENT, "default")
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import enum
 import fnmatch
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -179,7 +179,3 @@ def role_by_convention(path: str) -> RoleDecision:
         if file_matches(posix.name):
             return RoleDecision(role, file_reason)
     return RoleDecision(Role.DEPLOYMENT, "default")
-
-
-def parse_roles(values: Iterable[str]) -> frozenset[Role]:
-    return frozenset(Role.parse(v) for v in values)

@@ -205,12 +205,11 @@ def _place_nodes(deployment: Deployment) -> None:
     for node in deployment.nodes.values():
         if node.id in deployment.node_units or node.id == "internet":
             continue
-        near = {deployment.node_units.get(e.source) for e in deployment.edges_to(node.id)}
-        near |= {deployment.node_units.get(e.target) for e in deployment.edges_from(node.id)}
-        near.discard(None)
+        ends = [e.source for e in deployment.edges_to(node.id)]
+        ends += [e.target for e in deployment.edges_from(node.id)]
+        near = {deployment.node_units[n] for n in ends if n in deployment.node_units}
         if len(near) == 1:
             unit_id = near.pop()
-            assert unit_id is not None
             deployment.node_units[node.id] = unit_id
             unit = deployment.units[unit_id]
             if node.span.path and node.span.path not in unit.files:
@@ -304,8 +303,3 @@ def _derive_module_roles(deployment: Deployment, roles: RoleResolver) -> None:
         role = Role.TEST if Role.TEST in user_roles else Role.EXAMPLE
         roles.derive(path, role, f"a module only {role.value} roots use "
                                  f"({', '.join(sorted(u.id for u in units))})")
-
-
-def unit_role(deployment: Deployment, node_id: str) -> Role | None:
-    unit = deployment.unit_of(node_id)
-    return Role.parse(unit.role) if unit is not None else None

@@ -501,11 +501,6 @@ class Deployment:
         unit = self.node_units.get(node_id)
         return self.units.get(unit) if unit is not None else None
 
-    def same_unit(self, a: Node | str, b: Node | str) -> bool:
-        first = self.node_units.get(a if isinstance(a, str) else a.id)
-        return first is not None and first == self.node_units.get(
-            b if isinstance(b, str) else b.id)
-
     def connected_units(self, unit_id: str) -> set[str]:
         """`unit_id` and every unit reachable from it through unit links, either way: the
         deployments that evidence ties together (a root and the images it runs)."""
@@ -524,9 +519,6 @@ class Deployment:
                     seen.add(other)
                     pending.append(other)
         return seen
-
-    def units_of_file(self, path: str) -> list[Unit]:
-        return [self.units[u] for u in self.file_units.get(path, ()) if u in self.units]
 
     # -- SageMaker containers -------------------------------------------------------------
     def sagemaker_containers(self) -> list[SageMakerContainer]:

@@ -50,7 +50,7 @@ class ParsedProject:
             return None
         try:
             if target.is_file() and target.stat().st_size <= 5 * 1024 * 1024:
-                return target.read_text(encoding="utf-8", errors="replace")
+                return target.read_text(encoding="utf-8-sig", errors="replace")
         except OSError:
             return None
         return None

@@ -50,8 +50,9 @@ class SourceFile:
     @property
     def text(self) -> str:
         if self._text is None:
-            raw = self.abspath.read_bytes()
-            self._text = raw.decode("utf-8", errors="replace")
+            # "utf-8-sig": a byte-order mark (editors on Windows add one) is no content;
+            # left in, it breaks the first line of a Dockerfile, HCL or YAML file.
+            self._text = self.abspath.read_bytes().decode("utf-8-sig", errors="replace")
         return self._text
 
     @property

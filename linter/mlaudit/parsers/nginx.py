@@ -237,7 +237,11 @@ def _load(source: SourceFile) -> Block:
             message = _ERROR_FILE_RE.sub("", str(error.get("error", "syntax error")))
             raise ParseError(f"nginx syntax error: {message}", int(error.get("line") or 1))
     configs = payload.get("config", [])
-    return list(configs[0].get("parsed", [])) if configs else []
+    tree = list(configs[0].get("parsed", [])) if configs else []
+    if tree and str(tree[0].get("directive", "")).startswith("\ufeff"):
+        # crossplane reads the file itself and keeps a byte-order mark on the first token.
+        tree[0] = {**tree[0], "directive": tree[0]["directive"].lstrip("\ufeff")}
+    return tree
 
 
 def parse(source: SourceFile) -> NginxConfig | None:

@@ -29,7 +29,8 @@ from mlaudit.parsers import ParseError
 from mlaudit.sources import SourceFile
 from mlaudit.span import Span
 
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"
+_USERINFO_RE = re.compile(r"^((?:[a-z][a-z0-9+.-]*:)?//)[^/@\s]*@", re.I)
 
 _SNIFF_RE = re.compile(
     r"^\s*(?:(?:http|server|location|upstream|events|stream|map|types)\b[^;{}#]*\{"
@@ -103,7 +104,10 @@ class _Builder:
             self.upstreams.append(Upstream(d.args[0], tuple(servers), d.span))
 
     def target(self, d: Directive) -> ProxyTarget:
-        text = d.args[0] if d.args else ""
+        # Credentials in the URL (`http://user:password@host`) are never part of the
+        # model: every message and graph label built from it would print them. The
+        # secrets rule reads them from the file itself.
+        text = _USERINFO_RE.sub(r"\1****@", d.args[0] if d.args else "")
         scheme, sep, rest = text.partition("://")
         if not sep:
             scheme, rest = "", text
@@ -111,6 +115,7 @@ class _Builder:
             return ProxyTarget(text, d.span, scheme or None, unix=rest[5:].split(":")[0],
                                directive=d.name)
         hostport, slash, uri = rest.partition("/")
+        hostport = hostport.rpartition("@")[2]
         if "$" in hostport:
             return ProxyTarget(text, d.span, scheme or None, uri=slash + uri, variable=True,
                                directive=d.name)

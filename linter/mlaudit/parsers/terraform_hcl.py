@@ -67,18 +67,15 @@ def _parser() -> Any:
     """
     import logging
 
-    # Lark caches the built tables in the temporary directory and logs a traceback when it
-    # cannot: that must not reach a user, and the parser works without the cache.
+    # Lark logs a traceback when it meets an unexpected option: never to a user.
     lark_log = logging.getLogger("lark")
     level = lark_log.level
     lark_log.setLevel(logging.CRITICAL + 1)
     try:
-        import hcl2.parser
-        from hcl2.postlexer import PostLexer
-        from lark import Lark
+        from mlaudit.parsers.hcl_tables import load_parser
 
-        return Lark.open("hcl2.lark", parser="lalr", rel_to=hcl2.parser.__file__,
-                         propagate_positions=False, postlex=PostLexer(), cache=True)
+        # Tables shipped as JSON data: no pickle, and nothing in the temporary directory.
+        return load_parser()
     except Exception:  # a future python-hcl2 layout: fall back to its public API
         return None
     finally:

@@ -76,8 +76,14 @@ def _scan(args: argparse.Namespace, baseline: set[str] | None = None) -> tuple[
     if not args.no_cache and config.cache:
         from mlaudit.cache import default_cache_dir
 
-        cache_dir = args.cache_dir or (Path(config.cache_dir) if config.cache_dir
-                                       else default_cache_dir())
+        # Where cached data is read from is the user's choice (command line, environment),
+        # never the scanned repository's: its config could point the cache at files a
+        # pull request ships. A `cache-dir` in repository config is ignored, with a note.
+        cache_dir = args.cache_dir or default_cache_dir()
+        if config.cache_dir and not args.cache_dir and not args.quiet:
+            print(f"mlaudit: note: {config.source}: 'cache-dir' is ignored: a repository "
+                  "cannot choose where mlaudit reads cached data (use --cache-dir or "
+                  "MLAUDIT_CACHE_DIR)", file=sys.stderr)
     progress = _Progress(sys.stderr.isatty() and not args.quiet)
     known = frozenset(name for ref in registry.rules for name in (ref.id, ref.name))
     request = ScanRequest(paths, root, config, rules, baseline or set(), cache_dir,

@@ -69,14 +69,27 @@ class _IgnoreRules:
     def __init__(self, root: Path, excludes: list[str]) -> None:
         self.root = root
         self.specs: list[tuple[str, object]] = []
-        self.exclude_spec = self._spec(excludes) if excludes else None
+        # Ignore-file lines that are no valid pattern: (file, line number, why). Each is
+        # reported and skipped; one bad line must not end the scan.
+        self.bad_lines: list[tuple[str, int, str]] = []
+        self.exclude_spec = self._spec(excludes, "config exclude") if excludes else None
         self.gitignored = False
 
-    @staticmethod
-    def _spec(lines: list[str]) -> object:
+    def _spec(self, lines: list[str], where: str) -> object:
         import pathspec  # only when there is a .gitignore or an exclude to apply
 
-        return pathspec.GitIgnoreSpec.from_lines(lines)
+        try:
+            return pathspec.GitIgnoreSpec.from_lines(lines)
+        except Exception:  # pathspec raises several kinds; find the culprits line by line
+            good: list[str] = []
+            for number, line in enumerate(lines, 1):
+                try:
+                    pathspec.GitIgnoreSpec.from_lines([line])
+                except Exception as exc:
+                    self.bad_lines.append((where, number, str(exc) or type(exc).__name__))
+                else:
+                    good.append(line)
+            return pathspec.GitIgnoreSpec.from_lines(good)
 
     def load_dir(self, rel_dir: str, directory: Path) -> None:
         gitignore = directory / ".gitignore"
@@ -85,7 +98,8 @@ class _IgnoreRules:
                 lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
             except OSError:
                 return
-            self.specs.append((rel_dir, self._spec(lines)))
+            where = f"{rel_dir}/.gitignore" if rel_dir else ".gitignore"
+            self.specs.append((rel_dir, self._spec(lines, where)))
 
     def excluded(self, rel_path: str, is_dir: bool = False) -> bool:
         spec = self.exclude_spec
@@ -148,6 +162,12 @@ def discover(
                 f"{given}: no such file or directory", None, DiagnosticLevel.ERROR, "missing-path"))
     if ignore.gitignored:  # the fast path (nothing ignored) never starts a process
         _add_tracked(root, walked, ignore, result, seen, max_bytes)
+    for where, number, why in ignore.bad_lines:
+        in_file = where.endswith(".gitignore")
+        result.diagnostics.append(Diagnostic(
+            ("" if in_file else f"{where} {number}: ") + f"no valid ignore pattern ({why}); "
+            "the line is ignored", Span(where, number) if in_file else None,
+            DiagnosticLevel.WARNING, "bad-ignore-pattern"))
     return result
 
 

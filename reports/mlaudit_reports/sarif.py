@@ -238,6 +238,8 @@ _CODE_TEXT = {
     "newer-python-syntax": "A Python file uses syntax newer than the Python that runs "
                            "mlaudit; it was not analysed.",
     "symlink-broken": "A symbolic link to a missing target, or a link loop; skipped.",
+    "bad-ignore-pattern": "A .gitignore line (or config exclude) is no valid pattern; "
+                          "that line is ignored, the others apply.",
 }
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from mlaudit_rules.secrets._shape import benign_value, is_phrase
 from mlaudit_rules.secrets._values import local_fixture_url
-from mlaudit_rules.secrets._workflow import ci_fixtures, token_shaped
+from mlaudit_rules.secrets._workflow import CiFixtures, ci_fixtures, token_shaped
 
 
 @pytest.mark.parametrize(("value", "key"), [
@@ -65,15 +65,31 @@ jobs:
 """
 
 
+def _ci_fixtures(text: str) -> CiFixtures:
+    """The rule's view: the parsed workflow's fixtures (none when it does not parse)."""
+    from pathlib import Path
+
+    from mlaudit.parsers import ParseError
+    from mlaudit.parsers.workflow import parse
+    from mlaudit.sources import FileKind, SourceFile
+
+    source = SourceFile(".github/workflows/ci.yml", Path("ci.yml"), FileKind.WORKFLOW, text)
+    try:
+        workflow = parse(source)
+    except ParseError:
+        return CiFixtures()
+    return ci_fixtures(workflow, len(text.splitlines())) if workflow else CiFixtures()
+
+
 def test_ci_fixtures() -> None:
-    found = ci_fixtures(WORKFLOW)
+    found = _ci_fixtures(WORKFLOW)
     lines = WORKFLOW.splitlines()
     assert found.quiet(8, lines[7], "Secret Keyword", "fraud")
     assert not found.quiet(8, lines[7], "Secret Keyword", "Qv7xLm2Rt9Kp4Wz8Nb3D")
     assert not found.quiet(8, lines[7], "GitHub Token", "fraud")
     assert found.quiet(11, lines[10], "Basic Auth Credentials", "pw")
     assert not found.quiet(12, lines[11], "Basic Auth Credentials", "pw")
-    assert ci_fixtures("jobs: [unclosed").jobs == []
+    assert _ci_fixtures("jobs: [unclosed").jobs == []
 
 
 def test_token_shape() -> None:

@@ -135,6 +135,15 @@ class Step:
 
 
 @dataclass(frozen=True)
+class ServiceContainer:
+    """A job's `services:` entry: a container started with the job, reached by `name`."""
+
+    name: str
+    span: Span
+    env: tuple[Value, ...] = ()
+
+
+@dataclass(frozen=True)
 class Job:
     id: str
     span: Span  # the job's key
@@ -153,6 +162,7 @@ class Job:
     environment: Value | None = None  # name: the environment's name
     steps: tuple[Step, ...] = ()
     continue_on_error: str | None = None
+    services: tuple[ServiceContainer, ...] = ()
 
     @property
     def label(self) -> str:

@@ -15,6 +15,7 @@ from mlaudit.models.workflow import (
     Job,
     Permissions,
     RunScript,
+    ServiceContainer,
     Step,
     Trigger,
     Value,
@@ -24,7 +25,7 @@ from mlaudit.parsers import ParseError
 from mlaudit.sources import SourceFile
 from mlaudit.span import Span
 
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 _SCOPES = {
     "actions", "attestations", "checks", "contents", "deployments", "discussions",
@@ -175,6 +176,11 @@ def _job(ctx: _Ctx, job_id: str, span: Span, body: Any) -> Job:
     elif environment is not None and not isinstance(environment, (dict, list)):
         env_value = Value("environment", _scalar(environment), ctx.key_span(body, "environment"))
     strategy = body.get("strategy")
+    services_raw = body.get("services")
+    services = tuple(
+        ServiceContainer(str(name), ctx.key_span(services_raw, name),
+                         _values(ctx, item.get("env")) if isinstance(item, LMap) else ())
+        for name, item in services_raw.items()) if isinstance(services_raw, LMap) else ()
     steps_raw = body.get("steps")
     steps: list[Step] = []
     if isinstance(steps_raw, LList):
@@ -199,6 +205,7 @@ def _job(ctx: _Ctx, job_id: str, span: Span, body: Any) -> Job:
         environment=env_value,
         steps=tuple(steps),
         continue_on_error=_text(body.get("continue-on-error")),
+        services=services,
     )
 
 

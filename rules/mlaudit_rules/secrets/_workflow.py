@@ -4,13 +4,15 @@ A job's `services:` containers (`postgres`, `redis`...) start with the job and a
 destroyed with it: the password they are given (`POSTGRES_PASSWORD: ci`) and the URLs the
 job's steps use to reach them (`postgres://ci:ci@localhost:5432/ci`, or the service's
 name as host) guard no data. A credential that reaches any other host, or a value shaped
-like a generated token, is still a secret. Read from the YAML structure, not from paths.
+like a generated token, is still a secret. Read from the parsed workflow (its jobs'
+`services:`), not from paths.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mlaudit.models.workflow import Workflow
 from mlaudit_rules.secrets._shape import is_uuid, is_words
 from mlaudit_rules.secrets._values import LOOPBACK_HOSTS, url_host
 
@@ -51,32 +53,16 @@ def token_shaped(value: str) -> bool:
             and any(c.isalpha() for c in text) and not is_words(text))
 
 
-def ci_fixtures(text: str) -> CiFixtures:
-    """The throwaway-credential lines of a workflow text; empty when it does not load."""
-    from mlaudit.parsers import ParseError
-    from mlaudit.parsers.yaml_source import LMap, load
-
+def ci_fixtures(workflow: Workflow, line_count: int) -> CiFixtures:
+    """The throwaway-credential lines of a parsed workflow: its service containers' `env:`
+    entries, and each job's line range with the names its services are reached by."""
     found = CiFixtures()
-    try:
-        data = load(text)
-    except ParseError:
-        return found
-    jobs = data.get("jobs") if isinstance(data, LMap) else None
-    if not isinstance(jobs, LMap):
-        return found
-    starts = sorted(jobs.line_of(k) for k in jobs)
-    last = len(text.splitlines())
-    for job_id, body in jobs.items():
-        start = jobs.line_of(job_id)
-        end = next((s for s in starts if s > start), last + 1)
-        services = body.get("services") if isinstance(body, LMap) else None
-        if not isinstance(services, LMap):
-            services = LMap()  # the loopback still counts: a database a step started
-        names = frozenset(str(n).lower() for n in services)
+    starts = sorted(job.span.line for job in workflow.jobs)
+    for job in workflow.jobs:
+        start = job.span.line
+        end = next((s for s in starts if s > start), line_count + 1)
+        names = frozenset(service.name.lower() for service in job.services)
         found.jobs.append((range(start, end), names))
-        for service in services.values():
-            env = service.get("env") if isinstance(service, LMap) else None
-            if isinstance(env, LMap):
-                found.service_env.update(env.line_of(k) for k in env)
+        for service in job.services:
+            found.service_env.update(value.span.line for value in service.env)
     return found
-

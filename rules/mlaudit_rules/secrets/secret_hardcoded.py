@@ -66,6 +66,7 @@ import re
 from collections.abc import Iterator
 
 from mlaudit.finding import Finding
+from mlaudit.models.workflow import Workflow
 from mlaudit.roles import Role
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Confidence, Severity
@@ -157,7 +158,9 @@ def check(source: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
     for line, value in [*((h.line, h.value) for h in hits), *((k.line, k.value) for k in aws)]:
         on_line.setdefault(line, []).append(value)
     # A CI job's service containers and the URLs reaching them hold throwaway credentials.
-    fixtures = ci_fixtures(text) if source.kind == FileKind.WORKFLOW else None
+    workflow = ctx.deployment.project.models.get(source.path) \
+        if ctx.deployment is not None else None
+    fixtures = ci_fixtures(workflow, len(lines)) if isinstance(workflow, Workflow) else None
     for hit in _one_per_secret(hits):
         if hit.line in env_lines or (fixtures is not None and fixtures.quiet(
                 hit.line, lines[hit.line - 1], hit.secret_type, hit.value)):

@@ -57,6 +57,10 @@ def _format_steps(builder: Builder, present: set[str]) -> list[tuple[str, Callab
         from mlaudit.deployment.nginx import build_nginx
 
         steps.append(("nginx", lambda: build_nginx(builder)))
+    if "mlaudit.models.kubernetes" in present:
+        from mlaudit.deployment.kubernetes import build_kubernetes
+
+        steps.append(("kubernetes", lambda: build_kubernetes(builder)))
     if "mlaudit.models.ecs" in present:
         from mlaudit.deployment.ecs import build_task_definition_files
 

@@ -35,6 +35,7 @@ def assign_units(builder: Builder, roles: RoleResolver | None) -> None:
     if builder.terraform is not None:
         _terraform_units(collector, project, builder.terraform)
     _compose_units(collector, project)
+    _kubernetes_units(collector, deployment)
     _file_units(collector, project)
     _image_app_files(collector, deployment)
     _place_nodes(deployment)
@@ -153,6 +154,14 @@ def _mounted(services: Any, directory: str, candidates: set[str]) -> list[str]:
             out.extend(c for c in sorted(candidates)
                        if c == where or c.startswith(where + "/"))
     return out
+
+
+def _kubernetes_units(collector: _Collector, deployment: Deployment) -> None:
+    """One unit per Kustomize overlay, Helm chart or directory of plain manifests
+    (`mlaudit.deployment.kubernetes`); their nodes were placed by the builder."""
+    for app in deployment.extra_subjects:
+        if type(app).__name__ == "KubeApp":
+            collector.unit(app.unit, app.kind, app.name, app.path, app.span, list(app.files))
 
 
 _FILE_UNIT_KINDS = {

@@ -152,8 +152,9 @@ class _Job:
         self.builder.link(self.id, image_id, "builds", span)
         for tag in tags:
             name = substitute(tag, env).strip("\"'")
-            if name and "$" not in name:
+            if name:  # a tag from a variable still names the repository (`repo_key`)
                 self.builder.name_image(name, image_id)
+            if name and "$" not in name:
                 if not (name.startswith("/") or name.endswith(":") or "/:" in name):
                     # whole reference known (no run-time expression was dropped from it)
                     self.builder.image_ref(name, span, "workflow-tag", self.id)

@@ -1,0 +1,371 @@
+"""Kubernetes -> deployment units (`KubeApp`) and their nodes.
+
+Units (docs/deployment-model.md):
+- kustomize-overlay: a kustomization no other kustomization includes, with every base it
+  includes merged the way `kustomize build` does (resources, strategic-merge and JSON 6902
+  patches on replicas and images, `images`, `replicas`, `namePrefix`/`nameSuffix`). A base
+  used only through overlays is no unit of its own: its objects belong to each overlay
+  (one node per overlay, pointing at the base file's lines).
+- kubernetes-manifests: the plain manifests of one directory (`kubectl apply -f dir/`)
+  that no kustomization reads.
+- helm-chart: a chart (`Chart.yaml`) read through its `values.yaml` and the `helm create`
+  conventions; its templates are not YAML and are only searched for what they render.
+- terraform-kubernetes: `kubernetes_*` resources of a Terraform root.
+
+Nodes: each container of a workload is a Service (platform "kubernetes") with its probes
+as HealthChecks (origin "kubernetes", so the cross-file health rules read them), its ports
+and the in-repo image it runs; autoscalers are Scaling nodes; Services are Proxies; a
+LoadBalancer/NodePort Service or an Ingress is an EntryPoint.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
+from mlaudit.deployment._builder import Builder, node_id
+from mlaudit.models.command import analyse_argv
+from mlaudit.models.deployment import EntryPoint, HealthCheck, ListenPort, Proxy, Scaling, Service
+from mlaudit.models.image import parse_image
+from mlaudit.models.kubernetes import (
+    Autoscaler,
+    Container,
+    HelmChart,
+    HelmValues,
+    Ingress,
+    KubeApp,
+    KubeObject,
+    KubeService,
+    Kustomization,
+    Manifest,
+    Probe,
+    Resources,
+    ServicePort,
+    Workload,
+    merge,
+)
+from mlaudit.span import Span
+
+INTERNAL_LB = ("internal", "load-balancer-type: internal")
+
+
+def build_kubernetes(builder: Builder) -> None:
+    apps = kubernetes_apps(builder.project)
+    for app in apps:
+        builder.deployment.extra_subjects.append(app)
+        _nodes(builder, app)
+
+
+def kubernetes_apps(project: Any) -> list[KubeApp]:
+    manifests = {p: m for p, m in project.models.items() if isinstance(m, Manifest)}
+    kustomizations = {p: m for p, m in project.models.items() if isinstance(m, Kustomization)}
+    charts = {p: m for p, m in project.models.items() if isinstance(m, HelmChart)}
+    values = {p: m for p, m in project.models.items() if isinstance(m, HelmValues)}
+    apps: list[KubeApp] = []
+    used: set[str] = set()
+    by_dir = {posixpath.dirname(p): k for p, k in kustomizations.items()}
+    included = {_dir_target(r, by_dir) for k in kustomizations.values()
+                for r, _ in k.resources} - {None}
+    for path, kustomization in sorted(kustomizations.items()):
+        if kustomization.path in included:
+            continue
+        files: list[str] = []
+        objects = _kustomize(kustomization, manifests, by_dir, files, set())
+        used.update(files)
+        directory = posixpath.dirname(path) or "."
+        apps.append(KubeApp(f"kustomize:{directory}", "kustomize-overlay", directory,
+                            directory, kustomization.span, tuple(objects),
+                            tuple(dict.fromkeys([path, *files]))))
+    chart_dirs = {posixpath.dirname(p): c for p, c in charts.items()}
+    for directory, chart in sorted(chart_dirs.items()):
+        apps.append(_helm(project, chart, directory, values))
+    plain: dict[str, list[Manifest]] = {}
+    for path, manifest in sorted(manifests.items()):
+        if path in used or not manifest.objects or \
+                any(_under(path, d) for d in chart_dirs):
+            continue
+        plain.setdefault(posixpath.dirname(path) or ".", []).append(manifest)
+    for directory, group in sorted(plain.items()):
+        objects = [o for m in group for o in m.objects]
+        first = group[0]
+        apps.append(KubeApp(f"kubernetes:{directory}", "kubernetes-manifests", directory,
+                            directory, Span(first.path, 1), tuple(objects),
+                            tuple(m.path for m in group)))
+    return apps
+
+
+def _under(path: str, directory: str) -> bool:
+    return directory in ("", ".") or path.startswith(directory + "/")
+
+
+def _dir_target(resource: str, by_dir: dict[str, Kustomization]) -> str | None:
+    found = by_dir.get(resource)
+    return found.path if found is not None else None
+
+
+# -- Kustomize ------------------------------------------------------------------------------
+
+def _kustomize(kustomization: Kustomization, manifests: dict[str, Manifest],
+               by_dir: dict[str, Kustomization], files: list[str],
+               seen: set[str]) -> list[KubeObject]:
+    """The objects `kustomize build` emits for a kustomization (modelled kinds only)."""
+    if kustomization.path in seen:
+        return []  # a cycle: kustomize refuses it; we stop
+    seen = seen | {kustomization.path}
+    files.append(kustomization.path)
+    objects: list[KubeObject] = []
+    for resource, _ in kustomization.resources:
+        base = by_dir.get(resource)
+        if base is not None:
+            objects.extend(_kustomize(base, manifests, by_dir, files, seen))
+        elif resource in manifests:
+            files.append(resource)
+            objects.extend(manifests[resource].objects)
+    for patch in kustomization.patches:
+        patch_objects: Iterable[KubeObject] = patch.inline
+        if patch.path is not None and patch.path in manifests:
+            files.append(patch.path)
+            patch_objects = manifests[patch.path].objects
+        for item in patch_objects:
+            objects = [merge(o, item) if _same(o, item.kind, item.name) else o for o in objects]
+        for op, path, value, span in patch.operations:
+            objects = [_json_patch(o, op, path, value, span)
+                       if _same(o, patch.target_kind, patch.target_name) else o
+                       for o in objects]
+    objects = [_images(o, kustomization) for o in objects]
+    for name, count, span in kustomization.replicas:
+        objects = [replace(o, replicas=count, replicas_span=span)
+                   if isinstance(o, Workload) and o.name == name else o for o in objects]
+    prefix, suffix = kustomization.name_prefix or "", kustomization.name_suffix or ""
+    if prefix or suffix:
+        objects = _renamed(objects, prefix, suffix)
+    if kustomization.namespace:
+        objects = [replace(o, namespace=kustomization.namespace) for o in objects]
+    return objects
+
+
+def _same(obj: KubeObject, kind: str | None, name: str | None) -> bool:
+    return (kind is None or obj.kind == kind) and (name is None or obj.name == name) \
+        and (kind is not None or name is not None)
+
+
+def _json_patch(obj: KubeObject, op: str, path: str, value: Any, span: Span) -> KubeObject:
+    """The JSON 6902 operations mlaudit follows: replicas and a container's image."""
+    if not isinstance(obj, Workload) or op not in ("add", "replace"):
+        return obj
+    if path == "/spec/replicas" and isinstance(value, int):
+        return replace(obj, replicas=value, replicas_span=span)
+    parts = path.split("/")
+    if len(parts) == 7 and parts[1:5] == ["spec", "template", "spec", "containers"] and \
+            parts[6] == "image" and parts[5].isdigit() and isinstance(value, str):
+        index = int(parts[5])
+        containers = list(obj.containers or ())
+        if index < len(containers):
+            containers[index] = replace(containers[index], image=parse_image(value),
+                                        image_span=span)
+            return replace(obj, containers=tuple(containers))
+    return obj
+
+
+def _images(obj: KubeObject, kustomization: Kustomization) -> KubeObject:
+    if not isinstance(obj, Workload) or not kustomization.images:
+        return obj
+    changed = []
+    for container in obj.containers or ():
+        image = container.image
+        rule = next((i for i in kustomization.images if image is not None and
+                     i.name in (image.raw.split("@")[0].rsplit(":", 1)[0]
+                                if ":" in image.raw.rsplit("/", 1)[-1]
+                                else image.raw.split("@")[0],
+                                image.repository)), None)
+        if rule is None or image is None:
+            changed.append(container)
+            continue
+        name = rule.new_name or (f"{image.registry}/{image.repository}" if image.registry
+                                 else image.repository)
+        tag = f"@{rule.digest}" if rule.digest else (
+            f":{rule.new_tag}" if rule.new_tag else (f":{image.tag}" if image.tag else ""))
+        changed.append(replace(container, image=parse_image(name + tag), image_span=rule.span))
+    return replace(obj, containers=tuple(changed))
+
+
+def _renamed(objects: list[KubeObject], prefix: str, suffix: str) -> list[KubeObject]:
+    names = {o.name for o in objects}
+
+    def new(name: str | None) -> str | None:
+        return f"{prefix}{name}{suffix}" if name in names else name
+
+    out: list[KubeObject] = []
+    for obj in objects:
+        obj = replace(obj, name=new(obj.name) or obj.name)
+        if isinstance(obj, Autoscaler):
+            obj = replace(obj, target_name=new(obj.target_name))
+        elif isinstance(obj, Ingress) and obj.backends:
+            obj = replace(obj, backends=tuple(replace(b, service=new(b.service) or b.service)
+                                              for b in obj.backends))
+        out.append(obj)
+    return out
+
+
+# -- Helm -----------------------------------------------------------------------------------
+
+def _helm(project: Any, chart: HelmChart, directory: str,
+          values: dict[str, HelmValues]) -> KubeApp:
+    """A chart as the `helm create` conventions render it from `values.yaml`."""
+    unit = f"helm:{directory or '.'}"
+    prefix = f"{directory}/" if directory else ""
+    templates = {p: project.read_text(p) or "" for p in
+                 (f.path for f in project.files) if p.startswith(f"{prefix}templates/")}
+    text = "\n".join(templates.values())
+    files = [chart.path, *sorted(templates)]
+    main = values.get(f"{prefix}values.yaml") or values.get(f"{prefix}values.yml")
+    if main is None:
+        return KubeApp(unit, "helm-chart", chart.name, directory or ".", chart.span, (),
+                       tuple(files), ("no values.yaml",))
+    files.insert(1, main.path)
+    objects: list[KubeObject] = []
+    probes = list(main.probes)
+    for key, kind in (("readinessProbe", "readiness"), ("livenessProbe", "liveness")):
+        if not any(p.kind == kind for p in probes) and key in text:
+            line = _template_line(templates, key)
+            probes.append(Probe(kind, line))  # rendered by a template: handler unknown
+    container = Container(
+        chart.name, main.span, main.image, main.image_span,
+        ports=None, probes=tuple(probes),
+        resources=main.resources if ".Values.resources" in text or main.resources is None
+        else Resources(main.resources.span, (("?", "?"),), (("?", "?"),)),
+        env=main.env or None, run_as_non_root=main.run_as_non_root,
+        run_as_user=main.run_as_user, security_span=main.security_span)
+    scaling_on = bool(main.autoscaling) and ".Values.autoscaling" in text
+    workload = Workload(
+        "Deployment", chart.name, main.span, 0, None,
+        replicas=main.replicas if not scaling_on else None,
+        replicas_span=main.replicas_span, labels=(("app.kubernetes.io/name", chart.name),),
+        containers=(container,), gpu_hints=main.gpu_hints or None)
+    objects.append(workload)
+    if main.service_type is not None or main.service_port is not None:
+        objects.append(KubeService(
+            chart.name, main.service_type_span or main.span, 0, None, None,
+            main.service_type, main.service_type_span, workload.labels,
+            (ServicePort(main.service_type_span or main.span, main.service_port,
+                         main.target_port or main.service_port),)))
+    if main.ingress_enabled and main.ingress_span is not None:
+        objects.append(Ingress(chart.name, main.ingress_span, 0, None, None,
+                               bool(main.ingress_tls), None, ()))
+    if scaling_on and main.autoscaling_span is not None:
+        objects.append(Autoscaler("HorizontalPodAutoscaler", chart.name, main.autoscaling_span,
+                                  0, None, "Deployment", chart.name, main.min_replicas,
+                                  main.max_replicas, main.min_span, main.max_span))
+    return KubeApp(unit, "helm-chart", chart.name, directory or ".", chart.span,
+                   tuple(objects), tuple(files))
+
+
+def _template_line(templates: dict[str, str], word: str) -> Span:
+    for path, text in sorted(templates.items()):
+        for number, line in enumerate(text.splitlines(), 1):
+            if word in line:
+                return Span(path, number)
+    return Span(next(iter(sorted(templates)), ""), 1)
+
+
+# -- nodes ----------------------------------------------------------------------------------
+
+def container_ports(container: Container) -> dict[str, int]:
+    """Named container ports -> numbers (probes and Services may name them)."""
+    return {p.name: p.port for p in container.ports or () if p.name and p.port is not None}
+
+
+def resolve_port(port: int | str | None, container: Container) -> int | None:
+    if isinstance(port, int):
+        return port
+    return container_ports(container).get(port) if port else None
+
+
+def _nodes(builder: Builder, app: KubeApp) -> None:
+    unit = app.unit
+    by_workload: dict[str, list[str]] = {}
+    for workload in app.workloads():
+        for container in workload.containers or ():
+            if container.init:
+                continue
+            service = _service_node(builder, app, workload, container)
+            by_workload.setdefault(workload.key, []).append(service.id)
+    for scaler in app.autoscalers():
+        scaling = Scaling(node_id("scaling", "kubernetes", unit, scaler.key),
+                          "hpa" if scaler.kind == "HorizontalPodAutoscaler" else "keda",
+                          scaler.name, scaler.span, scaler.target_name, scaler.min_replicas,
+                          scaler.max_replicas)
+        builder.add(scaling, scaler.end_line, unit=unit)
+        key = f"{scaler.target_kind or 'Deployment'}/{scaler.target_name}"
+        for target in by_workload.get(key, ()):
+            builder.link(scaling.id, target, "scales", scaler.span)
+    proxies: dict[str, str] = {}
+    for kube in app.services():
+        proxy = Proxy(node_id("proxy", "kubernetes", unit, kube.name), "kubernetes-service",
+                      kube.name, kube.span, kube.name, kube.name,
+                      next((p.port for p in kube.ports or ()), None))
+        builder.add(proxy, kube.end_line, unit=unit)
+        proxies[kube.name] = proxy.id
+        targets = [t for w in app.selected_by(kube) for t in by_workload.get(w.key, ())]
+        for target in targets:
+            builder.link(proxy.id, target, "proxies", kube.span)
+        if kube.type in ("LoadBalancer", "NodePort"):
+            _service_entries(builder, app, kube, proxy.id)
+    for ingress in app.ingresses():
+        entry = EntryPoint(node_id("entry", "ingress", unit, ingress.name), "ingress",
+                           ingress.name, ingress.span, 443 if ingress.tls else 80,
+                           443 if ingress.tls else 80, "tcp", (), True, bool(ingress.tls))
+        builder.add(entry, ingress.end_line, unit=unit)
+        for backend in ingress.backends or ():
+            if backend.service in proxies:
+                builder.link(entry.id, proxies[backend.service], "forwards", backend.span)
+
+
+def _service_entries(builder: Builder, app: KubeApp, kube: KubeService, proxy: str) -> None:
+    annotations = " ".join(f"{k}: {v}" for k, v in kube.annotations or ()).lower()
+    internal = any(word in annotations for word in INTERNAL_LB)
+    for port in kube.ports or ():
+        exposed = port.port if kube.type == "LoadBalancer" else port.node_port
+        kind = "k8s-load-balancer" if kube.type == "LoadBalancer" else "node-port"
+        entry = EntryPoint(
+            node_id("entry", kind, app.unit, kube.name, str(port.port)), kind,
+            f"{kube.name} {exposed or '?'}->{port.target_port or port.port}", port.span,
+            exposed, exposed, "tcp", (),
+            (not internal) if kube.type == "LoadBalancer" else None, None, kube.name)
+        builder.add(entry, unit=app.unit)
+        builder.link(entry.id, proxy, "exposes", port.span)
+
+
+def _service_node(builder: Builder, app: KubeApp, workload: Workload,
+                  container: Container) -> Service:
+    several = len([c for c in workload.containers or () if not c.init]) > 1
+    name = f"{workload.kind}/{workload.name}" + (f"/{container.name}" if several else "")
+    service_id = node_id("service", "kubernetes", app.unit, name)
+    ports: list[ListenPort] = []
+    server = analyse_argv(container.argv) if container.argv else None
+    if server is not None and server.server != "python-script":
+        ports.append(ListenPort(server.effective_port, "k8s-command",
+                                container.command_span or container.span, server.host))
+    for port in container.ports or ():
+        if not any(p.port == port.port for p in ports):
+            ports.append(ListenPort(port.port, "container-port", port.span))
+    checks: list[HealthCheck] = []
+    for probe in container.probes or ():
+        if probe.kind == "startup":
+            continue
+        checks.append(HealthCheck(node_id("healthcheck", service_id, probe.kind), "kubernetes",
+                                  probe.span, probe.path if probe.handler == "http" else None,
+                                  resolve_port(probe.port, container), False,
+                                  kind=f"{probe.kind}-probe"))
+    service = Service(service_id, "kubernetes", name, workload.span, container.image,
+                      container.image_span, None, tuple(ports), (), tuple(checks), app.unit)
+    builder.add(service, workload.end_line, unit=app.unit)
+    if container.image is not None:
+        builder.image_ref(container.image, container.image_span, "k8s-image", service_id)
+        builder.wanted_images.append((service_id, container.image.raw, container.image_span))
+    for check in checks:
+        builder.add(check, unit=app.unit)
+        builder.link(check.id, service_id, "checks", check.span)
+    return service

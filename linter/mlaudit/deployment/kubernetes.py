@@ -77,7 +77,8 @@ def kubernetes_apps(project: Any) -> list[KubeApp]:
         directory = posixpath.dirname(path) or "."
         apps.append(KubeApp(f"kustomize:{directory}", "kustomize-overlay", directory,
                             directory, kustomization.span, tuple(objects),
-                            tuple(dict.fromkeys([path, *files]))))
+                            tuple(dict.fromkeys([path, *files])),
+                            other_kinds=_kinds(manifests, files)))
     chart_dirs = {posixpath.dirname(p): c for p, c in charts.items()}
     for directory, chart in sorted(chart_dirs.items()):
         apps.append(_helm(project, chart, directory, values))
@@ -92,8 +93,13 @@ def kubernetes_apps(project: Any) -> list[KubeApp]:
         first = group[0]
         apps.append(KubeApp(f"kubernetes:{directory}", "kubernetes-manifests", directory,
                             directory, Span(first.path, 1), tuple(objects),
-                            tuple(m.path for m in group)))
+                            tuple(m.path for m in group),
+                            other_kinds=_kinds(manifests, [m.path for m in group])))
     return apps
+
+
+def _kinds(manifests: dict[str, Manifest], files: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted({k for f in files if f in manifests for k in manifests[f].other_kinds}))
 
 
 def _under(path: str, directory: str) -> bool:

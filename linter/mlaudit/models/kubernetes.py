@@ -365,6 +365,7 @@ class KubeApp:
     files: tuple[str, ...] = ()
     # what is rendered by templates the model does not read (Helm): "cannot tell" facts
     notes: tuple[str, ...] = ()
+    other_kinds: tuple[str, ...] = ()  # kinds present but not modelled (LimitRange ...)
 
     def workloads(self) -> list[Workload]:
         return [o for o in self.objects if isinstance(o, Workload)]

@@ -444,7 +444,8 @@ def helm_values(path: str, data: Any) -> HelmValues:
     ingress = _map(data, "ingress")
     security = {**_map(data, "podSecurityContext"), **_map(data, "securityContext")}
     security_key = next((k for k in ("securityContext", "podSecurityContext")
-                         if _map(data, k)), None)
+                         if _map(data, k)), None) or next(
+        (k for k in ("podSecurityContext", "securityContext") if k in data), None)
     probes = tuple(read_probe(path, data[key], kind, _span(path, data, key))
                    for key, kind in _PROBES if isinstance(data.get(key), dict))
     env = data.get("env")

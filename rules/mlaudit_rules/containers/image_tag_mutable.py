@@ -5,12 +5,16 @@ Every container image reference in the repository with no tag or with `:latest`,
 `@sha256:` digest: Dockerfile `FROM` (every stage), compose `image:`, ECS container `image`
 (task-definition JSON and Terraform `container_definitions`), Terraform image attributes
 (`aws_lambda_function.image_uri`, App Runner `image_identifier`, any `image`), SAM /
-Serverless function images, `docker run` in EC2 user data, and workflow `docker://` steps.
+Serverless function images, `docker run` in EC2 user data, workflow `docker://` steps, and
+Kubernetes container images (manifests; Kustomize overlays, where an `images:` entry that
+sets `newTag: latest` is the line reported; Helm `image.tag` in `values.yaml`).
 
 Not flagged: `scratch`; a `FROM` naming an earlier build stage; a version tag
 (`python:3.12-slim`); a digest pin; any reference holding a variable or an unresolved value
 (`${IMAGE}`, `var.image`, `${{ ... }}`, an ECR URL whose tag comes from a variable); a
-compose `image:` next to `build:` (it names the image the build produces); the tags a
+compose `image:` next to `build:` (it names the image the build produces); a Kustomize
+base's untagged image that every overlay pins with `images:`; a Helm chart's empty
+`image.tag` (the chart's `appVersion` is used); the tags a
 workflow builds and pushes (MLA4xx rules cover those).
 
 ## Why it matters
@@ -72,7 +76,7 @@ _WHERE = {"dockerfile-from": "base image", "compose-image": "compose image",
           "ecs-image": "ECS container image", "terraform-image": "Terraform image",
           "function-image": "Lambda function image", "user-data-image": "user-data image",
           "workflow-uses": "workflow step image", "workflow-container": "job container image",
-          "workflow-service": "job service image"}
+          "workflow-service": "job service image", "k8s-image": "Kubernetes container image"}
 # Terraform attributes naming a container image, read only on resources that run
 # containers: `image` on a VM resource (google_compute_instance, a droplet) is an OS image.
 _TF_ATTRIBUTES = ("image", "image_uri", "image_identifier")

@@ -163,6 +163,7 @@ def plain_environment_secrets(deployment: Any, local_fixtures: bool = False,
     for app in deployment.models(ServerlessApp):
         environments += [(f"function {f.logical_name}", f.environment) for f in app.functions]
     environments += _terraform_environments(deployment)
+    environments += _kubernetes_environments(deployment)
     seen: set[tuple[str, int, str]] = set()
     for where, variables in environments:
         for var in variables:
@@ -177,6 +178,20 @@ def plain_environment_secrets(deployment: Any, local_fixtures: bool = False,
                     var.value, siblings.get(where, frozenset())):
                 continue
             yield where, var, secret
+
+
+def _kubernetes_environments(deployment: Any) -> list[tuple[str, list[EnvVar]]]:
+    """Kubernetes containers' `env` name/value lists (manifests, Kustomize overlays, Helm
+    values): a `valueFrom` (secretKeyRef, configMapKeyRef) is a reference, no value."""
+    out: list[tuple[str, list[EnvVar]]] = []
+    for app in getattr(deployment, "extra_subjects", ()):
+        if type(app).__name__ != "KubeApp":
+            continue
+        for workload in app.workloads():
+            for container in (*(workload.containers or ()), *(workload.init_containers or ())):
+                out.append((f"Kubernetes container {container.name} of {workload.kind} "
+                            f"{workload.name}", [e.as_env_var() for e in container.env or ()]))
+    return out
 
 
 def _terraform_environments(deployment: Any) -> list[tuple[str, list[EnvVar]]]:

@@ -4,10 +4,12 @@
 A secret-named variable (`*PASSWORD*`, `*SECRET*`, `*TOKEN*`, `*API_KEY*`,
 `*PRIVATE_KEY*`, `*CREDENTIALS`, a `DATABASE_URL` with a password in it) given a literal
 value in the plain environment of a deployment: an ECS container's `environment`, a SAM or
-Serverless function's environment variables, a compose service's `environment`.
+Serverless function's environment variables, a compose service's `environment`, a
+Kubernetes container's `env` list (manifests, Kustomize overlays, Helm `values.yaml`).
 
 Not flagged: references resolved at deploy or run time (`${VAR}`, `{{resolve:…}}`,
-`!Ref`, Secrets Manager or SSM ARNs, `${ssm:…}`), placeholders (`YOUR-TOKEN-HERE`,
+`!Ref`, Secrets Manager or SSM ARNs, `${ssm:…}`, Kubernetes `valueFrom.secretKeyRef`),
+placeholders (`YOUR-TOKEN-HERE`,
 `changethis`, `abc123`, phrases of words with a stand-in word such as
 `replace-with-strong-jwt-secret` or `dev-jwt-secret-change-me`), words and numbers
 (`PASSWORD_ITERATIONS: 4096`), empty values, local fixture URLs (a `DATABASE_URL` whose
@@ -27,7 +29,8 @@ a redeploy.
 ## How to fix
 Keep the secret in Secrets Manager or SSM Parameter Store and reference it: ECS
 `secrets` with `valueFrom`, `{{resolve:secretsmanager:…}}` or a runtime fetch in Lambda,
-compose `secrets:` (mounted under `/run/secrets/`) or an untracked env file.
+compose `secrets:` (mounted under `/run/secrets/`) or an untracked env file, Kubernetes
+`valueFrom.secretKeyRef` (a Secret created outside the repository, or sealed/external).
 
 ## Example
 ```json
@@ -66,9 +69,10 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     category=Category.SECRETS,
     target=Deployment,
-    requires=(ComposeFile, TaskDefinition, ServerlessApp, TerraformModule),
+    requires=(ComposeFile, TaskDefinition, ServerlessApp, TerraformModule,
+              "mlaudit.models.kubernetes.KubeApp"),
     confidence=Confidence.HIGH,
-    tags=("credentials", "ecs", "lambda", "compose", "cwe-312"),
+    tags=("credentials", "ecs", "lambda", "compose", "kubernetes", "cwe-312"),
     docs=__doc__ or "",
 )
 

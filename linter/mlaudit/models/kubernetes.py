@@ -277,7 +277,7 @@ class HelmValues:
     """A chart's `values*.yaml`, read through the `helm create` conventions."""
 
     path: str
-    span: Span
+    span: Span  # the `image:` key: where the chart's container is described
     replicas: int | None = None
     replicas_span: Span | None = None
     image: ImageRef | None = None

@@ -48,7 +48,8 @@ _VALUES_RE = re.compile(r"^values(?:[.-][\w.-]+)?\.ya?ml$", re.I)
 _TEMPLATE_RE = re.compile(
     r"\{\{-?\s*(?:\.Values|\.Release|\.Chart|\.Capabilities|\$|include\b|template\b|if\b"
     r"|range\b|with\b|end\b|define\b|toYaml\b|tpl\b|default\b|quote\b|printf\b|/\*)")
-_HELM_VALUE_KEYS = frozenset({"replicaCount", "image", "autoscaling", "livenessProbe",
+_HELM_VALUE_KEYS = frozenset({"replicaCount", "image", "autoscaling", "livenessProbe", "resources",
+                              "securityContext", "nodeSelector", "tolerations",
                               "readinessProbe", "podSecurityContext", "service", "ingress"})
 _PROBES = (("readinessProbe", "readiness"), ("livenessProbe", "liveness"),
            ("startupProbe", "startup"))
@@ -450,7 +451,7 @@ def helm_values(path: str, data: Any) -> HelmValues:
                    for key, kind in _PROBES if isinstance(data.get(key), dict))
     env = data.get("env")
     return HelmValues(
-        path, Span(path, 1),
+        path, _span(path, data, "image") if "image" in data else Span(path, 1),
         as_int(data.get("replicaCount")),
         _span(path, data, "replicaCount") if "replicaCount" in data else None,
         ref, _span(path, image, "tag" if tag else "repository") if repository and tag else None,

@@ -84,6 +84,12 @@ def _steps(builder: Builder) -> list[tuple[str, Callable[[], None]]]:
         steps += [("terraform network", lambda: build_network(builder, tf, index)),
                   ("terraform compute", lambda: build_compute(builder, tf, index)),
                   ("terraform images", lambda: build_terraform_images(builder, tf))]
+        if any(True for _ in tf.resources("kubernetes_")) or \
+                any(True for _ in tf.resources("helm_release")):
+            from mlaudit.deployment.kubernetes import build_terraform_kubernetes
+
+            steps.append(("terraform kubernetes",
+                          lambda: build_terraform_kubernetes(builder, tf)))
     if "mlaudit.models.functions" in present:
         from mlaudit.deployment.functions import build_functions
 

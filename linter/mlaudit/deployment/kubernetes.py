@@ -375,3 +375,184 @@ def _service_node(builder: Builder, app: KubeApp, workload: Workload,
         builder.add(check, unit=app.unit)
         builder.link(check.id, service_id, "checks", check.span)
     return service
+
+
+# -- Terraform (the kubernetes and helm providers) --------------------------------------------
+
+_TF_WORKLOADS = {"kubernetes_deployment": "Deployment", "kubernetes_stateful_set": "StatefulSet",
+                 "kubernetes_daemonset": "DaemonSet", "kubernetes_daemon_set": "DaemonSet",
+                 "kubernetes_pod": "Pod", "kubernetes_job": "Job", "kubernetes_cron_job": "CronJob"}
+
+
+def build_terraform_kubernetes(builder: Builder, tf: Any) -> None:
+    """`kubernetes_*` resources of each Terraform root as one KubeApp placed in that root's
+    unit; a `helm_release` of a chart in the repository deploys that chart."""
+    from mlaudit.deployment.terraform_net import unit_id
+
+    by_root: dict[str, list[KubeObject]] = {}
+    spans: dict[str, Span] = {}
+    for resource in tf.resources("kubernetes_"):
+        obj = _tf_object(resource)
+        if obj is not None:
+            root = tf.root_of(resource)
+            by_root.setdefault(root, []).append(obj)
+            spans.setdefault(root, resource.span)
+    for root, objects in sorted(by_root.items()):
+        app = KubeApp(unit_id(root), "terraform-kubernetes", root or ".", root or ".",
+                      spans[root], tuple(objects))
+        builder.deployment.extra_subjects.append(app)
+        _nodes(builder, app)
+    charts = [a for a in builder.deployment.extra_subjects
+              if isinstance(a, KubeApp) and a.kind == "helm-chart"]
+    for release in tf.resources("helm_release"):
+        chart = release.get("chart")
+        if not isinstance(chart, str) or not charts:
+            continue
+        where = posixpath.normpath(posixpath.join(posixpath.dirname(release.path), chart))
+        for app in charts:
+            if app.path != where:
+                continue
+            with builder.in_unit(unit_id(tf.root_of(release))):
+                from mlaudit.models.deployment import Resource
+
+                node = builder.add(Resource(node_id("helm-release", release.address),
+                                            "helm-release", release.address, release.span))
+            for service in builder.deployment.services():
+                if service.group == app.unit:
+                    builder.link(node.id, service.id, "deploys", release.span_of("chart"))
+
+
+def _body(body: Any, *names: str) -> Any:
+    """The first nested block along `names`, or None."""
+    for name in names:
+        found = body.blocks(name) if body is not None else ()
+        body = found[0] if found else None
+    return body
+
+
+def _tf_map(body: Any, name: str) -> tuple[tuple[str, str], ...] | None:
+    value = body.get(name) if body is not None else None
+    if isinstance(value, dict):
+        return tuple((str(k), str(v)) for k, v in value.items() if isinstance(v, (str, int)))
+    return None
+
+
+def _tf_object(resource: Any) -> KubeObject | None:
+    from mlaudit.parsers.yaml_document import as_bool, as_int
+
+    kind_name = resource.type.removesuffix("_v1").removesuffix("_v2").removesuffix("_v2beta2")
+    metadata = _body(resource.body, "metadata")
+    name = metadata.get("name") if metadata is not None else None
+    name = name if isinstance(name, str) else resource.name
+    spec = _body(resource.body, "spec")
+    span, end = resource.span, resource.body.end_line
+    if kind_name in _TF_WORKLOADS:
+        kind = _TF_WORKLOADS[kind_name]
+        template = _body(spec, "template") if kind not in ("Pod",) else None
+        pod = _body(template, "spec") if template is not None else spec
+        if kind == "CronJob":
+            pod = _body(spec, "job_template", "spec", "template", "spec")
+        rolling = _body(spec, "strategy", "rolling_update")
+        security = _body(pod, "security_context")
+        containers = tuple(_tf_container(c) for c in (pod.blocks("container") if pod else ()))
+        hints = tuple((f"{k}={v}", pod.span_of("node_selector"))
+                      for k, v in (_tf_map(pod, "node_selector") or ())
+                      if "gpu" in f"{k}{v}".lower() or "accelerator" in k.lower())
+        hints += tuple((f"toleration {t.get('key')}", t.span) for t in
+                       (pod.blocks("toleration") if pod else ())
+                       if "gpu" in str(t.get("key", "")).lower())
+        replicas = spec.get("replicas") if spec is not None else None
+        unavailable = rolling.get("max_unavailable") if rolling is not None else None
+        return Workload(
+            kind, name, span, end, None,
+            replicas=as_int(replicas) if as_int(replicas) is not None else (
+                None if replicas is None else str(replicas)),
+            replicas_span=spec.span_of("replicas") if spec is not None and spec.has("replicas")
+            else None,
+            labels=_tf_map(_body(template, "metadata"), "labels"), containers=containers,
+            max_unavailable=as_int(unavailable) if as_int(unavailable) is not None else (
+                unavailable if isinstance(unavailable, str) else None),
+            max_unavailable_span=rolling.span_of("max_unavailable")
+            if rolling is not None and unavailable is not None else None,
+            run_as_non_root=as_bool(security.get("run_as_non_root")) if security else None,
+            run_as_user=as_int(security.get("run_as_user")) if security else None,
+            security_span=security.span if security is not None else None,
+            gpu_hints=hints or None)
+    if kind_name == "kubernetes_service" and spec is not None:
+        ports = tuple(ServicePort(p.span, as_int(p.get("port")),
+                                  as_int(p.get("target_port")) or p.get("target_port"),
+                                  as_int(p.get("node_port")), p.get("name"))
+                      for p in spec.blocks("port"))
+        kind_value = spec.get("type")
+        return KubeService(name, span, end, None, _tf_map(metadata, "annotations"),
+                           kind_value if isinstance(kind_value, str) else None,
+                           spec.span_of("type") if spec.has("type") else None,
+                           _tf_map(spec, "selector"), ports)
+    if kind_name == "kubernetes_horizontal_pod_autoscaler" and spec is not None:
+        target = _body(spec, "scale_target_ref")
+        low = as_int(spec.get("min_replicas", 1))
+        return Autoscaler("HorizontalPodAutoscaler", name, span, end, None,
+                          target.get("kind") if target is not None else None,
+                          target.get("name") if target is not None else None,
+                          low, as_int(spec.get("max_replicas")),
+                          spec.span_of("min_replicas") if spec.has("min_replicas") else None,
+                          spec.span_of("max_replicas") if spec.has("max_replicas") else None)
+    if kind_name == "kubernetes_ingress" and spec is not None:
+        from mlaudit.models.kubernetes import IngressBackend
+
+        backends = []
+        for rule in spec.blocks("rule"):
+            for item in (_body(rule, "http").blocks("path") if _body(rule, "http") else ()):
+                service = _body(item, "backend", "service")
+                port = _body(service, "port")
+                if service is not None and isinstance(service.get("name"), str):
+                    backends.append(IngressBackend(
+                        service.get("name"), item.span,
+                        as_int(port.get("number")) or port.get("name") if port else None))
+        return Ingress(name, span, end, None, _tf_map(metadata, "annotations"),
+                       bool(spec.blocks("tls")), spec.span_of("tls") if spec.has("tls")
+                       else None, tuple(backends))
+    return None
+
+
+def _tf_container(body: Any) -> Container:
+    from mlaudit.models.kubernetes import ContainerPort, EnvEntry
+    from mlaudit.parsers.yaml_document import as_bool, as_int
+
+    image = body.get("image")
+    probes = []
+    for block, kind in (("readiness_probe", "readiness"), ("liveness_probe", "liveness"),
+                        ("startup_probe", "startup")):
+        probe = _body(body, block)
+        if probe is None:
+            continue
+        http, tcp = _body(probe, "http_get"), _body(probe, "tcp_socket")
+        handler = "http" if http is not None else "tcp" if tcp is not None else "exec"
+        port = (http or tcp).get("port") if (http or tcp) is not None else None
+        probes.append(Probe(kind, probe.span, handler,
+                            http.get("path") if http is not None else None,
+                            as_int(port) if as_int(port) is not None else port))
+    resources = _body(body, "resources")
+    env = tuple(EnvEntry(str(e.get("name")), e.span_of("value") if e.has("value") else e.span,
+                         e.get("value") if isinstance(e.get("value"), str) else None,
+                         "value_from" if e.has("value_from") else None)
+                for e in body.blocks("env") if isinstance(e.get("name"), str))
+    security = _body(body, "security_context")
+    command, args = body.get("command"), body.get("args")
+    return Container(
+        str(body.get("name", "")), body.span,
+        parse_image(image) if isinstance(image, str) else None,
+        body.span_of("image") if isinstance(image, str) else None,
+        tuple(str(c) for c in command) if isinstance(command, list) else None,
+        tuple(str(a) for a in args) if isinstance(args, list) else None,
+        body.span_of("command" if body.has("command") else "args")
+        if body.has("command") or body.has("args") else None,
+        tuple(ContainerPort(as_int(p.get("container_port")), p.span, p.get("name"))
+              for p in body.blocks("port")) or None,
+        tuple(probes) or None,
+        Resources(resources.span, _tf_map(resources, "requests"), _tf_map(resources, "limits"))
+        if resources is not None else None,
+        env or None,
+        as_bool(security.get("run_as_non_root")) if security is not None else None,
+        as_int(security.get("run_as_user")) if security is not None else None,
+        security.span if security is not None else None)

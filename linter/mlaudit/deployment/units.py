@@ -158,9 +158,10 @@ def _mounted(services: Any, directory: str, candidates: set[str]) -> list[str]:
 
 def _kubernetes_units(collector: _Collector, deployment: Deployment) -> None:
     """One unit per Kustomize overlay, Helm chart or directory of plain manifests
-    (`mlaudit.deployment.kubernetes`); their nodes were placed by the builder."""
+    (`mlaudit.deployment.kubernetes`); their nodes were placed by the builder. Terraform's
+    `kubernetes_*` resources belong to their root's unit, which exists already."""
     for app in deployment.extra_subjects:
-        if type(app).__name__ == "KubeApp":
+        if type(app).__name__ == "KubeApp" and app.kind != "terraform-kubernetes":
             collector.unit(app.unit, app.kind, app.name, app.path, app.span, list(app.files))
 
 

@@ -395,8 +395,9 @@ def _patch(path: str, base: str, item: Any, span: Span) -> KustomizePatch | None
     offset = item.value_line("patch") if hasattr(item, "value_line") else span.line
     try:
         documents = load_documents(text)
-    except ParseError:
-        return None  # an unreadable inline patch: the rest of the overlay still applies
+    except ParseError as exc:  # kustomize refuses the overlay: so do we, at the patch's line
+        line = offset + min(exc.line, max(1, len(text.splitlines())))
+        raise ParseError(f"inline patch: {exc.message}", line, 1) from None
     objects: list[KubeObject] = []
     operations: list[tuple[str, str, Any, Span]] = []
     for document in documents:

@@ -84,9 +84,9 @@ def kubernetes_apps(project: Any) -> list[KubeApp]:
         apps.append(_helm(project, chart, directory, values))
     plain: dict[str, list[Manifest]] = {}
     for path, manifest in sorted(manifests.items()):
-        if path in used or not manifest.objects or \
+        if path in used or not manifest.objects or posixpath.dirname(path) in by_dir or \
                 any(_under(path, d) for d in chart_dirs):
-            continue
+            continue  # a kustomization's directory applies only what it lists
         plain.setdefault(posixpath.dirname(path) or ".", []).append(manifest)
     for directory, group in sorted(plain.items()):
         objects = [o for m in group for o in m.objects]
@@ -235,8 +235,7 @@ def _helm(project: Any, chart: HelmChart, directory: str,
     probes = list(main.probes)
     for key, kind in (("readinessProbe", "readiness"), ("livenessProbe", "liveness")):
         if not any(p.kind == kind for p in probes) and key in text:
-            line = _template_line(templates, key)
-            probes.append(Probe(kind, line))  # rendered by a template: handler unknown
+            probes.append(_template_probe(templates, key, kind))
     container = Container(
         chart.name, main.span, main.image, main.image_span,
         ports=None, probes=tuple(probes),
@@ -244,7 +243,8 @@ def _helm(project: Any, chart: HelmChart, directory: str,
         else Resources(main.resources.span, (("?", "?"),), (("?", "?"),)),
         env=main.env or None, run_as_non_root=main.run_as_non_root,
         run_as_user=main.run_as_user, security_span=main.security_span)
-    scaling_on = bool(main.autoscaling) and ".Values.autoscaling" in text
+    scaling_on = bool(main.autoscaling) and (".Values.autoscaling" in text or
+                                             ".Values.hpa" in text)
     workload = Workload(
         "Deployment", chart.name, main.span, 0, None,
         replicas=main.replicas if not scaling_on else None,
@@ -268,12 +268,29 @@ def _helm(project: Any, chart: HelmChart, directory: str,
                    tuple(objects), tuple(files))
 
 
-def _template_line(templates: dict[str, str], word: str) -> Span:
+def _template_probe(templates: dict[str, str], key: str, kind: str) -> Probe:
+    """A probe a chart's template writes itself: its literal `httpGet` path and port when
+    the lines below the key hold no template action; else a probe of unknown handler."""
     for path, text in sorted(templates.items()):
-        for number, line in enumerate(text.splitlines(), 1):
-            if word in line:
-                return Span(path, number)
-    return Span(next(iter(sorted(templates)), ""), 1)
+        lines = text.splitlines()
+        for number, line in enumerate(lines, 1):
+            if f"{key}:" not in line:
+                continue
+            indent = len(line) - len(line.lstrip())
+            body: list[str] = []
+            for below in lines[number:]:
+                if below.strip() and len(below) - len(below.lstrip()) <= indent:
+                    break
+                body.append(below.strip())
+            fields = dict(b.split(":", 1) for b in body if ":" in b)
+            literal = body and not any("{{" in b for b in body) and "httpGet" in fields
+            if not literal:
+                return Probe(kind, Span(path, number))
+            port = fields.get("port", "").strip().strip("\"'")
+            return Probe(kind, Span(path, number), "http",
+                         fields.get("path", "/").strip().strip("\"'") or "/",
+                         int(port) if port.isdigit() else port or None)
+    return Probe(kind, Span(next(iter(sorted(templates)), ""), 1))
 
 
 # -- nodes ----------------------------------------------------------------------------------

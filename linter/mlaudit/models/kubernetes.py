@@ -319,7 +319,7 @@ def merge(base: T, patch: T) -> T:
     if not dataclasses.is_dataclass(base) or type(base) is not type(patch):
         return patch
     changes: dict[str, Any] = {}
-    for field in dataclasses.fields(base):  # type: ignore[arg-type]
+    for field in dataclasses.fields(base):
         new = getattr(patch, field.name)
         old = getattr(base, field.name)
         if new is None or field.name in ("span", "end_line", "name", "kind", "key"):

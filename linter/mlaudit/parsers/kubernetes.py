@@ -27,9 +27,9 @@ from mlaudit.models.kubernetes import (
     IngressBackend,
     KubeObject,
     KubeService,
+    Kustomization,
     KustomizeImage,
     KustomizePatch,
-    Kustomization,
     Manifest,
     Probe,
     Resources,
@@ -48,8 +48,8 @@ _VALUES_RE = re.compile(r"^values(?:[.-][\w.-]+)?\.ya?ml$", re.I)
 _TEMPLATE_RE = re.compile(
     r"\{\{-?\s*(?:\.Values|\.Release|\.Chart|\.Capabilities|\$|include\b|template\b|if\b"
     r"|range\b|with\b|end\b|define\b|toYaml\b|tpl\b|default\b|quote\b|printf\b|/\*)")
-_HELM_VALUE_KEYS = frozenset({"replicaCount", "image", "autoscaling", "livenessProbe", "resources",
-                              "securityContext", "nodeSelector", "tolerations",
+_HELM_VALUE_KEYS = frozenset({"replicaCount", "image", "autoscaling", "hpa", "livenessProbe",
+                              "resources", "securityContext", "nodeSelector", "tolerations",
                               "readinessProbe", "podSecurityContext", "service", "ingress"})
 _PROBES = (("readinessProbe", "readiness"), ("livenessProbe", "liveness"),
            ("startupProbe", "startup"))
@@ -284,12 +284,12 @@ def read_resources(path: str, node: Any, span: Span) -> Resources:
 
 def read_env(path: str, items: Any) -> tuple[EnvEntry, ...]:
     out: list[EnvEntry] = []
-    for index, item in enumerate(items):
+    for item in items:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             continue
         source = _map(item, "valueFrom")
         ref = next(iter(source), None) if source else None
-        at = Span(path, item.line_of("value") if "value" in item else items.line_of(index))
+        at = _span(path, item, "value" if "value" in item else None)
         out.append(EnvEntry(item["name"], at, as_str(item.get("value")),
                             str(ref) if ref is not None else None))
     return tuple(out)
@@ -441,7 +441,9 @@ def helm_values(path: str, data: Any) -> HelmValues:
     ref = None
     if repository:  # an empty tag is the chart's appVersion: pinned by the chart
         ref = parse_image(f"{repository}:{tag}" if tag else repository)
-    scaling = _map(data, "autoscaling")
+    # `autoscaling` is what `helm create` writes; `hpa` a common alternative
+    scaling_key = "autoscaling" if "autoscaling" in data or "hpa" not in data else "hpa"
+    scaling = _map(data, scaling_key)
     service = _map(data, "service")
     ingress = _map(data, "ingress")
     security = {**_map(data, "podSecurityContext"), **_map(data, "securityContext")}

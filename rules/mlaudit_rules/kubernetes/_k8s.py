@@ -66,6 +66,11 @@ def serving(deployment: Any, app: KubeApp, workload: Workload,
         return f"runs {server.server}"
     if server is not None and container.ports:
         return f"runs {server.app or 'a Python script'} on a container port"
+    image_node = image_of(deployment, app, workload, container)
+    exposed = [p.port for p in image_node.ports if p.port is not None] if image_node else []
+    if exposed and not container.command:  # the image's entry point, which EXPOSEs a port
+        return f"runs {image_node.dockerfile if image_node else 'its image'} " \
+            f"(EXPOSE {exposed[0]})"
     image = container.image
     if image is not None:
         full = f"{image.registry}/{image.repository}" if image.registry else image.repository

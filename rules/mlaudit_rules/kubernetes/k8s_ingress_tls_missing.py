@@ -86,7 +86,9 @@ def check(app: KubeApp, ctx: RuleContext) -> Iterator[Finding]:
         reached = None
         for name, wanted in backends:
             service = services.get(name)
-            for port in service.ports or () if service is not None else ():
+            if service is None:
+                continue
+            for port in service.ports or ():
                 if wanted is not None and wanted not in (port.port, port.name):
                     continue
                 found = port_target(app, service, port, ctx.deployment)

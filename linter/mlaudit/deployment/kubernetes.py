@@ -81,11 +81,12 @@ def kubernetes_apps(project: Any) -> list[KubeApp]:
                             other_kinds=_kinds(manifests, files)))
     chart_dirs = {posixpath.dirname(p): c for p, c in charts.items()}
     for directory, chart in sorted(chart_dirs.items()):
-        apps.append(_helm(project, chart, directory, values))
+        static = [m for p, m in sorted(manifests.items()) if _chart_file(p, directory)]
+        apps.append(_helm(project, chart, directory, values, static))
     plain: dict[str, list[Manifest]] = {}
     for path, manifest in sorted(manifests.items()):
         if path in used or not manifest.objects or posixpath.dirname(path) in by_dir or \
-                any(_under(path, d) for d in chart_dirs):
+                any(_chart_file(path, d) for d in chart_dirs):
             continue  # a kustomization's directory applies only what it lists
         plain.setdefault(posixpath.dirname(path) or ".", []).append(manifest)
     for directory, group in sorted(plain.items()):
@@ -102,8 +103,10 @@ def _kinds(manifests: dict[str, Manifest], files: Iterable[str]) -> tuple[str, .
     return tuple(sorted({k for f in files if f in manifests for k in manifests[f].other_kinds}))
 
 
-def _under(path: str, directory: str) -> bool:
-    return directory in ("", ".") or path.startswith(directory + "/")
+def _chart_file(path: str, directory: str) -> bool:
+    """A file a chart installs: its templates (static ones parse as manifests) and CRDs."""
+    prefix = f"{directory}/" if directory else ""
+    return path.startswith((f"{prefix}templates/", f"{prefix}crds/"))
 
 
 def _dir_target(resource: str, by_dir: dict[str, Kustomization]) -> str | None:
@@ -217,9 +220,10 @@ def _renamed(objects: list[KubeObject], prefix: str, suffix: str) -> list[KubeOb
 
 # -- Helm -----------------------------------------------------------------------------------
 
-def _helm(project: Any, chart: HelmChart, directory: str,
-          values: dict[str, HelmValues]) -> KubeApp:
-    """A chart as the `helm create` conventions render it from `values.yaml`."""
+def _helm(project: Any, chart: HelmChart, directory: str, values: dict[str, HelmValues],
+          static: list[Manifest]) -> KubeApp:
+    """A chart as the `helm create` conventions render it from `values.yaml`, with the
+    templates that hold no template action (they install as written)."""
     unit = f"helm:{directory or '.'}"
     prefix = f"{directory}/" if directory else ""
     templates = {p: project.read_text(p) or "" for p in
@@ -227,11 +231,13 @@ def _helm(project: Any, chart: HelmChart, directory: str,
     text = "\n".join(templates.values())
     files = [chart.path, *sorted(templates)]
     main = values.get(f"{prefix}values.yaml") or values.get(f"{prefix}values.yml")
-    if main is None:
-        return KubeApp(unit, "helm-chart", chart.name, directory or ".", chart.span, (),
-                       tuple(files), ("no values.yaml",))
+    objects: list[KubeObject] = [o for m in static for o in m.objects]
+    if main is None or ".Values.image" not in text:  # no workload rendered from values
+        if main is not None:
+            files.insert(1, main.path)
+        return KubeApp(unit, "helm-chart", chart.name, directory or ".", chart.span,
+                       tuple(objects), tuple(files))
     files.insert(1, main.path)
-    objects: list[KubeObject] = []
     probes = list(main.probes)
     for key, kind in (("readinessProbe", "readiness"), ("livenessProbe", "liveness")):
         if not any(p.kind == kind for p in probes) and key in text:
@@ -239,9 +245,12 @@ def _helm(project: Any, chart: HelmChart, directory: str,
     container = Container(
         chart.name, main.span, main.image, main.image_span,
         ports=None, probes=tuple(probes),
-        resources=main.resources if ".Values.resources" in text or main.resources is None
-        else Resources(main.resources.span, (("?", "?"),), (("?", "?"),)),
-        env=main.env or None, run_as_non_root=main.run_as_non_root,
+        resources=main.resources if ".Values.resources" in text else (
+            Resources(main.resources.span if main.resources else main.span, (("?", "?"),),
+                      (("?", "?"),)) if "resources:" in text else None),
+        env=main.env or None,
+        # a template may write its own security context
+        run_as_non_root=True if "runAsNonRoot: true" in text else main.run_as_non_root,
         run_as_user=main.run_as_user, security_span=main.security_span)
     scaling_on = bool(main.autoscaling) and (".Values.autoscaling" in text or
                                              ".Values.hpa" in text)

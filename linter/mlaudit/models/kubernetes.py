@@ -322,8 +322,8 @@ def merge(base: T, patch: T) -> T:
     for field in dataclasses.fields(base):
         new = getattr(patch, field.name)
         old = getattr(base, field.name)
-        if new is None or field.name in ("span", "end_line", "name", "kind", "key"):
-            continue
+        if new is None or new == () or field.name in ("span", "end_line", "name", "kind"):
+            continue  # not written by the patch
         if isinstance(new, tuple) and isinstance(old, tuple) and new and \
                 hasattr(new[0], "key"):
             changes[field.name] = merge_items(old, new)

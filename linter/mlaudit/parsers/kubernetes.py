@@ -335,7 +335,7 @@ def _ingress(path: str, name: str, namespace: str | None, span: Span, end: int, 
                 backend(item.get("backend"), as_str(rule.get("host")), as_str(item.get("path")))
     tls = spec.get("tls")
     return Ingress(name, span, end, namespace, _pairs(metadata.get("annotations")),
-                   bool(tls) if "tls" in spec else False,
+                   bool(tls) if "tls" in spec else None,
                    _span(path, spec, "tls") if "tls" in spec else None, tuple(backends))
 
 

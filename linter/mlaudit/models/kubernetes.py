@@ -22,10 +22,12 @@ from mlaudit.span import Span
 
 T = TypeVar("T")
 
+# `Rollout` is Argo Rollouts' drop-in Deployment (same pod template, canary/blue-green).
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet",
-                            "Job", "CronJob", "Pod"})
+                            "Job", "CronJob", "Pod", "Rollout"})
 # Workloads that keep serving (a Job runs to completion: probes and replicas mean little).
-SERVING_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod"})
+SERVING_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod",
+                           "Rollout"})
 
 
 @dataclass(frozen=True, slots=True)

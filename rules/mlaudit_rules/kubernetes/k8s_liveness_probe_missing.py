@@ -3,8 +3,8 @@
 ## What it flags
 A container that serves a model over HTTP (the evidence of MLA900: an app server in its
 command or in its in-repo image, a Python script with a container port, a published model
-server image) in a Deployment, StatefulSet, DaemonSet, ReplicaSet or Pod with no
-`livenessProbe`. The finding sits on the container.
+server image) in a Deployment, StatefulSet, DaemonSet, ReplicaSet, Argo Rollout or Pod
+with no `livenessProbe`. The finding sits on the container.
 
 Not flagged: containers that serve nothing the repository shows; Jobs and CronJobs; init
 containers; a chart whose templates render a `livenessProbe`.

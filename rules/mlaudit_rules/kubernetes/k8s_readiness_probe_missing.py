@@ -1,8 +1,8 @@
 """Model-serving workload has no readiness probe
 
 ## What it flags
-A container of a Deployment, StatefulSet, DaemonSet, ReplicaSet or Pod that serves a model
-over HTTP and defines no `readinessProbe`. "Serves" is the evidence mlaudit uses for
+A container of a Deployment, StatefulSet, DaemonSet, ReplicaSet, Argo Rollout or Pod that
+serves a model over HTTP and defines no `readinessProbe`. "Serves" is the evidence mlaudit uses for
 images: an app server (uvicorn, gunicorn, Triton, TorchServe, vLLM ...) in the container's
 `command`/`args` or in the CMD of the in-repo Dockerfile its image is built from, a Python
 script with a declared `containerPort`, or a published model-server image. Manifests,

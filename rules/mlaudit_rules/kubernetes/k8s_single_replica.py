@@ -1,7 +1,7 @@
 """Model-serving workload runs one replica and nothing scales it
 
 ## What it flags
-A Deployment, StatefulSet or ReplicaSet that serves a model (MLA900's evidence) with
+A Deployment, StatefulSet, ReplicaSet or Argo Rollout that serves a model (MLA900's evidence) with
 `replicas: 1` (or no `replicas`, which means 1) and no HorizontalPodAutoscaler or KEDA
 ScaledObject of the same unit targeting it. Kustomize `replicas:` and JSON 6902 patches
 count; a Helm chart counts when `autoscaling.enabled` is false. The finding sits on
@@ -61,7 +61,7 @@ RULE = Rule(
     kind=Kind.RELIABILITY, tags=("kubernetes", "helm", "kustomize", "autoscaling"),
     docs=__doc__ or "",
 )
-_SCALED_KINDS = ("Deployment", "StatefulSet", "ReplicaSet")
+_SCALED_KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "Rollout")
 
 
 @RULE.check

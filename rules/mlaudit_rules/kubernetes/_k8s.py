@@ -16,6 +16,10 @@ MODEL_SERVER_IMAGES = frozenset({
     "kserve/sklearnserver", "kserve/xgbserver", "kserve/huggingfaceserver",
     "seldonio/mlserver", "bentoml/model-server",
 })
+# Their last path component, distinctive enough to recognise rebuilds and mirrors
+# (`lmcache/vllm-openai`, `myregistry/ml/tritonserver`).
+MODEL_SERVER_FAMILIES = frozenset({"vllm-openai", "text-generation-inference",
+                                   "tritonserver", "torchserve", "mlserver"})
 # App servers that should sit behind a TLS-terminating proxy or load balancer.
 APP_SERVERS = frozenset({"uvicorn", "gunicorn", "hypercorn", "daphne", "granian", "fastapi",
                          "flask", "waitress-serve", "streamlit", "gradio", "bentoml", "mlflow",
@@ -74,7 +78,8 @@ def serving(deployment: Any, app: KubeApp, workload: Workload,
     image = container.image
     if image is not None:
         full = f"{image.registry}/{image.repository}" if image.registry else image.repository
-        if full in MODEL_SERVER_IMAGES or image.repository in MODEL_SERVER_IMAGES:
+        if full in MODEL_SERVER_IMAGES or image.repository in MODEL_SERVER_IMAGES or \
+                image.family in MODEL_SERVER_FAMILIES:
             return f"runs model server image {full}"
     return None
 

@@ -5,7 +5,9 @@ A container of a Deployment, StatefulSet, DaemonSet, ReplicaSet, Argo Rollout or
 serves a model over HTTP and defines no `readinessProbe`. "Serves" is the evidence mlaudit uses for
 images: an app server (uvicorn, gunicorn, Triton, TorchServe, vLLM ...) in the container's
 `command`/`args` or in the CMD of the in-repo Dockerfile its image is built from, a Python
-script with a declared `containerPort`, or a published model-server image. Manifests,
+script with a declared `containerPort`, an in-repo image that EXPOSEs a port (run with its
+own entry point), or a published model-server image (vLLM, TGI, Triton, TorchServe,
+MLServer, TF Serving, Ollama; rebuilds under another owner count). Manifests,
 Kustomize overlays (bases merged, patches applied), Helm charts (`values.yaml`, and a
 template that renders a probe of its own) and committed rendered output are read. The
 finding sits on the container.

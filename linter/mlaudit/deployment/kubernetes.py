@@ -21,6 +21,7 @@ LoadBalancer/NodePort Service or an Ingress is an EntryPoint.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
@@ -32,6 +33,7 @@ from mlaudit.models.image import parse_image
 from mlaudit.models.kubernetes import (
     Autoscaler,
     Container,
+    ContainerPort,
     HelmChart,
     HelmValues,
     Ingress,
@@ -244,7 +246,7 @@ def _helm(project: Any, chart: HelmChart, directory: str, values: dict[str, Helm
             probes.append(_template_probe(templates, key, kind))
     container = Container(
         chart.name, main.span, main.image, main.image_span,
-        ports=None, probes=tuple(probes),
+        ports=_template_ports(templates), probes=tuple(probes),
         resources=main.resources if ".Values.resources" in text else (
             Resources(main.resources.span if main.resources else main.span, (("?", "?"),),
                       (("?", "?"),)) if "resources:" in text else None),
@@ -275,6 +277,24 @@ def _helm(project: Any, chart: HelmChart, directory: str, values: dict[str, Helm
                                   main.max_replicas, main.min_span, main.max_span))
     return KubeApp(unit, "helm-chart", chart.name, directory or ".", chart.span,
                    tuple(objects), tuple(files))
+
+
+def _template_ports(templates: dict[str, str]) -> tuple[ContainerPort, ...] | None:
+    """Literal `containerPort`s a chart's templates write, with the `name` of the same list
+    item (so a probe or Service naming `http` resolves)."""
+    out: list[ContainerPort] = []
+    for path, text in sorted(templates.items()):
+        lines = text.splitlines()
+        for number, line in enumerate(lines, 1):
+            match = re.match(r"\s*-?\s*containerPort:\s*(\d+)\s*$", line)
+            if match is None:
+                continue
+            near = lines[max(0, number - 3):number + 2]
+            name = next((m.group(1) for n in near
+                         if (m := re.match(r"\s*-?\s*name:\s*[\"']?([\w-]+)[\"']?\s*$", n))),
+                        None)
+            out.append(ContainerPort(int(match.group(1)), Span(path, number), name))
+    return tuple(out) or None
 
 
 def _template_probe(templates: dict[str, str], key: str, kind: str) -> Probe:

@@ -264,3 +264,75 @@ def test_terraform_kubernetes_resources_join_their_root(tmp_path: Path) -> None:
     assert [(c.kind, c.path, c.span.line) for c in service.healthchecks] == [
         ("liveness-probe", "/healthz", 16)]
     assert isinstance(service, Service)
+
+
+def test_odd_shapes_never_break_the_model_or_a_rule(tmp_path: Path) -> None:
+    root = _write(tmp_path, {
+        "k8s/odd.yaml": """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: [not, a, mapping]
+            spec:
+              replicas: "3"
+              strategy: {rollingUpdate: {maxUnavailable: "abc%"}}
+              template:
+                metadata: {labels: [x]}
+                spec:
+                  securityContext: {runAsNonRoot: "maybe"}
+                  nodeSelector: [gpu]
+                  tolerations: [1, {key: nvidia.com/gpu}]
+                  containers:
+                    - name: c
+                      image: ""
+                      command: "uvicorn app:app"
+                      ports: [8080, {containerPort: "http"}]
+                      resources: {requests: [cpu], limits: {nvidia.com/gpu: 1}}
+                      readinessProbe: {httpGet: {port: {a: b}}}
+                      env: [{name: X}, {value: y}, "Z"]
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: s}
+            spec: {type: LoadBalancer, selector: [a], ports: [80, {targetPort: [1]}]}
+            ---
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata: {name: i}
+            spec: {rules: [1, {http: {paths: [{backend: 3}, {backend: {service: {}}}]}}]}
+            ---
+            apiVersion: autoscaling/v2
+            kind: HorizontalPodAutoscaler
+            metadata: {name: h}
+            spec: {scaleTargetRef: [x], minReplicas: two}
+            ---
+            apiVersion: keda.sh/v1alpha1
+            kind: ScaledObject
+            metadata: {name: k}
+            spec: 5
+            ---
+            - just a list
+            ---
+            apiVersion: v1
+            kind: List
+            items: [1, {apiVersion: v1, kind: Service, metadata: {name: t}}]
+            """,
+        "k8s/kustomization.yaml": """
+            resources: [odd.yaml, 7]
+            images: [{newTag: x}, 3, {name: ghcr.io/acme/x, newTag: [1]}]
+            replicas: [{name: c, count: many}, 2]
+            patches: [3, {path: 4}, {patch: 5}, {target: {kind: Deployment}, patch: "- {op: add}"}]
+            namePrefix: [x]
+            """,
+        "ov/kustomization.yaml": "resources: [../k8s, ../ov, ../nowhere]\nnamePrefix: p-\n",
+        "chart/Chart.yaml": "apiVersion: v2\nname: c\n",
+        "chart/values.yaml": "image: {repository: [x]}\nservice: 3\nautoscaling: {enabled: yes}\n"
+                             "resources: {limits: 1}\ningress: {enabled: true, tls: 0}\n",
+        "chart/templates/deployment.yaml": "image: {{ .Values.image.repository }}\n"
+                                           "readinessProbe:\nresources:\n",
+    })
+    result = scan_dir(root)
+    assert not result.deployment.problems
+    assert not result.diagnostics  # no parse error, and no rule failed on these shapes
+    # an overlay that lists itself is still an overlay (kustomize would refuse the loop)
+    assert {a.unit for a in _apps(result)} == {"kustomize:ov", "helm:chart"}
+    assert {f.rule_id for f in result.active} >= {"MLA906", "MLA908"}

@@ -68,8 +68,8 @@ def kubernetes_apps(project: Any) -> list[KubeApp]:
     apps: list[KubeApp] = []
     used: set[str] = set()
     by_dir = {posixpath.dirname(p): k for p, k in kustomizations.items()}
-    included = {_dir_target(r, by_dir) for k in kustomizations.values()
-                for r, _ in k.resources} - {None}
+    included = {target for k in kustomizations.values() for r, _ in k.resources
+                if (target := _dir_target(r, by_dir)) not in (None, k.path)}
     for path, kustomization in sorted(kustomizations.items()):
         if kustomization.path in included:
             continue

@@ -131,6 +131,8 @@ def _analyse_segment(argv: list[str]) -> ServerLaunch | None:
     if re.match(r"^python(\d(\.\d+)?)?$", prog):
         if len(rest) >= 2 and rest[0] == "-m":
             prog, rest = rest[1], rest[2:]
+            if prog.startswith("vllm.entrypoints."):  # vLLM's OpenAI server, run as a module
+                prog = "vllm"
             if prog == "flask":
                 prog = "flask"
         elif rest and rest[0].endswith(".py"):

@@ -262,13 +262,14 @@ def _helm(project: Any, chart: HelmChart, directory: str, values: dict[str, Helm
         replicas_span=main.replicas_span, labels=(("app.kubernetes.io/name", chart.name),),
         containers=(container,), gpu_hints=main.gpu_hints or None)
     objects.append(workload)
-    if main.service_type is not None or main.service_port is not None:
+    if (main.service_type is not None or main.service_port is not None) and \
+            ".Values.service" in text:
         objects.append(KubeService(
             chart.name, main.service_type_span or main.span, 0, None, None,
             main.service_type, main.service_type_span, workload.labels,
             (ServicePort(main.service_type_span or main.span, main.service_port,
                          main.target_port or main.service_port),)))
-    if main.ingress_enabled and main.ingress_span is not None:
+    if main.ingress_enabled and main.ingress_span is not None and ".Values.ingress" in text:
         objects.append(Ingress(chart.name, main.ingress_span, 0, None, None,
                                bool(main.ingress_tls), None, ()))
     if scaling_on and main.autoscaling_span is not None:

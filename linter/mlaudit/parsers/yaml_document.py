@@ -14,7 +14,7 @@ from typing import Any
 from mlaudit.sources import SourceFile
 from mlaudit.span import Span
 
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 
 def key_span(path: str, node: Any, key: Any, fallback: Span | None = None) -> Span:

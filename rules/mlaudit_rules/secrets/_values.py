@@ -163,6 +163,7 @@ def plain_environment_secrets(deployment: Any, local_fixtures: bool = False,
     for app in deployment.models(ServerlessApp):
         environments += [(f"function {f.logical_name}", f.environment) for f in app.functions]
     environments += _terraform_environments(deployment)
+    environments += _sagemaker_environments(deployment)
     seen: set[tuple[str, int, str]] = set()
     for where, variables in environments:
         for var in variables:
@@ -177,6 +178,19 @@ def plain_environment_secrets(deployment: Any, local_fixtures: bool = False,
                     var.value, siblings.get(where, frozenset())):
                 continue
             yield where, var, secret
+
+
+def _sagemaker_environments(deployment: Any) -> list[tuple[str, Iterable[EnvVar]]]:
+    """The containers' environment of every SageMaker model an endpoint runs (Terraform,
+    templates, SDK `env=` in deploy scripts and notebooks)."""
+    from mlaudit.models.sagemaker import SageMakerEndpoint
+
+    out: list[tuple[str, Iterable[EnvVar]]] = []
+    for endpoint in getattr(deployment, "extra_subjects", ()):
+        if isinstance(endpoint, SageMakerEndpoint):
+            out += [(f"SageMaker model {v.model.name}", v.model.environment)
+                    for v in endpoint.variants if v.model is not None]
+    return out
 
 
 def _terraform_environments(deployment: Any) -> list[tuple[str, list[EnvVar]]]:

@@ -4,7 +4,9 @@
 A secret-named variable (`*PASSWORD*`, `*SECRET*`, `*TOKEN*`, `*API_KEY*`,
 `*PRIVATE_KEY*`, `*CREDENTIALS`, a `DATABASE_URL` with a password in it) given a literal
 value in the plain environment of a deployment: an ECS container's `environment`, a SAM or
-Serverless function's environment variables, a compose service's `environment`.
+Serverless function's environment variables, a compose service's `environment`, a
+SageMaker model container's `environment` (Terraform, CloudFormation `Environment`, the
+SDK's `env=` in a deploy script or notebook: `HF_TOKEN`, `HUGGING_FACE_HUB_TOKEN`, API keys).
 
 Not flagged: references resolved at deploy or run time (`${VAR}`, `{{resolve:…}}`,
 `!Ref`, Secrets Manager or SSM ARNs, `${ssm:…}`), placeholders (`YOUR-TOKEN-HERE`,
@@ -53,6 +55,7 @@ from mlaudit.models.compose import ComposeFile
 from mlaudit.models.deployment import Deployment
 from mlaudit.models.ecs import TaskDefinition
 from mlaudit.models.functions import ServerlessApp
+from mlaudit.models.sagemaker import SageMakerEndpoint
 from mlaudit.models.terraform import TerraformModule
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Confidence, Severity
@@ -66,7 +69,7 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     category=Category.SECRETS,
     target=Deployment,
-    requires=(ComposeFile, TaskDefinition, ServerlessApp, TerraformModule),
+    requires=(ComposeFile, TaskDefinition, ServerlessApp, TerraformModule, SageMakerEndpoint),
     confidence=Confidence.HIGH,
     tags=("credentials", "ecs", "lambda", "compose", "cwe-312"),
     docs=__doc__ or "",

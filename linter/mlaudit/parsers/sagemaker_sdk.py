@@ -1,0 +1,330 @@
+"""SageMaker endpoints deployed from Python: the SageMaker Python SDK, read with `ast`.
+
+Recognises `<model>.deploy(initial_instance_count=..., instance_type=...)` and
+`.deploy(serverless_inference_config=ServerlessInferenceConfig(memory_size_in_mb=...))`
+on SDK models and estimators (`Model`, `HuggingFaceModel`, `PyTorchModel`, `SKLearn`,
+`Estimator`, ...), in a file that imports `sagemaker`. The receiver is followed through
+plain assignments to its constructor, which says what the model is (its class, an
+`image_uris.retrieve("xgboost", ...)` image, a `.onnx` artifact) and its `env`.
+Application Auto Scaling calls in the `sagemaker` namespace (`register_scalable_target`,
+`put_scaling_policy`) are recorded with the endpoint their `ResourceId` names when it
+resolves to text. Nothing is executed; anything that does not resolve stays None.
+
+Shared by the Python parser (deploy scripts) and the notebook parser, which passes
+`line_of` to map lines of the cells' joined code back to lines of the .ipynb file.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable
+
+from mlaudit.models.compose import EnvVar
+from mlaudit.models.sagemaker import (
+    SageMakerDeploys,
+    SageMakerEndpoint,
+    SageMakerModel,
+    SageMakerScaling,
+    SageMakerVariant,
+)
+from mlaudit.span import Span
+
+# SDK model and estimator classes -> the framework they serve.
+_CLASSES: dict[str, str] = {
+    "SKLearnModel": "sklearn", "SKLearn": "sklearn", "XGBoostModel": "xgboost",
+    "XGBoost": "xgboost", "PyTorchModel": "pytorch", "PyTorch": "pytorch",
+    "TensorFlowModel": "tensorflow", "TensorFlow": "tensorflow",
+    "HuggingFaceModel": "huggingface", "HuggingFace": "huggingface",
+    "MXNetModel": "mxnet", "MXNet": "mxnet", "DJLModel": "djl", "HuggingFaceAccelerateModel": "djl",
+    "DeepSpeedModel": "djl", "FasterTransformerModel": "djl", "SparkMLModel": "sparkml",
+    "ChainerModel": "", "Model": "", "FrameworkModel": "", "Estimator": "",
+    "JumpStartModel": "", "ModelBuilder": "", "LinearLearner": "linear-learner",
+    "LinearLearnerModel": "linear-learner",
+}
+# Words in an image name (or an image_uris.retrieve framework) -> framework.
+_IMAGE_WORDS: tuple[tuple[str, str], ...] = (
+    ("huggingface", "huggingface"), ("tgi", "tgi"), ("djl", "djl"), ("pytorch", "pytorch"),
+    ("tensorflow", "tensorflow"), ("mxnet", "mxnet"), ("stabilityai", "stabilityai"),
+    ("xgboost", "xgboost"), ("scikit-learn", "sklearn"), ("sklearn", "sklearn"),
+    ("lightgbm", "lightgbm"), ("catboost", "catboost"), ("linear-learner", "linear-learner"),
+    ("sparkml", "sparkml"), ("onnx", "onnx"),
+)
+_RESOURCE_ID = re.compile(r"^endpoint/([^/]+)/variant/([^/]+)$")
+
+
+def image_frameworks(text: str | None) -> tuple[str, ...]:
+    """Frameworks an image URI (or framework name) names, e.g. `sagemaker-xgboost:1.7-1`."""
+    if not text:
+        return ()
+    repository = text.rsplit("/", 1)[-1].split(":", 1)[0].split("@", 1)[0].lower()
+    found = next((f for word, f in _IMAGE_WORDS if word in repository), None)
+    return (found,) if found else ()
+
+
+class _Resolver:
+    """Plain assignments of the module (in line order) and its `import`s."""
+
+    def __init__(self, tree: ast.AST) -> None:
+        self.assigned: dict[str, list[tuple[int, ast.expr]]] = {}
+        self.imports_sagemaker = False
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and \
+                    isinstance(node.targets[0], ast.Name):
+                self.assigned.setdefault(node.targets[0].id, []).append(
+                    (node.lineno, node.value))
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and \
+                    node.value is not None:
+                self.assigned.setdefault(node.target.id, []).append((node.lineno, node.value))
+            elif isinstance(node, ast.Import):
+                self.imports_sagemaker |= any(a.name.split(".")[0] == "sagemaker"
+                                              for a in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                self.imports_sagemaker |= (node.module or "").split(".")[0] == "sagemaker"
+        for values in self.assigned.values():
+            values.sort(key=lambda item: item[0])
+
+    def value(self, node: ast.expr | None, depth: int = 0) -> ast.expr | None:
+        """Follow a name to the last expression assigned to it before its use."""
+        while isinstance(node, ast.Name) and depth < 8:
+            found = [v for line, v in self.assigned.get(node.id, ()) if line <= node.lineno]
+            if not found:
+                return node
+            node, depth = found[-1], depth + 1
+        return node
+
+    def text(self, node: ast.expr | None, depth: int = 0) -> str | None:
+        """A string the expression certainly is (constants, names, f-strings, `+`)."""
+        if depth > 8:
+            return None
+        node = self.value(node)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.JoinedStr):
+            parts: list[str] = []
+            for part in node.values:
+                if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                    parts.append(part.value)
+                elif isinstance(part, ast.FormattedValue) and part.format_spec is None:
+                    inner = self.text(part.value, depth + 1)
+                    if inner is None:
+                        return None
+                    parts.append(inner)
+                else:
+                    return None
+            return "".join(parts)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            left, right = self.text(node.left, depth + 1), self.text(node.right, depth + 1)
+            return left + right if left is not None and right is not None else None
+        return None
+
+    def number(self, node: ast.expr | None) -> int | None:
+        node = self.value(node)
+        if isinstance(node, ast.Constant) and isinstance(node.value, int) and \
+                not isinstance(node.value, bool):
+            return node.value
+        return None
+
+
+def _callee(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return ""
+
+
+def _kw(call: ast.Call, name: str) -> ast.expr | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+class _Extractor:
+    def __init__(self, tree: ast.AST, path: str, source: str,
+                 line_of: Callable[[int], int]) -> None:
+        self.tree = tree
+        self.path = path
+        self.source = source
+        self.line_of = line_of
+        self.resolve = _Resolver(tree)
+
+    def span(self, node: ast.AST) -> Span:
+        # In a notebook the code's columns are not the JSON line's: report the line only.
+        column = getattr(node, "col_offset", 0) + 1 if self.source != "notebook" else 1
+        return Span(self.path, self.line_of(getattr(node, "lineno", 1)), column)
+
+    def run(self) -> SageMakerDeploys | None:
+        if not self.resolve.imports_sagemaker:
+            return None
+        endpoints: list[SageMakerEndpoint] = []
+        scaling: list[SageMakerScaling] = []
+        seen_keys: dict[str, int] = {}
+        for node in ast.walk(self.tree):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+                continue
+            attr = node.func.attr
+            if attr == "deploy":
+                endpoint = self._deploy(node, seen_keys)
+                if endpoint is not None:
+                    endpoints.append(endpoint)
+            elif attr in ("register_scalable_target", "put_scaling_policy"):
+                found = self._scaling(node, attr == "put_scaling_policy")
+                if found is not None:
+                    scaling.append(found)
+        if not endpoints and not scaling:
+            return None
+        endpoints.sort(key=lambda e: (e.span.line, e.span.column))
+        scaling.sort(key=lambda s: (s.span.line, s.span.column))
+        return SageMakerDeploys(tuple(endpoints), tuple(scaling))
+
+    def _constructor(self, receiver: ast.expr) -> tuple[ast.Call | None, str | None]:
+        """The SDK constructor call a receiver was built by, and its class name."""
+        value = self.resolve.value(receiver)
+        if isinstance(value, ast.Call):
+            name = _callee(value.func)
+            if name in _CLASSES:
+                return value, name
+            # `Model(...).deploy` chains and `estimator.attach(...)`-style factories
+            if isinstance(value.func, ast.Attribute) and value.func.attr in ("attach",):
+                return None, _callee(value.func.value) or None
+        return None, None
+
+    def _deploy(self, call: ast.Call, seen: dict[str, int]) -> SageMakerEndpoint | None:
+        assert isinstance(call.func, ast.Attribute)
+        constructor, class_name = self._constructor(call.func.value)
+        kwargs = {k.arg for k in call.keywords if k.arg}
+        sdk_kwargs = {"initial_instance_count", "instance_type", "serverless_inference_config",
+                      "endpoint_name", "data_capture_config", "async_inference_config"}
+        if class_name is None and not kwargs & sdk_kwargs:
+            return None  # some other library's deploy()
+        model = self._model(call.func.value, constructor, class_name)
+        count_node, type_node = _kw(call, "initial_instance_count"), _kw(call, "instance_type")
+        if len(call.args) >= 2 and count_node is None and type_node is None:
+            count_node, type_node = call.args[0], call.args[1]  # deploy(1, "ml.m5.xlarge")
+        serverless_node = self.resolve.value(_kw(call, "serverless_inference_config"))
+        serverless = serverless_node is not None and not (
+            isinstance(serverless_node, ast.Constant) and serverless_node.value is None)
+        memory = provisioned = None
+        memory_span = None
+        memory_unknown = provisioned_unknown = False
+        if isinstance(serverless_node, ast.Call):
+            memory_node = _kw(serverless_node, "memory_size_in_mb")
+            memory = self.resolve.number(memory_node) if memory_node is not None else 2048
+            memory_unknown = memory_node is not None and memory is None
+            memory_span = self.span(memory_node) if memory_node is not None else None
+            pc_node = _kw(serverless_node, "provisioned_concurrency")
+            provisioned = self.resolve.number(pc_node) if pc_node is not None else None
+            provisioned_unknown = pc_node is not None and provisioned is None
+        elif serverless:
+            memory_unknown = provisioned_unknown = True  # built elsewhere: cannot tell
+        count = self.resolve.number(count_node) if count_node is not None else None
+        instance_type = self.resolve.text(type_node) if type_node is not None else None
+        name = self.resolve.text(_kw(call, "endpoint_name"))
+        receiver = ast.unparse(call.func.value) if hasattr(ast, "unparse") else "model"
+        receiver = receiver if len(receiver) <= 40 else receiver[:40]
+        base = name or receiver
+        seen[base] = seen.get(base, 0) + 1
+        key = f"{self.path}#{base}" + (f"#{seen[base]}" if seen[base] > 1 else "")
+        span = Span(self.path, self.line_of(call.func.end_lineno or call.lineno),
+                    (call.func.end_col_offset or 0) - len("deploy") + 1
+                    if self.source != "notebook" else 1)
+        variant = SageMakerVariant(
+            "AllTraffic", span, model, model is None,
+            instance_type, self.span(type_node) if type_node is not None else None,
+            count, self.span(count_node) if count_node is not None else None,
+            count_node is not None and count is None,
+            serverless, self.span(serverless_node) if serverless and isinstance(
+                serverless_node, ast.AST) else None,
+            memory, memory_span, memory_unknown, provisioned, provisioned_unknown)
+        capture_node = self.resolve.value(_kw(call, "data_capture_config"))
+        capture: bool | None = False
+        if capture_node is not None and not (isinstance(capture_node, ast.Constant)
+                                             and capture_node.value is None):
+            capture = True
+            if isinstance(capture_node, ast.Call):
+                enable = self.resolve.value(_kw(capture_node, "enable_capture"))
+                if isinstance(enable, ast.Constant) and enable.value is False:
+                    capture = False
+        asynchronous = _kw(call, "async_inference_config") is not None
+        return SageMakerEndpoint(
+            key, name or f"{receiver}.deploy()", self.path, span, self.source, (variant,),
+            (name,) if name else (), capture,
+            self.span(capture_node) if isinstance(capture_node, ast.AST) else None,
+            asynchronous)
+
+    def _model(self, receiver: ast.expr, constructor: ast.Call | None,
+               class_name: str | None) -> SageMakerModel | None:
+        if constructor is None:
+            return None
+        frameworks: list[str] = []
+        framework_span: Span | None = None
+        if class_name and _CLASSES.get(class_name):
+            frameworks.append(_CLASSES[class_name])
+            framework_span = self.span(constructor)
+        image_node = _kw(constructor, "image_uri") or _kw(constructor, "image_name")
+        image = self.resolve.text(image_node)
+        retrieved = self.resolve.value(image_node)
+        if image is not None:
+            frameworks += image_frameworks(image)
+        elif isinstance(retrieved, ast.Call):
+            callee = _callee(retrieved.func)
+            if callee == "retrieve":
+                framework = self.resolve.text(_kw(retrieved, "framework") or (
+                    retrieved.args[0] if retrieved.args else None))
+                frameworks += image_frameworks(framework)
+            elif callee.startswith("get_huggingface_llm_image_uri"):
+                frameworks.append("tgi")
+        model_data_node = _kw(constructor, "model_data")
+        model_data = self.resolve.text(model_data_node)
+        if model_data and model_data.lower().endswith(".onnx"):
+            frameworks.append("onnx")
+        if image_node is not None and framework_span is None and frameworks:
+            framework_span = self.span(image_node)
+        env = self._environment(_kw(constructor, "env") or _kw(constructor, "environment"))
+        name = ast.unparse(receiver) if isinstance(receiver, ast.Name) else \
+            _callee(constructor.func)
+        return SageMakerModel(
+            name, self.span(constructor), image,
+            self.span(image_node) if image_node is not None else None, model_data,
+            self.span(model_data_node) if model_data_node is not None else None,
+            tuple(dict.fromkeys(frameworks)), framework_span, env)
+
+    def _environment(self, node: ast.expr | None) -> tuple[EnvVar, ...]:
+        value = self.resolve.value(node)
+        if not isinstance(value, ast.Dict):
+            return ()
+        out: list[EnvVar] = []
+        for key, item in zip(value.keys, value.values, strict=False):
+            name = self.resolve.text(key) if key is not None else None
+            if name is None:
+                continue
+            text = item.value if isinstance(item, ast.Constant) and \
+                isinstance(item.value, str) else None  # names and calls: read at run time
+            out.append(EnvVar(name, text, self.span(item)))
+        return tuple(out)
+
+    def _scaling(self, call: ast.Call, policy: bool) -> SageMakerScaling | None:
+        namespace = self.resolve.text(_kw(call, "ServiceNamespace"))
+        if namespace != "sagemaker":
+            return None
+        resource = self.resolve.text(_kw(call, "ResourceId"))
+        match = _RESOURCE_ID.match(resource or "")
+        return SageMakerScaling(self.span(call), policy,
+                                match.group(1) if match else None,
+                                match.group(2) if match else None)
+
+
+def extract(tree: ast.AST, path: str, source: str = "sdk",
+            line_of: Callable[[int], int] | None = None) -> SageMakerDeploys | None:
+    """The SageMaker deploys and scaling calls of a parsed module (None: none)."""
+    try:
+        return _Extractor(tree, path, source, line_of or (lambda n: n)).run()
+    except RecursionError:  # absurdly nested code: no facts rather than a crash
+        return None
+
+
+def mentions_sagemaker(text: str) -> bool:
+    """A cheap test before walking a tree: most Python files never mention SageMaker."""
+    return "sagemaker" in text
+
+
+__all__ = ["extract", "image_frameworks", "mentions_sagemaker"]

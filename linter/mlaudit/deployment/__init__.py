@@ -84,11 +84,11 @@ def _steps(builder: Builder) -> list[tuple[str, Callable[[], None]]]:
         from mlaudit.deployment.functions import build_functions
 
         steps.append(("functions", lambda: build_functions(builder)))
-    steps += _serving_steps(builder, present, index)
     if "mlaudit.models.workflow" in present:
         from mlaudit.deployment.workflows import build_workflows
 
         steps.append(("workflows", lambda: build_workflows(builder)))
+    steps += _serving_steps(builder, present, index)  # after the names images are built as
     steps += [
         ("link images", lambda: link.link_images(builder)),
         ("link proxies", lambda: link.link_proxies(builder)),

@@ -1,13 +1,14 @@
 """Heroku dyno size cannot hold the app's model
 
 ## What it flags
-A process in `app.json`'s `formation` with a `size` whose memory (eco, basic and
+The `web` process in `app.json`'s `formation` with a `size` whose memory (eco, basic and
 standard-1x: 512 MB; standard-2x: 1 GB; performance-m: 2.5 GB) is below 1 GB plus twice
 the model files the app ships, while the app (the directory of `app.json` and the
 Procfile) depends on a heavy ML stack (torch, transformers, ...: `HEAVY_ML_PACKAGES`) or
 ships model files. The finding sits on `size`.
 
-Not flagged: formation entries without a size (the account's default: cannot tell);
+Not flagged: other process types (a worker may not load the model); a `web` entry
+without a size (the account's default: cannot tell);
 light stacks (scikit-learn, XGBoost, ONNX Runtime); sizes with enough memory.
 
 ## Why it matters
@@ -59,7 +60,8 @@ RULE = Rule(
 
 @RULE.check
 def check(svc: PaasService, ctx: RuleContext) -> Iterator[Finding]:
-    if svc.platform != "heroku" or svc.memory_mb is None or svc.plan_span is None:
+    if svc.platform != "heroku" or svc.name != "web" or svc.memory_mb is None or \
+            svc.plan_span is None:
         return
     evidence = heavy_evidence(ctx.deployment, svc.directory)
     if not evidence:

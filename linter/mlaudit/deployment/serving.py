@@ -43,15 +43,24 @@ from mlaudit.span import Span
 # -- SageMaker --------------------------------------------------------------------------------
 
 
-def _scoped(endpoints: list[SageMakerEndpoint], scaling: list[SageMakerScaling]
-            ) -> list[SageMakerEndpoint]:
-    """Set `scaled` / `scaling_unknown` on endpoints from the scaling of their scope."""
+def _unresolved(item: SageMakerScaling) -> bool:
+    return item.endpoint is None and (not item.policy or item.target is None)
+
+
+def _scoped(endpoints: list[SageMakerEndpoint], scaling: list[SageMakerScaling],
+            near: bool = False) -> list[SageMakerEndpoint]:
+    """Set `scaled` / `scaling_unknown` on endpoints from the scaling of their scope.
+
+    A target or policy whose endpoint cannot be resolved may name any endpoint of the
+    scope: with `near` (scripts and notebooks, which share no namespace but a directory's
+    files usually deploy and scale the same endpoint) only those of its directory."""
     targets = [s for s in scaling if not s.policy]
     policies = [s for s in scaling if s.policy]
-    unknown = any(t.endpoint is None for t in targets) or any(
-        p.endpoint is None and p.target is None for p in policies)
+    blind = [s for s in scaling if _unresolved(s)]
     out: list[SageMakerEndpoint] = []
     for endpoint in endpoints:
+        directory = posixpath.dirname(endpoint.path)
+        unknown = any(not near or posixpath.dirname(s.span.path) == directory for s in blind)
         scaled: list[str] = []
         spans: list[tuple[str, Span]] = []
         for variant in endpoint.variants:
@@ -90,14 +99,14 @@ def sagemaker_endpoints(builder: Builder, index: Any = None) -> list[SageMakerEn
         else:  # scripts and notebooks share a namespace of endpoint names
             code_endpoints += deploys.endpoints
             code_scaling += deploys.scaling
-    found += _scoped(code_endpoints, code_scaling)
+    found += _scoped(code_endpoints, code_scaling, near=True)
     tf = builder.terraform
     if tf is not None:
         from mlaudit.deployment.sagemaker_tf import terraform_sagemaker
 
         modules = terraform_sagemaker(project, tf)
         all_scaling = [s for _, _, scaling in modules for s in scaling]
-        unresolved = any(s.endpoint is None and s.target is None for s in all_scaling)
+        unresolved = any(_unresolved(s) for s in all_scaling)
         for module, endpoints, scaling in modules:
             scoped = _scoped(endpoints, scaling)
             found += [replace(e, scaling_unknown=e.scaling_unknown or unresolved)

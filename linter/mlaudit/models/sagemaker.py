@@ -163,6 +163,9 @@ class SageMakerEndpoint:
     data_capture: bool | None = None
     data_capture_span: Span | None = None
     asynchronous: bool = False
+    # Deleted again by the code that deploys it (`predictor.delete_endpoint()`): a
+    # temporary endpoint of a tutorial, test or benchmark, not a serving deployment.
+    temporary: bool = False
     scaled: tuple[str, ...] = ()
     scaling_spans: tuple[tuple[str, Span], ...] = ()
     scaling_unknown: bool = False

@@ -158,6 +158,14 @@ class _Extractor:
         endpoints: list[SageMakerEndpoint] = []
         scaling: list[SageMakerScaling] = []
         seen_keys: dict[str, int] = {}
+        # `predictor = model.deploy(...)`: the deploy call -> the name it is bound to.
+        self.bound: dict[int, str] = {
+            id(n.value): n.targets[0].id for n in ast.walk(self.tree)
+            if isinstance(n, ast.Assign) and len(n.targets) == 1
+            and isinstance(n.targets[0], ast.Name) and isinstance(n.value, ast.Call)}
+        self.deletes = [n for n in ast.walk(self.tree) if isinstance(n, ast.Call)
+                        and isinstance(n.func, ast.Attribute)
+                        and n.func.attr in ("delete_endpoint", "delete_predictor")]
         for node in ast.walk(self.tree):
             if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
                 continue
@@ -249,7 +257,23 @@ class _Extractor:
             key, name or f"{receiver}.deploy()", self.path, span, self.source, (variant,),
             (name,) if name else (), capture,
             self.span(capture_node) if isinstance(capture_node, ast.AST) else None,
-            asynchronous)
+            asynchronous, self._deleted(call, name))
+
+    def _deleted(self, call: ast.Call, name: str | None) -> bool:
+        """The same code deletes the endpoint: `predictor.delete_endpoint()`,
+        `session.delete_endpoint(predictor.endpoint_name)`, or a `delete_endpoint` naming
+        its literal endpoint name."""
+        bound = self.bound.get(id(call))
+        for delete in self.deletes:
+            assert isinstance(delete.func, ast.Attribute)
+            names = {n.id for n in ast.walk(delete) if isinstance(n, ast.Name)}
+            if bound is not None and bound in names:
+                return True
+            args = [*delete.args, *(k.value for k in delete.keywords
+                                    if k.arg in ("EndpointName", "endpoint_name"))]
+            if name is not None and any(self.resolve.text(a) == name for a in args):
+                return True
+        return False
 
     def _model(self, receiver: ast.expr, constructor: ast.Call | None,
                class_name: str | None) -> SageMakerModel | None:

@@ -7,12 +7,12 @@ app in the repository serves an HTTP health route (`/healthz`, `/ready`, …). T
 sits on the `protocol` line, the block, or the resource.
 
 When the service's image is built in the repository (its ECR repository is the one a
-Dockerfile is built and pushed as), the route is the one that image's app serves; else any
-health route of the repository's Python apps.
+Dockerfile is built and pushed as), the route is the one that image's app serves; else
+any health route of the repository's Python apps.
 
 Not flagged: `protocol = "HTTP"` with a path; an image built here whose app serves no
-health route; repositories with no Python app that serves a health route (cannot tell what an HTTP check should probe); values that cannot
-be resolved statically.
+health route; repositories with no Python app that serves a health route (cannot tell
+what an HTTP check should probe); values that cannot be resolved statically.
 
 ## Why it matters
 A TCP check passes as soon as the server binds its port. A model server that binds

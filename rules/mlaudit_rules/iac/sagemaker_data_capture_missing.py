@@ -10,6 +10,9 @@ Not flagged: serverless endpoints (they do not support data capture); endpoints 
 from a notebook (experiments); endpoints whose name or directory says they are not
 production (dev, test, staging, sandbox, demo); a configuration that cannot be read.
 
+Endpoints the deploying code deletes again (`predictor.delete_endpoint()`, a
+`delete_endpoint` naming it) are temporary and never flagged.
+
 ## Why it matters
 Without captured requests and responses there is nothing for Model Monitor to compare
 with the training baseline: data drift and quality regressions of the model go unseen
@@ -77,6 +80,8 @@ RULE = Rule(
 
 @RULE.check
 def check(endpoint: SageMakerEndpoint, ctx: RuleContext) -> Iterator[Finding]:
+    if endpoint.temporary:
+        return  # deleted by the code that deploys it: a tutorial's or a test's endpoint
     if endpoint.source == "notebook" or endpoint.data_capture is not False:
         return
     real_time = [v for v in endpoint.variants if not v.serverless]

@@ -13,6 +13,9 @@ Not flagged: serverless variants (SageMaker scales them); counts above 1; counts
 cannot be read; endpoints when any sagemaker scaling target or policy of the same scope
 names an endpoint that cannot be resolved (it may be this one).
 
+Endpoints the deploying code deletes again (`predictor.delete_endpoint()`, a
+`delete_endpoint` naming it) are temporary and never flagged.
+
 ## Why it matters
 One instance is one failure domain: an instance replacement, an AZ event or a deploy of
 the endpoint stops inference, and a traffic peak queues or throttles requests
@@ -86,6 +89,8 @@ RULE = Rule(
 
 @RULE.check
 def check(endpoint: SageMakerEndpoint, ctx: RuleContext) -> Iterator[Finding]:
+    if endpoint.temporary:
+        return  # deleted by the code that deploys it: a tutorial's or a test's endpoint
     if endpoint.scaling_unknown:
         return
     for variant in endpoint.variants:

@@ -11,6 +11,9 @@ TensorFlow framework, and, when the model file is in the repository, smaller tha
 Not flagged: CPU and Inferentia instances; models whose framework is not shown; a model
 file in the repository above the size.
 
+Endpoints the deploying code deletes again (`predictor.delete_endpoint()`, a
+`delete_endpoint` naming it) are temporary and never flagged.
+
 ## Why it matters
 Tree ensembles and linear models do not use a GPU at inference (the SageMaker XGBoost
 and scikit-learn containers predict on CPU unless told otherwise), and a small ONNX graph
@@ -61,6 +64,8 @@ RULE = Rule(
 
 @RULE.check
 def check(endpoint: SageMakerEndpoint, ctx: RuleContext) -> Iterator[Finding]:
+    if endpoint.temporary:
+        return  # deleted by the code that deploys it: a tutorial's or a test's endpoint
     limit = int(ctx.option("max-model-bytes"))
     artifacts = ctx.deployment.project.artifacts if ctx.deployment is not None else []
     for variant in endpoint.variants:

@@ -12,6 +12,9 @@ repository). The finding sits on the memory size, else the serverless configurat
 Not flagged: provisioned concurrency set (or set to a value that cannot be read); models
 whose framework the repository does not show; scikit-learn, XGBoost and ONNX models.
 
+Endpoints the deploying code deletes again (`predictor.delete_endpoint()`, a
+`delete_endpoint` naming it) are temporary and never flagged.
+
 ## Why it matters
 A serverless endpoint starts a container on demand: it pulls the image, imports the
 framework and loads the weights while the caller waits (tens of seconds for a
@@ -67,6 +70,8 @@ RULE = Rule(
 
 @RULE.check
 def check(endpoint: SageMakerEndpoint, ctx: RuleContext) -> Iterator[Finding]:
+    if endpoint.temporary:
+        return  # deleted by the code that deploys it: a tutorial's or a test's endpoint
     deployment = ctx.deployment
     for variant in endpoint.variants:
         if not variant.serverless or variant.provisioned_unknown or \

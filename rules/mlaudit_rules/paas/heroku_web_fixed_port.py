@@ -7,6 +7,9 @@ hypercorn 8000, flask 5000, streamlit 8501); or `python app.py` where that scrip
 `uvicorn.run(app, port=8000)` without reading `PORT`. The finding sits on the Procfile
 line, or on the launch in the script.
 
+Heroku and the platforms that run Procfiles the same way (Dokku, Scalingo, Railway) all
+give the web process its port in `$PORT`.
+
 Not flagged: `--port $PORT`, `--bind 0.0.0.0:${PORT}`, gunicorn without `--bind` (it
 binds `$PORT` when it is set), a script that reads the port from the environment; other
 process types (only `web` receives HTTP).
@@ -72,9 +75,9 @@ def check(svc: PaasService, ctx: RuleContext) -> Iterator[Finding]:
             port = code.launch.effective_port
             if port is not None and (code.main_guard or code.function is None):
                 yield ctx.finding(
-                    f"Heroku web process runs {launch.app}, whose {code.server}.run listens on "
-                    f"{port} instead of $PORT: the dyno never binds its port and crashes "
-                    "with R10", code.span, related=[(svc.command_span, "the Procfile web line")],
+                    f"Procfile web process runs {launch.app}, whose {code.server}.run listens "
+                    f"on {port} instead of $PORT: Heroku routes to $PORT, so the dyno never "
+                    "binds it and crashes with R10", code.span, related=[(svc.command_span, "the Procfile web line")],
                     key=f"{svc.key}:{module.path if module else ''}")
         return
     if launch.port_text is not None:  # $PORT, ${PORT:-8000}: the platform's port
@@ -88,6 +91,7 @@ def check(svc: PaasService, ctx: RuleContext) -> Iterator[Finding]:
     else:
         how = f"port {port}"
     yield ctx.finding(
-        f"Heroku web process starts {launch.server} on {how} instead of $PORT: the dyno "
-        "never binds its port and crashes with R10 (boot timeout)", svc.command_span,
+        f"Procfile web process starts {launch.server} on {how} instead of $PORT: Heroku "
+        "routes to $PORT, so the dyno never binds it and crashes with R10 (boot timeout)",
+        svc.command_span,
         key=svc.key)

@@ -75,12 +75,12 @@ def check(svc: PaasService, ctx: RuleContext) -> Iterator[Finding]:
     said = "" if svc.plan_span is not None else " (unset: Render's default)"
     problems = []
     if svc.sleeps:
-        problems.append("spins down when idle, so a request waits for the model to load")
+        problems.append("spins down when idle (the next request waits for the model to load)")
     if svc.memory_mb is not None and svc.memory_mb < need:
         problems.append(f"has {svc.memory_mb} MB, below the {need} MB it needs ({why})")
     if not problems:
         return
     yield ctx.finding(
-        f"Render web service {svc.name} is on the {plan} plan{said} and {' and '.join(problems)}"
-        f": it serves a heavy model stack ({evidence[0][1]})", svc.plan_span or svc.span,
+        f"Render web service {svc.name} serves a heavy model stack ({evidence[0][1]}) on the "
+        f"{plan} plan{said}, which {' and '.join(problems)}", svc.plan_span or svc.span,
         related=evidence, key=svc.key)

@@ -166,6 +166,8 @@ class _Extractor:
         self.deletes = [n for n in ast.walk(self.tree) if isinstance(n, ast.Call)
                         and isinstance(n.func, ast.Attribute)
                         and n.func.attr in ("delete_endpoint", "delete_predictor")]
+        self.deploys = sum(1 for n in ast.walk(self.tree) if isinstance(n, ast.Call)
+                           and isinstance(n.func, ast.Attribute) and n.func.attr == "deploy")
         for node in ast.walk(self.tree):
             if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
                 continue
@@ -226,6 +228,8 @@ class _Extractor:
             memory_unknown = provisioned_unknown = True  # built elsewhere: cannot tell
         count = self.resolve.number(count_node) if count_node is not None else None
         instance_type = self.resolve.text(type_node) if type_node is not None else None
+        if instance_type is not None and not instance_type.startswith("ml."):
+            return None  # local mode ("local", "local_gpu") or a template's placeholder
         name = self.resolve.text(_kw(call, "endpoint_name"))
         receiver = ast.unparse(call.func.value) if hasattr(ast, "unparse") else "model"
         receiver = receiver if len(receiver) <= 40 else receiver[:40]
@@ -259,21 +263,38 @@ class _Extractor:
             self.span(capture_node) if isinstance(capture_node, ast.AST) else None,
             asynchronous, self._deleted(call, name))
 
+    def _names(self, node: ast.AST) -> set[str]:
+        """Variable names an expression uses, and those their assigned values use (one
+        step: `predictor = Predictor(endpoint_name=model.endpoint_name)` uses `model`)."""
+        out: set[str] = set()
+        for item in ast.walk(node):
+            if isinstance(item, ast.Name):
+                out.add(item.id)
+                value = self.resolve.value(item)
+                if value is not None and value is not item:
+                    out |= {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
+        return out
+
     def _deleted(self, call: ast.Call, name: str | None) -> bool:
         """The same code deletes the endpoint: `predictor.delete_endpoint()`,
-        `session.delete_endpoint(predictor.endpoint_name)`, or a `delete_endpoint` naming
-        its literal endpoint name."""
-        bound = self.bound.get(id(call))
+        `session.delete_endpoint(model.endpoint_name)`, a `delete_endpoint` given the
+        expression `deploy` was given as `endpoint_name`, or naming its literal name; or
+        the code deploys only this endpoint and deletes one it cannot name."""
+        assert isinstance(call.func, ast.Attribute)
+        mine = {self.bound.get(id(call))} | ({call.func.value.id}
+                                             if isinstance(call.func.value, ast.Name) else set())
+        given = _kw(call, "endpoint_name")
+        written = ast.dump(given) if given is not None else None
         for delete in self.deletes:
-            assert isinstance(delete.func, ast.Attribute)
-            names = {n.id for n in ast.walk(delete) if isinstance(n, ast.Name)}
-            if bound is not None and bound in names:
+            if mine & self._names(delete):
                 return True
             args = [*delete.args, *(k.value for k in delete.keywords
                                     if k.arg in ("EndpointName", "endpoint_name"))]
+            if written is not None and any(ast.dump(a) == written for a in args):
+                return True
             if name is not None and any(self.resolve.text(a) == name for a in args):
                 return True
-        return False
+        return bool(self.deletes) and self.deploys == 1
 
     def _model(self, receiver: ast.expr, constructor: ast.Call | None,
                class_name: str | None) -> SageMakerModel | None:

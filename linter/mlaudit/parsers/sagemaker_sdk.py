@@ -6,6 +6,9 @@ on SDK models and estimators (`Model`, `HuggingFaceModel`, `PyTorchModel`, `SKLe
 `Estimator`, ...), in a file that imports `sagemaker`. The receiver is followed through
 plain assignments to its constructor, which says what the model is (its class, an
 `image_uris.retrieve("xgboost", ...)` image, a `.onnx` artifact) and its `env`.
+Endpoints made with the boto3 `sagemaker` client are read too: a `create_endpoint` whose
+`EndpointConfigName` is a `create_endpoint_config` of the same code (same text or same
+expression), its `ProductionVariants` and the `create_model` each names.
 Application Auto Scaling calls in the `sagemaker` namespace (`register_scalable_target`,
 `put_scaling_policy`) are recorded with the endpoint their `ResourceId` names when it
 resolves to text. Nothing is executed; anything that does not resolve stays None.
@@ -68,6 +71,7 @@ class _Resolver:
     def __init__(self, tree: ast.AST) -> None:
         self.assigned: dict[str, list[tuple[int, ast.expr]]] = {}
         self.imports_sagemaker = False
+        self.imports_boto3 = False
         for node in ast.walk(tree):
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and \
                     isinstance(node.targets[0], ast.Name):
@@ -77,10 +81,13 @@ class _Resolver:
                     node.value is not None:
                 self.assigned.setdefault(node.target.id, []).append((node.lineno, node.value))
             elif isinstance(node, ast.Import):
-                self.imports_sagemaker |= any(a.name.split(".")[0] == "sagemaker"
-                                              for a in node.names)
+                roots = {a.name.split(".")[0] for a in node.names}
+                self.imports_sagemaker |= "sagemaker" in roots
+                self.imports_boto3 |= bool(roots & {"boto3", "botocore"})
             elif isinstance(node, ast.ImportFrom):
-                self.imports_sagemaker |= (node.module or "").split(".")[0] == "sagemaker"
+                root = (node.module or "").split(".")[0]
+                self.imports_sagemaker |= root == "sagemaker"
+                self.imports_boto3 |= root in ("boto3", "botocore")
         for values in self.assigned.values():
             values.sort(key=lambda item: item[0])
 
@@ -153,7 +160,7 @@ class _Extractor:
         return Span(self.path, self.line_of(getattr(node, "lineno", 1)), column)
 
     def run(self) -> SageMakerDeploys | None:
-        if not self.resolve.imports_sagemaker:
+        if not self.resolve.imports_sagemaker and not self.resolve.imports_boto3:
             return None
         endpoints: list[SageMakerEndpoint] = []
         scaling: list[SageMakerScaling] = []
@@ -168,11 +175,13 @@ class _Extractor:
                         and n.func.attr in ("delete_endpoint", "delete_predictor")]
         self.deploys = sum(1 for n in ast.walk(self.tree) if isinstance(n, ast.Call)
                            and isinstance(n.func, ast.Attribute) and n.func.attr == "deploy")
+        calls: dict[str, list[ast.Call]] = {}
         for node in ast.walk(self.tree):
             if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
                 continue
             attr = node.func.attr
-            if attr == "deploy":
+            calls.setdefault(attr, []).append(node)
+            if attr == "deploy" and self.resolve.imports_sagemaker:
                 endpoint = self._deploy(node, seen_keys)
                 if endpoint is not None:
                     endpoints.append(endpoint)
@@ -180,6 +189,7 @@ class _Extractor:
                 found = self._scaling(node, attr == "put_scaling_policy")
                 if found is not None:
                     scaling.append(found)
+        endpoints += self._boto3(calls)
         if not endpoints and not scaling:
             return None
         endpoints.sort(key=lambda e: (e.span.line, e.span.column))
@@ -262,6 +272,107 @@ class _Extractor:
             (name,) if name else (), capture,
             self.span(capture_node) if isinstance(capture_node, ast.AST) else None,
             asynchronous, self._deleted(call, name))
+
+    # -- boto3: create_model / create_endpoint_config / create_endpoint ------------------
+    def _same(self, a: ast.expr | None, b: ast.expr | None) -> bool:
+        """Two expressions that certainly name the same thing: the same text, or the same
+        expression written twice (`EndpointConfigName=config_name` in both calls)."""
+        if a is None or b is None:
+            return False
+        text = self.resolve.text(a)
+        return ast.dump(a) == ast.dump(b) or (text is not None and text == self.resolve.text(b))
+
+    def _dict(self, node: ast.expr | None) -> dict[str, ast.expr]:
+        value = self.resolve.value(node)
+        if not isinstance(value, ast.Dict):
+            return {}
+        out: dict[str, ast.expr] = {}
+        for key, item in zip(value.keys, value.values, strict=False):
+            name = self.resolve.text(key) if key is not None else None
+            if name is not None:
+                out[name] = item
+        return out
+
+    def _boto3(self, calls: dict[str, list[ast.Call]]) -> list[SageMakerEndpoint]:
+        """Endpoints created with the boto3 `sagemaker` client: each `create_endpoint` whose
+        `EndpointConfigName` is a `create_endpoint_config` of the same code."""
+        configs = calls.get("create_endpoint_config", [])
+        creates = calls.get("create_endpoint", [])
+        models = calls.get("create_model", [])
+        out: list[SageMakerEndpoint] = []
+        for create in creates:
+            config = next((c for c in configs if self._same(
+                _kw(c, "EndpointConfigName"), _kw(create, "EndpointConfigName"))), None)
+            if config is None:
+                continue  # its configuration is made elsewhere: cannot tell
+            name_node = _kw(create, "EndpointName")
+            name = self.resolve.text(name_node)
+            variants_node = self.resolve.value(_kw(config, "ProductionVariants"))
+            items = variants_node.elts if isinstance(variants_node, ast.List) else []
+            variants = tuple(self._boto3_variant(item, models) for item in items)
+            capture = self._dict(_kw(config, "DataCaptureConfig"))
+            enabled: bool | None = False
+            if _kw(config, "DataCaptureConfig") is not None:
+                flag = self.resolve.value(capture.get("EnableCapture"))
+                enabled = not (isinstance(flag, ast.Constant) and flag.value is False) \
+                    if capture or flag is not None else None
+            span = self.span(create)
+            label = name or (ast.unparse(name_node) if name_node is not None else "endpoint")
+            key = f"{self.path}#{label[:40]}"
+            deleted = any(self._same(name_node, next(iter(
+                [*d.args, *(k.value for k in d.keywords if k.arg == "EndpointName")]), None))
+                for d in self.deletes) or (len(creates) == 1 and bool(self.deletes))
+            out.append(SageMakerEndpoint(
+                key, label, self.path, span, self.source, variants,
+                (name,) if name else (), enabled,
+                self.span(_kw(config, "DataCaptureConfig") or config)
+                if _kw(config, "DataCaptureConfig") is not None else None,
+                _kw(config, "AsyncInferenceConfig") is not None, deleted))
+        return out
+
+    def _boto3_variant(self, node: ast.expr, models: list[ast.Call]) -> SageMakerVariant:
+        fields = self._dict(node)
+        count_node, type_node = fields.get("InitialInstanceCount"), fields.get("InstanceType")
+        serverless = self._dict(fields.get("ServerlessConfig"))
+        memory_node = serverless.get("MemorySizeInMB")
+        pc_node = serverless.get("ProvisionedConcurrency")
+        memory = self.resolve.number(memory_node)
+        provisioned = self.resolve.number(pc_node)
+        model_call = next((m for m in models
+                           if self._same(_kw(m, "ModelName"), fields.get("ModelName"))), None)
+        count = self.resolve.number(count_node)
+        return SageMakerVariant(
+            self.resolve.text(fields.get("VariantName")) or "AllTraffic", self.span(node),
+            self._boto3_model(model_call) if model_call is not None else None,
+            model_call is None, self.resolve.text(type_node),
+            self.span(type_node) if type_node is not None else None, count,
+            self.span(count_node) if count_node is not None else None,
+            count_node is not None and count is None, "ServerlessConfig" in fields,
+            self.span(fields["ServerlessConfig"]) if "ServerlessConfig" in fields else None,
+            memory, self.span(memory_node) if memory_node is not None else None,
+            memory_node is not None and memory is None, provisioned,
+            pc_node is not None and provisioned is None)
+
+    def _boto3_model(self, call: ast.Call) -> SageMakerModel:
+        container = self._dict(_kw(call, "PrimaryContainer"))
+        if not container:
+            containers = self.resolve.value(_kw(call, "Containers"))
+            first = containers.elts[0] if isinstance(containers, ast.List) and \
+                containers.elts else None
+            container = self._dict(first)
+        image_node, data_node = container.get("Image"), container.get("ModelDataUrl")
+        image, data = self.resolve.text(image_node), self.resolve.text(data_node)
+        frameworks = list(image_frameworks(image))
+        if data and data.lower().endswith(".onnx"):
+            frameworks.append("onnx")
+        name = self.resolve.text(_kw(call, "ModelName")) or "model"
+        return SageMakerModel(
+            name, self.span(call), image,
+            self.span(image_node) if image_node is not None else None, data,
+            self.span(data_node) if data_node is not None else None,
+            tuple(dict.fromkeys(frameworks)),
+            self.span(image_node) if frameworks and image_node is not None else None,
+            self._environment(container.get("Environment")))
 
     def _names(self, node: ast.AST) -> set[str]:
         """Variable names an expression uses, and those their assigned values use (one

@@ -24,7 +24,7 @@ from mlaudit.models.notebook import Notebook
 from mlaudit.parsers import ParseError
 from mlaudit.sources import SourceFile
 
-PARSER_VERSION = "4"
+PARSER_VERSION = "5"
 
 _PYTHON_CELL_MAGICS = ("%%time", "%%timeit", "%%capture")
 _MAGIC = re.compile(r"^(\s*)(?:[%!]|\S.*\?\s*$)")

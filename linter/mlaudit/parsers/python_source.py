@@ -31,7 +31,7 @@ from mlaudit.parsers import ParseError
 from mlaudit.sources import MODEL_ARTIFACT_SUFFIXES, SourceFile
 from mlaudit.span import Span
 
-PARSER_VERSION = "7"
+PARSER_VERSION = "8"
 
 _VERBS = {"get", "post", "put", "delete", "patch", "head", "options", "trace"}
 

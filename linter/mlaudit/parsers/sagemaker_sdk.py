@@ -125,6 +125,37 @@ class _Resolver:
             return left + right if left is not None and right is not None else None
         return None
 
+    def pattern(self, node: ast.expr | None, depth: int = 0) -> str | None:
+        """Like `text`, but a name or attribute whose value is unknown stays as
+        `{var:<expression>}`: `"endpoint/" + endpoint_name + "/variant/AllTraffic"` and a
+        `deploy(endpoint_name=endpoint_name)` then name the same endpoint."""
+        if node is None or depth > 8:
+            return None
+        known = self.text(node)
+        if known is not None:
+            return known
+        value = self.value(node)
+        if isinstance(value, (ast.Name, ast.Attribute)):
+            return "{var:" + ast.unparse(value) + "}"
+        if isinstance(value, ast.JoinedStr):
+            parts: list[str] = []
+            for part in value.values:
+                if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                    parts.append(part.value)
+                elif isinstance(part, ast.FormattedValue) and part.format_spec is None:
+                    inner = self.pattern(part.value, depth + 1)
+                    if inner is None:
+                        return None
+                    parts.append(inner)
+                else:
+                    return None
+            return "".join(parts)
+        if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
+            left = self.pattern(value.left, depth + 1)
+            right = self.pattern(value.right, depth + 1)
+            return left + right if left is not None and right is not None else None
+        return None
+
     def number(self, node: ast.expr | None) -> int | None:
         node = self.value(node)
         if isinstance(node, ast.Constant) and isinstance(node.value, int) and \
@@ -269,7 +300,7 @@ class _Extractor:
         asynchronous = _kw(call, "async_inference_config") is not None
         return SageMakerEndpoint(
             key, name or f"{receiver}.deploy()", self.path, span, self.source, (variant,),
-            (name,) if name else (), capture,
+            self._idents(name, _kw(call, "endpoint_name"), call), capture,
             self.span(capture_node) if isinstance(capture_node, ast.AST) else None,
             asynchronous, self._deleted(call, name))
 
@@ -324,7 +355,7 @@ class _Extractor:
                 for d in self.deletes) or (len(creates) == 1 and bool(self.deletes))
             out.append(SageMakerEndpoint(
                 key, label, self.path, span, self.source, variants,
-                (name,) if name else (), enabled,
+                self._idents(name, name_node, create), enabled,
                 self.span(_kw(config, "DataCaptureConfig") or config)
                 if _kw(config, "DataCaptureConfig") is not None else None,
                 _kw(config, "AsyncInferenceConfig") is not None, deleted))
@@ -373,6 +404,22 @@ class _Extractor:
             tuple(dict.fromkeys(frameworks)),
             self.span(image_node) if frameworks and image_node is not None else None,
             self._environment(container.get("Environment")))
+
+    def _idents(self, name: str | None, node: ast.expr | None, call: ast.Call
+                ) -> tuple[str, ...]:
+        """How scaling code may name this endpoint: its literal name, the expression it
+        was given (`{var:endpoint_name}`), `{var:<predictor>.endpoint_name}`, or
+        `{var:<model>.endpoint_name}` for the SDK object it was deployed from."""
+        out = [name] if name else []
+        written = self.resolve.pattern(node) if node is not None else None
+        if written is not None and written not in out:
+            out.append(written)
+        bound = self.bound.get(id(call))
+        if bound is not None:
+            out.append("{var:" + bound + ".endpoint_name}")
+        if isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name):
+            out.append("{var:" + call.func.value.id + ".endpoint_name}")
+        return tuple(out)
 
     def _names(self, node: ast.AST) -> set[str]:
         """Variable names an expression uses, and those their assigned values use (one
@@ -462,7 +509,7 @@ class _Extractor:
         namespace = self.resolve.text(_kw(call, "ServiceNamespace"))
         if namespace != "sagemaker":
             return None
-        resource = self.resolve.text(_kw(call, "ResourceId"))
+        resource = self.resolve.pattern(_kw(call, "ResourceId"))
         match = _RESOURCE_ID.match(resource or "")
         return SageMakerScaling(self.span(call), policy,
                                 match.group(1) if match else None,

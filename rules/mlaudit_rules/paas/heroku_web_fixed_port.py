@@ -77,7 +77,8 @@ def check(svc: PaasService, ctx: RuleContext) -> Iterator[Finding]:
                 yield ctx.finding(
                     f"Procfile web process runs {launch.app}, whose {code.server}.run listens "
                     f"on {port} instead of $PORT: Heroku routes to $PORT, so the dyno never "
-                    "binds it and crashes with R10", code.span, related=[(svc.command_span, "the Procfile web line")],
+                    "binds it and crashes with R10", code.span,
+                    related=[(svc.command_span, "the Procfile web line")],
                     key=f"{svc.key}:{module.path if module else ''}")
         return
     if launch.port_text is not None:  # $PORT, ${PORT:-8000}: the platform's port

@@ -11,7 +11,8 @@ _SOURCES = {"terraform": "Terraform", "cloudformation": "template", "sdk": "depl
             "notebook": "notebook"}
 # Words that mark an endpoint as not the production one (its name or its file's path).
 _NON_PRODUCTION = re.compile(r"(?:^|[^a-z])(?:dev|development|test|testing|staging|stage|"
-                             r"sandbox|demo|experiment|scratch|tmp|poc)(?:[^a-z]|$)", re.I)
+                             r"sandbox|demo|experiment|scratch|tmp|poc|bench|benchmark|benchmarking|loadtest|"
+                             r"load-test|perf)(?:[^a-z]|$)", re.I)
 
 
 def describe(endpoint: SageMakerEndpoint) -> str:

@@ -8,7 +8,8 @@ one with capture disabled. The finding sits on the endpoint.
 
 Not flagged: serverless endpoints (they do not support data capture); endpoints deployed
 from a notebook (experiments); endpoints whose name or directory says they are not
-production (dev, test, staging, sandbox, demo); a configuration that cannot be read.
+production (dev, test, staging, sandbox, demo, benchmark); a configuration that cannot
+be read.
 
 Endpoints the deploying code deletes again (`predictor.delete_endpoint()`, a
 `delete_endpoint` naming it) are temporary and never flagged.

@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # imported lazily: a repository without Terraform never loads
 
 INTERNET = "internet"
 _FIRST_HOPS = ("security-group-rule", "load-balancer", "function-url", "api-event",
-               "k8s-load-balancer", "ingress")
+               "k8s-load-balancer", "ingress", "platform-url")
 
 
 def link_images(builder: Builder) -> None:

@@ -188,6 +188,35 @@ def _file_units(collector: _Collector, project: ParsedProject) -> None:
             continue  # already part of a unit (mounted by a compose project)
         collector.unit(f"{prefix}:{path}", kind, path, posixpath.dirname(path) or ".",
                        Span(path, 1, 1), [path])
+    _serving_units(collector, project)
+
+
+# PaaS files -> unit kind. A Heroku app is its directory: the Procfile and app.json there.
+_PAAS_UNIT_KINDS = {"render": "render-blueprint", "fly": "fly-app", "procfile": "heroku-app",
+                    "heroku-app": "heroku-app"}
+
+
+def _serving_units(collector: _Collector, project: ParsedProject) -> None:
+    """PaaS apps, and Python deploy scripts and notebooks that deploy SageMaker endpoints
+    (each is deployed on its own when it runs)."""
+    heroku: dict[str, list[str]] = defaultdict(list)
+    for path, model in sorted(project.models.items()):
+        name = type(model).__name__
+        if name == "PaasFile":
+            kind = _PAAS_UNIT_KINDS.get(getattr(model, "platform", ""), "paas-app")
+            if kind == "heroku-app":
+                heroku[posixpath.dirname(path)].append(path)
+                continue
+            collector.unit(f"{kind.split('-')[0]}:{path}", kind, path,
+                           posixpath.dirname(path) or ".", Span(path, 1, 1), [path])
+        elif name in ("PythonModule", "Notebook") and \
+                bool(getattr(getattr(model, "sagemaker", None), "endpoints", None)):
+            kind = "notebook" if name == "Notebook" else "sagemaker-script"
+            collector.unit(f"{kind}:{path}", kind, path, posixpath.dirname(path) or ".",
+                           Span(path, 1, 1), [path])
+    for directory, files in sorted(heroku.items()):
+        collector.unit(f"heroku:{directory or '.'}", "heroku-app", files[0], directory or ".",
+                       Span(files[0], 1, 1), files)
 
 
 def _image_app_files(collector: _Collector, deployment: Deployment) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mlaudit.models.compose import EnvVar, find_env
+from mlaudit.models.sagemaker import SageMakerDeploys
 from mlaudit.span import Span
 
 __all__ = ["EnvVar", "Event", "Function", "FunctionUrl", "ProvisionedConcurrency",
@@ -112,6 +113,8 @@ class ServerlessApp:
     path: str
     kind: Literal["sam", "serverless"]
     functions: tuple[Function, ...]
+    # SageMaker endpoints and their scaling declared in the same template.
+    sagemaker: SageMakerDeploys | None = None
 
     def function(self, name: str) -> Function | None:
         for function in self.functions:

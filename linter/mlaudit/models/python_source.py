@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from mlaudit.models.command import ServerLaunch
+from mlaudit.models.sagemaker import SageMakerDeploys
 from mlaudit.span import Span
 
 HEALTH_SEGMENT_RE = re.compile(
@@ -229,6 +230,8 @@ class PythonModule:
     boto3_calls: tuple[Boto3Call, ...] = ()
     strings: tuple[StringLiteral, ...] = ()
     env_reads: tuple[EnvRead, ...] = ()
+    # SageMaker endpoints the file deploys with the SDK (mlaudit.parsers.sagemaker_sdk).
+    sagemaker: SageMakerDeploys | None = None
 
     def health_routes(self) -> tuple[Route, ...]:
         return tuple(r for r in self.routes if r.is_health)

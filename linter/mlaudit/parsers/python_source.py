@@ -26,11 +26,12 @@ from mlaudit.models.python_source import (
     RouterInclude,
     StringLiteral,
 )
+from mlaudit.models.sagemaker import SageMakerDeploys
 from mlaudit.parsers import ParseError
 from mlaudit.sources import MODEL_ARTIFACT_SUFFIXES, SourceFile
 from mlaudit.span import Span
 
-PARSER_VERSION = "3"
+PARSER_VERSION = "8"
 
 _VERBS = {"get", "post", "put", "delete", "patch", "head", "options", "trace"}
 
@@ -628,4 +629,12 @@ def parse(source: SourceFile) -> PythonModule:
         tuple(_prefixed(walker)), tuple(walker.launches),
         tuple(sorted(walker.functions, key=lambda f: (f.span.line, f.span.column))),
         tuple(_settle_loads(walker)), tuple(walker.boto3), tuple(walker.strings),
-        tuple(walker.env_reads))
+        tuple(walker.env_reads), _sagemaker(tree, source))
+
+
+def _sagemaker(tree: ast.Module, source: SourceFile) -> SageMakerDeploys | None:
+    from mlaudit.parsers import sagemaker_sdk
+
+    if not sagemaker_sdk.mentions_sagemaker(source.text):
+        return None
+    return sagemaker_sdk.extract(tree, source.path, "sdk")

@@ -31,7 +31,7 @@ from mlaudit.parsers.yaml_document import (
 from mlaudit.sources import SourceFile
 from mlaudit.span import Span
 
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 _FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
@@ -51,7 +51,8 @@ def parse(source: SourceFile) -> ServerlessApp | None:
 
 
 def looks_like_template(data: dict[Any, Any]) -> bool:
-    """A SAM transform, or a CloudFormation template declaring a Lambda function."""
+    """A SAM transform, or a CloudFormation template declaring a Lambda function or a
+    SageMaker model, endpoint configuration or endpoint."""
     transform = data.get("Transform")
     transforms = transform if isinstance(transform, list) else [transform]
     if SAM_TRANSFORM in transforms:
@@ -59,7 +60,9 @@ def looks_like_template(data: dict[Any, Any]) -> bool:
     resources = data.get("Resources")
     if not isinstance(resources, dict):
         return False
-    return any(isinstance(r, dict) and r.get("Type") in _FUNCTION_TYPES
+    from mlaudit.parsers.cfn_sagemaker import SAGEMAKER_TYPES
+
+    return any(isinstance(r, dict) and r.get("Type") in (*_FUNCTION_TYPES, *SAGEMAKER_TYPES)
                for r in resources.values())
 
 
@@ -108,7 +111,10 @@ def from_document(path: str, data: dict[Any, Any]) -> ServerlessApp:
         span = key_span(path, resources, name)
         functions.append(_function(path, str(name), span, resource, props, serverless,
                                    urls.get(str(name))))
-    return ServerlessApp(path, "sam", tuple(functions))
+    from mlaudit.parsers.cfn_sagemaker import sagemaker_from_template
+
+    return ServerlessApp(path, "sam", tuple(functions),
+                         sagemaker_from_template(path, resources))
 
 
 def _url_resources(path: str, resources: dict[Any, Any]) -> dict[str, FunctionUrl]:

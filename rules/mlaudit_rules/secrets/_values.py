@@ -164,6 +164,7 @@ def plain_environment_secrets(deployment: Any, local_fixtures: bool = False,
         environments += [(f"function {f.logical_name}", f.environment) for f in app.functions]
     environments += _terraform_environments(deployment)
     environments += _kubernetes_environments(deployment)
+    environments += _sagemaker_environments(deployment)
     seen: set[tuple[str, int, str]] = set()
     for where, variables in environments:
         for var in variables:
@@ -191,6 +192,19 @@ def _kubernetes_environments(deployment: Any) -> list[tuple[str, list[EnvVar]]]:
             for container in (*(workload.containers or ()), *(workload.init_containers or ())):
                 out.append((f"Kubernetes container {container.name} of {workload.kind} "
                             f"{workload.name}", [e.as_env_var() for e in container.env or ()]))
+    return out
+
+
+def _sagemaker_environments(deployment: Any) -> list[tuple[str, Iterable[EnvVar]]]:
+    """The containers' environment of every SageMaker model an endpoint runs (Terraform,
+    templates, SDK `env=` in deploy scripts and notebooks)."""
+    from mlaudit.models.sagemaker import SageMakerEndpoint
+
+    out: list[tuple[str, Iterable[EnvVar]]] = []
+    for endpoint in getattr(deployment, "extra_subjects", ()):
+        if isinstance(endpoint, SageMakerEndpoint):
+            out += [(f"SageMaker model {v.model.name}", v.model.environment)
+                    for v in endpoint.variants if v.model is not None]
     return out
 
 

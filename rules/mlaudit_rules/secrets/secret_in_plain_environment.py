@@ -5,7 +5,9 @@ A secret-named variable (`*PASSWORD*`, `*SECRET*`, `*TOKEN*`, `*API_KEY*`,
 `*PRIVATE_KEY*`, `*CREDENTIALS`, a `DATABASE_URL` with a password in it) given a literal
 value in the plain environment of a deployment: an ECS container's `environment`, a SAM or
 Serverless function's environment variables, a compose service's `environment`, a
-Kubernetes container's `env` list (manifests, Kustomize overlays, Helm `values.yaml`).
+Kubernetes container's `env` list (manifests, Kustomize overlays, Helm `values.yaml`), a
+SageMaker model container's `environment` (Terraform, CloudFormation `Environment`, the
+SDK's `env=` in a deploy script or notebook: `HF_TOKEN`, `HUGGING_FACE_HUB_TOKEN`, API keys).
 
 Not flagged: references resolved at deploy or run time (`${VAR}`, `{{resolve:…}}`,
 `!Ref`, Secrets Manager or SSM ARNs, `${ssm:…}`, Kubernetes `valueFrom.secretKeyRef`),
@@ -56,6 +58,7 @@ from mlaudit.models.compose import ComposeFile
 from mlaudit.models.deployment import Deployment
 from mlaudit.models.ecs import TaskDefinition
 from mlaudit.models.functions import ServerlessApp
+from mlaudit.models.sagemaker import SageMakerEndpoint
 from mlaudit.models.terraform import TerraformModule
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Confidence, Severity
@@ -69,7 +72,7 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     category=Category.SECRETS,
     target=Deployment,
-    requires=(ComposeFile, TaskDefinition, ServerlessApp, TerraformModule,
+    requires=(ComposeFile, TaskDefinition, ServerlessApp, TerraformModule, SageMakerEndpoint,
               "mlaudit.models.kubernetes.KubeApp"),
     confidence=Confidence.HIGH,
     tags=("credentials", "ecs", "lambda", "compose", "kubernetes", "cwe-312"),

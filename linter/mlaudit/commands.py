@@ -72,6 +72,13 @@ def _scan(args: argparse.Namespace, baseline: set[str] | None = None) -> tuple[
     for ref in list(config.severity) + list(config.rule_options):
         registry.resolve(ref)
     rules = registry.select(select, ignore)
+    live = None
+    if args.command == "live" or getattr(args, "live", False):
+        from mlaudit.live.command import hook
+
+        live = hook(args)
+        if args.command == "live":  # live rules only: MLA8xx
+            rules = [r for r in rules if r.id.startswith("MLA8")]
     cache_dir = None
     if not args.no_cache and config.cache:
         from mlaudit.cache import default_cache_dir
@@ -88,7 +95,7 @@ def _scan(args: argparse.Namespace, baseline: set[str] | None = None) -> tuple[
     known = frozenset(name for ref in registry.rules for name in (ref.id, ref.name))
     request = ScanRequest(paths, root, config, rules, baseline or set(), cache_dir,
                           max(0, args.jobs), progress, context=not args.no_context,
-                          known_rules=known)
+                          known_rules=known, live=live)
     try:
         result = scan(request)
     finally:
@@ -160,6 +167,12 @@ def _files_table(result: ScanResult) -> str:
                              for i, cell in enumerate(row)).rstrip() + "\n" for row in rows)
 
 
+def run_live(args: argparse.Namespace) -> int:
+    """`mlaudit live`: the scan's reporting, with only the live rules, over live facts."""
+    args.show_files = False
+    return run_scan(args)
+
+
 def run_baseline(args: argparse.Namespace) -> int:
     from mlaudit import baseline as baseline_mod
 
@@ -202,4 +215,4 @@ def run_graph(args: argparse.Namespace) -> int:
     return EXIT_OK if result is not None else EXIT_ERROR
 
 
-__all__ = ["Path", "run_baseline", "run_explain", "run_graph", "run_rules", "run_scan"]
+__all__ = ["Path", "run_baseline", "run_live", "run_explain", "run_graph", "run_rules", "run_scan"]

@@ -165,3 +165,11 @@ def proxy(moto_url: str) -> Iterator[Proxy]:
         yield item
     finally:
         item.close()
+
+
+@pytest.fixture(scope="session")
+def planted(moto_url: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The planted deployment and its Terraform roots (created once per session)."""
+    from tests.live.scenario import plant
+
+    return plant(moto_url, tmp_path_factory.mktemp("live-repo"))

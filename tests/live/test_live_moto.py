@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from mlaudit.cli import main
-from tests.live.scenario import Planted, plant
-
-
-@pytest.fixture(scope="session")
-def planted(moto_url: str, tmp_path_factory: pytest.TempPathFactory) -> Planted:
-    return plant(moto_url, tmp_path_factory.mktemp("live-repo"))
+from tests.live.scenario import Planted
 
 
 def run(planted: Planted, url: str, *extra: str, capsys: pytest.CaptureFixture[str]
@@ -101,7 +97,10 @@ def test_every_output_format_carries_live_findings(planted: Planted, moto_url: s
         assert not schema_errors(document)
         assert not github_problems(document)
         assert {r["ruleId"] for r in document["runs"][0]["results"]} >= {"MLA850", "MLA853"}
-    if fmt in ("text", "markdown"):
+    if fmt == "markdown":
         assert f"infra/app/main.tf:{tf_line}" in text
+    if fmt == "text":
+        block = text.split("infra/app/main.tf", 1)[1]
+        assert re.search(rf"^  {tf_line}:1 +medium +MLA853 ", block, re.M), block
     if fmt == "github":
         assert f"file=infra/app/main.tf,line={tf_line}" in text

@@ -215,4 +215,4 @@ def run_graph(args: argparse.Namespace) -> int:
     return EXIT_OK if result is not None else EXIT_ERROR
 
 
-__all__ = ["Path", "run_baseline", "run_live", "run_explain", "run_graph", "run_rules", "run_scan"]
+__all__ = ["Path", "run_baseline", "run_explain", "run_graph", "run_live", "run_rules", "run_scan"]

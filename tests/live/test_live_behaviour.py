@@ -168,3 +168,53 @@ def test_without_boto3_live_names_the_install_command(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "pip install 'mlaudit[live]'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_regions_are_read_in_parallel_into_one_report(proxy: Proxy, aws_env: None,
+                                                      repositories: list[str]) -> None:
+    from mlaudit.live.collect import collect
+    from mlaudit.live.session import open_session
+
+    facts = collect(open_session(endpoint_url=proxy.url, region="us-east-1"),
+                    ["us-east-1", OTHER_REGION])
+    assert facts.regions == ("us-east-1", OTHER_REGION)
+    by_region = {r.region for r in facts.repositories}
+    assert by_region == {"us-east-1", OTHER_REGION}
+    assert {("us-east-1", "ecr"), (OTHER_REGION, "ecr")} <= set(facts.complete)
+
+
+def _pty_run(args: list[str], env: dict[str, str]) -> tuple[int, str]:
+    """Run mlaudit with stderr on a terminal; what the terminal showed."""
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    done = subprocess.run([sys.executable, "-m", "mlaudit", *args], stdout=subprocess.PIPE,
+                          stderr=slave, env=env, timeout=120)
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    return done.returncode, shown.decode("utf-8", "replace")
+
+
+def test_progress_only_on_a_terminal_and_not_with_quiet(planted: Planted, moto_url: str,
+                                                        aws_env: None) -> None:
+    import os
+
+    env = dict(os.environ)
+    args = ["live", str(planted.repo), "--root", str(planted.repo), "--region", "us-east-1",
+            "--endpoint-url", moto_url, "--no-cache", "--format", "json"]
+    code, shown = _pty_run(args, env)
+    assert code == 1
+    assert "mlaudit: live: us-east-1: ECS" in shown
+    assert "testing" not in shown  # credentials never printed
+    code, shown = _pty_run([*args, "--quiet"], env)
+    assert code == 1 and "mlaudit: live:" not in shown

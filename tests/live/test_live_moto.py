@@ -25,6 +25,7 @@ def test_live_reports_planted_problems_and_drift(planted: Planted, moto_url: str
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(planted, moto_url, "--format", "json", capsys=capsys)
     assert code == 1, err
+    assert "mlaudit: live:" not in err  # no progress when stderr is not a terminal
     report = json.loads(out)
     found = {(f["rule"], f["location"].get("path"), f["location"].get("line"))
              for f in report["findings"]}

@@ -26,8 +26,8 @@ from mlaudit.models.live import (
     IngressRule,
     LambdaFunction,
     Layer,
-    LiveFacts,
     Listener,
+    LiveFacts,
     Notice,
     SageMakerEndpoint,
     SecurityGroup,
@@ -173,7 +173,7 @@ def _security_groups(reader: Reader, region: str) -> dict[str, list[Any]]:
     reader.done(region, "ec2")
     out = []
     for group in groups:
-        rules = []
+        rules: list[IngressRule] = []
         for perm in group.get("IpPermissions") or []:
             protocol = str(perm.get("IpProtocol", "-1"))
             low, high = perm.get("FromPort"), perm.get("ToPort")
@@ -408,7 +408,7 @@ def _iso(value: Any) -> str:
     if isinstance(value, _dt.datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=_dt.timezone.utc)
-        return value.astimezone(_dt.timezone.utc).replace(microsecond=0).isoformat()
+        return str(value.astimezone(_dt.timezone.utc).replace(microsecond=0).isoformat())
     return str(value or "")
 
 

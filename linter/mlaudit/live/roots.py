@@ -162,11 +162,11 @@ def assemble(facts: LiveFacts, deployment: Any,
                 value = resource.values.get(name)
                 if isinstance(value, str) and value:
                     anchors.setdefault(value, anchor)
-    state = LiveState(facts, tuple(roots), anchors)
-    summary = _unmanaged(state)
+    live = LiveState(facts, tuple(roots), anchors)
+    summary = _unmanaged(live)
     if summary:
         diagnostics.append(Diagnostic(summary, None, DiagnosticLevel.NOTE, "live-unmanaged"))
-    return state, diagnostics
+    return live, diagnostics
 
 
 def _declared(deployment: Any, root: str) -> dict[str, Span]:
@@ -194,7 +194,8 @@ def _plan_drift(deployment: Any, path: str) -> list[PlanDrift]:
     for item in data.get("resource_drift") or [] if isinstance(data, dict) else []:
         if not isinstance(item, dict) or not item.get("address"):
             continue
-        change = item.get("change") if isinstance(item.get("change"), dict) else {}
+        change = item.get("change")
+        change = change if isinstance(change, dict) else {}
         actions = tuple(str(a) for a in change.get("actions") or [])
         before, after = change.get("before"), change.get("after")
         changed: tuple[str, ...] = ()

@@ -218,3 +218,18 @@ def test_progress_only_on_a_terminal_and_not_with_quiet(planted: Planted, moto_u
     assert "testing" not in shown  # credentials never printed
     code, shown = _pty_run([*args, "--quiet"], env)
     assert code == 1 and "mlaudit: live:" not in shown
+
+
+def test_no_credentials_or_region_is_exit_2_without_traceback(
+        moto_url: str, aws_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    code = main(["live", str(tmp_path), "--region", "us-east-1", "--endpoint-url", moto_url])
+    err = capsys.readouterr().err
+    assert code == 2 and "no AWS credentials found" in err and "standard chain" in err
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    code = main(["live", str(tmp_path), "--endpoint-url", moto_url])
+    err = capsys.readouterr().err
+    assert code == 2 and "pass --region" in err

@@ -105,3 +105,32 @@ def test_every_output_format_carries_live_findings(planted: Planted, moto_url: s
         assert re.search(rf"^  {tf_line}:1 +medium +MLA853 ", block, re.M), block
     if fmt == "github":
         assert f"file=infra/app/main.tf,line={tf_line}" in text
+
+
+def test_scan_live_merges_static_and_live_findings(planted: Planted, moto_url: str,
+                                                   aws_env: None,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["scan", str(planted.repo), "--root", str(planted.repo), "--live", "--region",
+                 "us-east-1", "--endpoint-url", moto_url, "--no-cache", "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code == 1, err
+    findings = json.loads(out)["findings"]
+    origins = {f["origin"] for f in findings}
+    assert origins == {"static", "live"}
+    static = {f["rule"] for f in findings if f["origin"] == "static"}
+    live = {f["rule"] for f in findings if f["origin"] == "live"}
+    assert all(not r.startswith("MLA8") for r in static)
+    assert {"MLA850", "MLA853", "MLA815"} <= live
+    # the static twins judged the same code: a committed local state, a mutable-tag check...
+    assert static
+
+
+def test_role_arn_is_assumed_and_stays_read_only(moto_url: str, aws_env: None) -> None:
+    from mlaudit.live.session import ReadOnlyViolation, open_session
+
+    clients = open_session(role_arn="arn:aws:iam::123456789012:role/audit",
+                           endpoint_url=moto_url, region="us-east-1")
+    identity = clients.client("sts", "us-east-1").get_caller_identity()
+    assert ":assumed-role/audit/mlaudit-live" in identity["Arn"]
+    with pytest.raises(ReadOnlyViolation):
+        clients.client("ecr", "us-east-1").delete_repository(repositoryName="api")

@@ -233,3 +233,16 @@ def test_no_credentials_or_region_is_exit_2_without_traceback(
     code = main(["live", str(tmp_path), "--endpoint-url", moto_url])
     err = capsys.readouterr().err
     assert code == 2 and "pass --region" in err
+
+
+def test_clients_have_timeouts_and_adaptive_retries(aws_env: None) -> None:
+    pytest.importorskip("boto3")
+    from mlaudit.live import session
+
+    client = session.open_session(endpoint_url="http://127.0.0.1:9", region="us-east-1"
+                                  ).client("lambda", "us-east-1")
+    config = client.meta.config
+    assert (config.connect_timeout, config.read_timeout) == (session.CONNECT_TIMEOUT,
+                                                             session.READ_TIMEOUT)
+    assert config.retries["mode"] == "adaptive"
+    assert config.retries["total_max_attempts"] == session.MAX_ATTEMPTS + 1  # + the first

@@ -97,15 +97,13 @@ def fetch_remote(roots: list[RootInfo], read_object: Callable[[S3Backend], str |
     from mlaudit.parsers.terraform_state import from_document
 
     out: dict[str, TerraformState] = {}
+    partial: list[S3Backend] = []
     for info in roots:
         backend = info.backend
         if backend is None:
             continue
         if not backend.bucket or not backend.key:
-            diagnostics.append(Diagnostic(
-                "the S3 backend's bucket or key is not written literally (partial backend "
-                "configuration): its state was not read; drift uses a local state if any",
-                backend.span, DiagnosticLevel.NOTE, "live-state"))
+            partial.append(backend)
             continue
         text = read_object(backend)
         if text is None:
@@ -120,6 +118,15 @@ def fetch_remote(roots: list[RootInfo], read_object: Callable[[S3Backend], str |
             continue
         if state is not None:
             out[info.root] = state
+    if partial:
+        # One note, not one per root: a repository of components often has dozens.
+        names = ", ".join(b.root or "." for b in partial[:10]) + (
+            " ..." if len(partial) > 10 else "")
+        diagnostics.append(Diagnostic(
+            f"{len(partial)} Terraform root(s) give their S3 backend's bucket or key at init "
+            f"time (partial configuration), so their state was not read; drift uses a local "
+            f"state where one exists: {names}", partial[0].span, DiagnosticLevel.NOTE,
+            "live-state"))
     return out
 
 

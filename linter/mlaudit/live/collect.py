@@ -322,6 +322,8 @@ def _lambda(reader: Reader, region: str) -> dict[str, list[Any]]:
                 provisioned = any(int(c.get("AllocatedProvisionedConcurrentExecutions") or
                                       c.get("RequestedProvisionedConcurrentExecutions") or 0)
                                   for c in configs)
+        image_size = _image_size(reader, region, name) \
+            if item.get("PackageType") == "Image" else None
         variables = ((item.get("Environment") or {}).get("Variables") or {})
         out.append(LambdaFunction(
             name=name, arn=str(item.get("FunctionArn", "")), region=region,
@@ -331,9 +333,31 @@ def _lambda(reader: Reader, region: str) -> dict[str, list[Any]]:
             environment=tuple(sorted(variables)),
             layers=tuple(Layer(str(x.get("Arn", "")), int(x.get("CodeSize") or 0))
                          for x in item.get("Layers") or []),
-            provisioned_concurrency=provisioned,
+            image_size=image_size, provisioned_concurrency=provisioned,
             url_auth=str(url.get("AuthType")) if isinstance(url, dict) else None))
     return {"functions": out}
+
+
+def _image_size(reader: Reader, region: str, function: str) -> int | None:
+    """Bytes of a container-image function's image, from ECR (None when not known)."""
+    found = reader.read(region, "lambda", "GetFunction", FunctionName=function)
+    uri = str(((found or {}).get("Code") or {}).get("ImageUri") or "")
+    host, _, rest = uri.partition("/")
+    if ".dkr.ecr." not in host or not rest:
+        return None
+    if "@" in rest:
+        repository, _, digest = rest.partition("@")
+        image = {"imageDigest": digest}
+    else:
+        repository, _, tag = rest.rpartition(":") if ":" in rest else (rest, "", "latest")
+        image = {"imageTag": tag}
+    # Not paginated: DescribeImages refuses a page size together with imageIds.
+    details = reader.read(region, "ecr", "DescribeImages", registryId=host.split(".", 1)[0],
+                          repositoryName=repository, imageIds=[image],
+                          quiet=("ImageNotFoundException", "RepositoryNotFoundException"))
+    images = (details or {}).get("imageDetails") or []
+    size = images[0].get("imageSizeInBytes") if images else None
+    return int(size) if isinstance(size, int) else None
 
 
 def _sagemaker(reader: Reader, region: str) -> dict[str, list[Any]]:

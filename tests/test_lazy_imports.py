@@ -77,3 +77,23 @@ def test_a_terraform_scan_with_state_imports_no_live_code(tmp_path: Path) -> Non
     assert "hcl2" in modules
     assert not [m for m in modules if m.split(".")[0] in ("boto3", "botocore")
                 or m.startswith(("mlaudit.live", "mlaudit_rules.live", "mlaudit.models.live"))]
+
+
+def test_a_static_sarif_report_does_not_list_live_rules(tmp_path: Path) -> None:
+    """Without live mode the MLA8xx rules have nothing to read: a static SARIF report does
+    not claim them as checked, and imports none of them."""
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12-slim\n", encoding="utf-8")
+    probe = ("import json, sys, io, contextlib\nfrom mlaudit.cli import main\n"
+             "out = io.StringIO()\nwith contextlib.redirect_stdout(out):\n"
+             "    main(['scan', '.', '--format', 'sarif', '--no-cache'])\n"
+             "ids = [r['id'] for r in json.loads(out.getvalue())['runs'][0]['tool']['driver']"
+             "['rules']]\n"
+             "print(json.dumps({'ids': ids, 'live': [m for m in sys.modules if "
+             "m.startswith(('mlaudit_rules.live', 'mlaudit.models.live'))]}))\n")
+    env_path = ":".join(str(REPO / d) for d in ("linter", "rules", "reports"))
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120, check=True,
+                          env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin"})
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["ids"] and not [i for i in seen["ids"] if i.startswith("MLA8")]
+    assert seen["live"] == []

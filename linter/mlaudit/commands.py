@@ -20,6 +20,7 @@ from mlaudit.rule import Rule, RuleRef
 # Formats whose reports describe every enabled rule (SARIF rule metadata, help links):
 # they import all selected rules; text and JSON import only the rules that run.
 _DESCRIBES_RULES = {"sarif", "github", "markdown"}
+_LIVE_TARGET = "mlaudit.models.live.LiveState"  # the subject of the MLA8xx rules
 
 
 def _registry() -> Registry[Rule[Any]]:
@@ -78,7 +79,9 @@ def _scan(args: argparse.Namespace, baseline: set[str] | None = None) -> tuple[
 
         live = hook(args)
         if args.command == "live":  # live rules only: MLA8xx
-            rules = [r for r in rules if r.id.startswith("MLA8")]
+            rules = [r for r in rules if r.target == _LIVE_TARGET]
+    else:  # nothing for live rules to read: not enabled (nor listed in SARIF as checked)
+        rules = [r for r in rules if r.target != _LIVE_TARGET]
     cache_dir = None
     if not args.no_cache and config.cache:
         from mlaudit.cache import default_cache_dir

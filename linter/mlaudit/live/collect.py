@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -187,14 +187,13 @@ def _security_groups(reader: Reader, region: str) -> dict[str, list[Any]]:
     return {"security_groups": out}
 
 
-def _scalable(reader: Reader, region: str, namespace: str) -> tuple[
-        dict[str, int] | None, str]:
+def _scalable(reader: Reader, region: str, namespace: str) -> dict[str, int] | None:
     """Resource id -> number of scaling policies, for every registered scalable target;
     None when application-autoscaling cannot be read."""
     targets = reader.read(region, "application-autoscaling", "DescribeScalableTargets",
                           "ScalableTargets", ServiceNamespace=namespace)
     if targets is None:
-        return None, ""
+        return None
     policies = reader.read(region, "application-autoscaling", "DescribeScalingPolicies",
                            "ScalingPolicies", ServiceNamespace=namespace)
     counts = {str(t.get("ResourceId")): 0 for t in targets}
@@ -202,14 +201,14 @@ def _scalable(reader: Reader, region: str, namespace: str) -> tuple[
         rid = str(policy.get("ResourceId"))
         if rid in counts:
             counts[rid] += 1
-    return counts, ""
+    return counts
 
 
 def _ecs(reader: Reader, region: str) -> dict[str, list[Any]]:
     clusters = reader.read(region, "ecs", "ListClusters", "clusterArns")
     if clusters is None:
         return {}
-    scalable, _ = _scalable(reader, region, "ecs")
+    scalable = _scalable(reader, region, "ecs")
     services: list[EcsService] = []
     definitions: dict[str, TaskDefinition] = {}
     complete = True
@@ -364,7 +363,7 @@ def _sagemaker(reader: Reader, region: str) -> dict[str, list[Any]]:
     endpoints = reader.read(region, "sagemaker", "ListEndpoints", "Endpoints")
     if endpoints is None:
         return {}
-    scalable, _ = _scalable(reader, region, "sagemaker")
+    scalable = _scalable(reader, region, "sagemaker")
     complete = True
     out = []
     for summary in endpoints:
@@ -454,6 +453,3 @@ class StderrProgress:
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
 
-
-def services_read() -> Iterable[str]:
-    return (*_SERVICES, "iam", "sts")

@@ -19,7 +19,7 @@ from typing import Any
 
 from mlaudit.finding import Diagnostic, DiagnosticLevel
 from mlaudit.models.live import Anchor, LiveFacts, LiveState, ManagedRoot, PlanDrift
-from mlaudit.models.terraform import StateResource, TerraformState
+from mlaudit.models.terraform import TerraformState
 from mlaudit.span import Span
 
 # Terraform type -> the live service whose listing proves a resource is gone, and the
@@ -259,13 +259,3 @@ def _unmanaged(state: LiveState) -> str:
         return ""
     return "live resources no Terraform root here manages (not findings): " + "; ".join(parts)
 
-
-def region_of(resource: StateResource) -> str:
-    """The region in a state resource's ARN ("" when it has none)."""
-    values = resource.values if isinstance(resource.values, dict) else {}
-    arn = values.get("arn")
-    if isinstance(arn, str) and arn.startswith("arn:"):
-        parts = arn.split(":")
-        if len(parts) > 3:
-            return parts[3]
-    return ""

@@ -102,8 +102,4 @@ NO_CREDENTIALS = ("no AWS credentials found: mlaudit reads them only from boto3'
                   "SSO, an instance or web-identity role)")
 
 
-def region_of(session: Any) -> str | None:
-    return getattr(session, "region_name", None) or None
-
-
 __all__ = ["Clients", "ReadOnlyViolation", "open_session", "refuse_writes"]

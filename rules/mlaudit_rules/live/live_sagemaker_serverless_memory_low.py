@@ -2,8 +2,9 @@
 
 ## What it flags
 A serverless variant of a SageMaker endpoint with less memory than its model needs: less
-than 2048 MB in any case, or less than three times the model artifact's size when that
-size is known.
+than 2048 MB (option `min_memory_mb`) in any case, or less than three times the model
+artifact's size when the facts carry it (a recorded run may; a live run does not read the
+artifact, so the floor applies).
 
 Not flagged: instance-backed variants; serverless variants at or above the floor.
 

@@ -73,6 +73,18 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--show-files", action="store_true",
                       help="list every file read with its kind, file role (and why) and "
                            "deployment units, then exit 0 without reporting findings")
+    scan.add_argument("--live", action="store_true",
+                      help="also run the live AWS checks and drift (see `mlaudit live`)")
+    live_options(scan)
+
+    live = sub.add_parser("live", help="read-only live AWS checks and drift for every "
+                                       "Terraform root (needs mlaudit[live])")
+    scan_options(live)
+    for action in scan._actions:  # the same report options as scan
+        if action.dest in ("format", "output", "fail_on", "baseline", "no_color",
+                           "include_suppressed", "sarif_category"):
+            live._add_action(action)
+    live_options(live)
 
     baseline = sub.add_parser("baseline", help="write a baseline of current findings")
     scan_options(baseline)
@@ -91,6 +103,16 @@ def build_parser() -> argparse.ArgumentParser:
                        default="text")
     graph.add_argument("--output", "-o", type=Path, metavar="FILE")
     return parser
+
+
+def live_options(p: argparse.ArgumentParser) -> None:
+    """Live mode: credentials come only from boto3's standard chain, never from here."""
+    p.add_argument("--region", action="append", metavar="REGION",
+                   help="AWS region to read (repeatable; default: AWS_REGION or the profile's)")
+    p.add_argument("--profile", metavar="NAME", help="AWS shared-config profile")
+    p.add_argument("--endpoint-url", metavar="URL",
+                   help="another AWS-compatible endpoint (also AWS_ENDPOINT_URL)")
+    p.add_argument("--role-arn", metavar="ARN", help="assume this read-only audit role (STS)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -20,6 +20,7 @@ from mlaudit.rule import Rule, RuleRef
 # Formats whose reports describe every enabled rule (SARIF rule metadata, help links):
 # they import all selected rules; text and JSON import only the rules that run.
 _DESCRIBES_RULES = {"sarif", "github", "markdown"}
+_LIVE_TARGET = "mlaudit.models.live.LiveState"  # the subject of the MLA8xx rules
 
 
 def _registry() -> Registry[Rule[Any]]:
@@ -72,6 +73,15 @@ def _scan(args: argparse.Namespace, baseline: set[str] | None = None) -> tuple[
     for ref in list(config.severity) + list(config.rule_options):
         registry.resolve(ref)
     rules = registry.select(select, ignore)
+    live = None
+    if args.command == "live" or getattr(args, "live", False):
+        from mlaudit.live.command import hook
+
+        live = hook(args)
+        if args.command == "live":  # live rules only: MLA8xx
+            rules = [r for r in rules if r.target == _LIVE_TARGET]
+    else:  # nothing for live rules to read: not enabled (nor listed in SARIF as checked)
+        rules = [r for r in rules if r.target != _LIVE_TARGET]
     cache_dir = None
     if not args.no_cache and config.cache:
         from mlaudit.cache import default_cache_dir
@@ -88,7 +98,7 @@ def _scan(args: argparse.Namespace, baseline: set[str] | None = None) -> tuple[
     known = frozenset(name for ref in registry.rules for name in (ref.id, ref.name))
     request = ScanRequest(paths, root, config, rules, baseline or set(), cache_dir,
                           max(0, args.jobs), progress, context=not args.no_context,
-                          known_rules=known)
+                          known_rules=known, live=live)
     try:
         result = scan(request)
     finally:
@@ -160,6 +170,12 @@ def _files_table(result: ScanResult) -> str:
                              for i, cell in enumerate(row)).rstrip() + "\n" for row in rows)
 
 
+def run_live(args: argparse.Namespace) -> int:
+    """`mlaudit live`: the scan's reporting, with only the live rules, over live facts."""
+    args.show_files = False
+    return run_scan(args)
+
+
 def run_baseline(args: argparse.Namespace) -> int:
     from mlaudit import baseline as baseline_mod
 
@@ -202,4 +218,4 @@ def run_graph(args: argparse.Namespace) -> int:
     return EXIT_OK if result is not None else EXIT_ERROR
 
 
-__all__ = ["Path", "run_baseline", "run_explain", "run_graph", "run_rules", "run_scan"]
+__all__ = ["Path", "run_baseline", "run_explain", "run_graph", "run_live", "run_rules", "run_scan"]

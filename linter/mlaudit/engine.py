@@ -22,6 +22,7 @@ from mlaudit.finding import (
     Diagnostic,
     DiagnosticLevel,
     Finding,
+    Origin,
     Suppression,
     SuppressionKind,
     fingerprint,
@@ -58,6 +59,9 @@ class ScanRequest:
     # Ids and names of every rule that exists, selected or not: a suppression naming
     # anything else is reported as naming an unknown rule.
     known_rules: frozenset[str] = frozenset()
+    # Live mode (`mlaudit live`, `scan --live`): given the deployment, returns extra rule
+    # subjects (the `LiveState`) and diagnostics (permissions missing, unmanaged resources).
+    live: Callable[[Any], tuple[list[Any], list[Diagnostic]]] | None = None
 
 
 @dataclass
@@ -214,6 +218,10 @@ def scan(request: ScanRequest) -> ScanResult:
     roles = _role_resolver(request, report_only)
     deployment = build_deployment(project, roles)
     lines_by_path = {s.path: s for s in found.files}
+    extra: list[Any] = []
+    if request.live is not None:
+        extra, notes = request.live(deployment)
+        diagnostics = diagnostics + notes
 
     def line_lookup(path: str) -> list[str]:
         source = lines_by_path.get(path)
@@ -224,7 +232,7 @@ def scan(request: ScanRequest) -> ScanResult:
         except OSError:
             return []
 
-    run = _RuleRun(request, deployment, line_lookup, report_only, roles)
+    run = _RuleRun(request, deployment, line_lookup, report_only, roles, extra)
     raw = _merge_identical(_by_role(run.all(models, found.files, diagnostics), run.ran, roles))
     inline = _all_inline_suppressions(found.files)
     findings, inline = _apply_suppressions(raw, config, request.baseline, found.files, inline)
@@ -334,8 +342,9 @@ class _RuleRun:
 
     def __init__(self, request: ScanRequest, deployment: Any,
                  line_lookup: Callable[[str], list[str]], report_only: set[str] | None,
-                 roles: RoleResolver) -> None:
+                 roles: RoleResolver, extra: list[Any] | None = None) -> None:
         self.request = request
+        self.extra = extra or []
         self.roles = roles
         self.deployment = deployment
         self.line_lookup = line_lookup
@@ -348,7 +357,7 @@ class _RuleRun:
         from mlaudit.models.deployment import Deployment
 
         # Derived subjects: models built from several files (an evaluated Terraform module).
-        pool = [*models.values(), *self.deployment.subjects()]
+        pool = [*models.values(), *self.deployment.subjects(), *self.extra]
         present = {qualified_name(type(m)) for m in pool} | {
             qualified_name(Deployment), qualified_name(UnusedSuppressions)}
         if files:
@@ -390,6 +399,8 @@ class _RuleRun:
         for subject in subjects:
             try:
                 produced = list(rule.run(subject, ctx))
+                if any(subject is live for live in self.extra):
+                    produced = [replace(f, origin=Origin.LIVE) for f in produced]
                 found.extend(produced)
                 owners.extend([subject] * len(produced))
             except Exception as exc:  # a rule bug must not end the scan

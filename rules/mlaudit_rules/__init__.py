@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from mlaudit.rule import Rule, RuleRef
 
 FAMILIES = ("tool", "secrets", "containers", "iac", "ci", "edge", "python", "project",
-            "kubernetes", "paas")
+            "kubernetes", "paas", "live")
 
 
 def rule_modules() -> list[str]:

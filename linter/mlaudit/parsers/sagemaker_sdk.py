@@ -68,11 +68,11 @@ def image_frameworks(text: str | None) -> tuple[str, ...]:
 class _Resolver:
     """Plain assignments of the module (in line order) and its `import`s."""
 
-    def __init__(self, tree: ast.AST) -> None:
+    def __init__(self, nodes: list[ast.AST]) -> None:
         self.assigned: dict[str, list[tuple[int, ast.expr]]] = {}
         self.imports_sagemaker = False
         self.imports_boto3 = False
-        for node in ast.walk(tree):
+        for node in nodes:
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and \
                     isinstance(node.targets[0], ast.Name):
                 self.assigned.setdefault(node.targets[0].id, []).append(
@@ -183,7 +183,10 @@ class _Extractor:
         self.path = path
         self.source = source
         self.line_of = line_of
-        self.resolve = _Resolver(tree)
+        # Every node once: walking the tree is the cost of this module on large code
+        # bases (notebook collections), so each pass below reads this list instead.
+        self.nodes = list(ast.walk(tree))
+        self.resolve = _Resolver(self.nodes)
 
     def span(self, node: ast.AST) -> Span:
         # In a notebook the code's columns are not the JSON line's: report the line only.
@@ -198,16 +201,16 @@ class _Extractor:
         seen_keys: dict[str, int] = {}
         # `predictor = model.deploy(...)`: the deploy call -> the name it is bound to.
         self.bound: dict[int, str] = {
-            id(n.value): n.targets[0].id for n in ast.walk(self.tree)
+            id(n.value): n.targets[0].id for n in self.nodes
             if isinstance(n, ast.Assign) and len(n.targets) == 1
             and isinstance(n.targets[0], ast.Name) and isinstance(n.value, ast.Call)}
-        self.deletes = [n for n in ast.walk(self.tree) if isinstance(n, ast.Call)
+        self.deletes = [n for n in self.nodes if isinstance(n, ast.Call)
                         and isinstance(n.func, ast.Attribute)
                         and n.func.attr in ("delete_endpoint", "delete_predictor")]
-        self.deploys = sum(1 for n in ast.walk(self.tree) if isinstance(n, ast.Call)
+        self.deploys = sum(1 for n in self.nodes if isinstance(n, ast.Call)
                            and isinstance(n.func, ast.Attribute) and n.func.attr == "deploy")
         calls: dict[str, list[ast.Call]] = {}
-        for node in ast.walk(self.tree):
+        for node in self.nodes:
             if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
                 continue
             attr = node.func.attr

@@ -271,4 +271,11 @@ INDEX: tuple[tuple[str, str, str, str, str, tuple[str, ...]], ...] = (
       'mlaudit.models.terraform.TerraformModule',
       'mlaudit.models.functions.ServerlessApp',
      )),
+    ('MLA710', 'api-gateway-route-unauthenticated', 'exposure',
+     'mlaudit_rules.project.api_gateway_route_unauthenticated',
+     'mlaudit.models.deployment.Deployment',
+     (
+      'mlaudit.models.terraform.TerraformModule',
+      'mlaudit.models.functions.ServerlessApp',
+     )),
 )

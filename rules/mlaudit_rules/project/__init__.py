@@ -9,6 +9,7 @@ MODULES: tuple[str, ...] = (
     "app_server_proxy_headers_ignored",
     "health_check_cannot_work",
     "lambda_function_url_public",
+    "api_gateway_route_unauthenticated",
     "lambda_heavy_model",
     "lambda_heavy_model_undersized",
     "proxy_target_unknown",

@@ -9,12 +9,15 @@ authorizer and no API key. Terraform REST APIs (`aws_api_gateway_method` with
 integration, and quick-create APIs with a Lambda `target`), SAM `Api`/`HttpApi` events
 with no `Auth` on the event, its API resource or `Globals`, and Serverless `http`/`httpApi`
 events with neither `authorizer` nor `private: true`. The sibling of MLA709 (function
-URLs).
+URLs). The function must serve a model: it packages a heavy ML stack or a model file
+(MLA705's evidence), or its name, handler or image says so (`predict`, `inference`,
+`model`, `classifier`, `embeddings`, ...).
 
 Not flagged: routes with an authorizer (Cognito, JWT, Lambda, `AWS_IAM`) or a required API
 key; `OPTIONS` methods (CORS preflight); integrations that are not Lambda (mocks, HTTP
 proxies); APIs whose auth comes from an OpenAPI body or a resource outside the template
-(cannot tell); values mlaudit cannot resolve.
+(cannot tell); values mlaudit cannot resolve; functions with no sign of a model (a
+public `hello` or webhook function is a design choice, not this finding).
 
 ## Why it matters
 A public route in front of a model function is an open inference endpoint: anyone who finds
@@ -54,6 +57,7 @@ resource "aws_api_gateway_method" "predict" {
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -64,6 +68,7 @@ from mlaudit.models.terraform import Resource, TerraformModule, Unknown
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
 from mlaudit.span import Span
+from mlaudit_rules.python._lambda import heavy_evidence, lambda_functions
 
 RULE = Rule(
     id="MLA710",
@@ -107,10 +112,16 @@ def _no_auth(value: Any) -> bool:
 
 def _rest(module: TerraformModule) -> Iterator[tuple[Resource, str, Span]]:
     integrations: dict[tuple[str, str, str], str] = {}
+    via_method: dict[str, str] = {}  # integrations that name their method (`….http_method`)
     for item in module.resources_of("aws_api_gateway_integration"):
         target = _lambda_target(item.get("uri"))
+        if not target:
+            continue
         method = item.get("http_method")
-        if target and isinstance(method, str):
+        for value in (method, item.get("resource_id")):
+            if _ref(value).startswith("aws_api_gateway_method."):
+                via_method[_ref(value).split(".")[1]] = target
+        if isinstance(method, str):
             key = (_ref(item.get("rest_api_id")), _ref(item.get("resource_id")), method.upper())
             integrations[key] = target
     for method in module.resources_of("aws_api_gateway_method"):
@@ -121,7 +132,7 @@ def _rest(module: TerraformModule) -> Iterator[tuple[Resource, str, Span]]:
         if auth.upper() != "NONE" or method.get("api_key_required") not in (None, False):
             continue  # an authorizer, a required API key, or a value we cannot tell
         key = (_ref(method.get("rest_api_id")), _ref(method.get("resource_id")), verb.upper())
-        target = integrations.get(key)
+        target = integrations.get(key) or via_method.get(method.name)
         if target is not None:
             yield method, target, method.span_of("authorization")
 
@@ -158,10 +169,35 @@ def _http(module: TerraformModule) -> Iterator[tuple[Resource, str, Span]]:
             yield api, target, api.span_of("target")
 
 
+# Names that say a function serves a model (its name, handler or image).
+_MODEL_WORDS_RE = re.compile(
+    r"(?i)model|predict|infer|train|classif|scor(?:e|ing)|sentiment|embed|llm|gpt|bert|transformer"
+    r"|detect|recogni|forecast|recommend|(?<![a-z])ml(?![a-z])|sagemaker|torch|onnx|xgboost")
+_HEAVY_MODEL_BYTES = 10_000_000
+
+
+def _heavy_names(deployment: Deployment) -> set[str]:
+    """Names (logical name, function name, resource name) of functions that package a
+    heavy ML stack or a model file: MLA705's evidence."""
+    names: set[str] = set()
+    for fn in lambda_functions(deployment):
+        if heavy_evidence(deployment, fn, _HEAVY_MODEL_BYTES):
+            names |= {fn.name, fn.key.rsplit("#", 1)[-1], fn.key.rsplit(".", 1)[-1]}
+    return names
+
+
+def _serves_model(names: set[str], heavy: set[str]) -> bool:
+    return bool(names & heavy) or any(_MODEL_WORDS_RE.search(n) for n in names if n)
+
+
 @RULE.check
 def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
+    heavy = _heavy_names(deployment)
     for app in deployment.models(ServerlessApp):
         for function in app.functions:
+            if not _serves_model({function.logical_name, function.handler or "",
+                                  function.image_uri or "", function.dockerfile or ""}, heavy):
+                continue
             for event in function.events:
                 if not event.is_http or event.auth != "NONE":
                     continue
@@ -175,7 +211,7 @@ def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
     seen: set[tuple[str, int]] = set()  # a module called twice declares the route once
     for module in getattr(deployment.terraform, "modules", ()):
         for resource, target, at in (*_rest(module), *_http(module)):
-            if (at.path, at.line) in seen:
+            if (at.path, at.line) in seen or not _serves_model({target}, heavy):
                 continue
             seen.add((at.path, at.line))
             what = ("route" if resource.type == "aws_apigatewayv2_route" else

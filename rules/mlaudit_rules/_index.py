@@ -278,4 +278,8 @@ INDEX: tuple[tuple[str, str, str, str, str, tuple[str, ...]], ...] = (
       'mlaudit.models.terraform.TerraformModule',
       'mlaudit.models.functions.ServerlessApp',
      )),
+    ('MLA711', 'docker-run-without-restart', 'health',
+     'mlaudit_rules.project.docker_run_without_restart',
+     'mlaudit.sources.SourceFile',
+     ()),
 )

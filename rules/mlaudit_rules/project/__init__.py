@@ -10,6 +10,7 @@ MODULES: tuple[str, ...] = (
     "health_check_cannot_work",
     "lambda_function_url_public",
     "api_gateway_route_unauthenticated",
+    "docker_run_without_restart",
     "lambda_heavy_model",
     "lambda_heavy_model_undersized",
     "proxy_target_unknown",

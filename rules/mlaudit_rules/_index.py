@@ -282,4 +282,10 @@ INDEX: tuple[tuple[str, str, str, str, str, tuple[str, ...]], ...] = (
      'mlaudit_rules.project.docker_run_without_restart',
      'mlaudit.sources.SourceFile',
      ()),
+    ('MLA712', 'state-changing-route-unauthenticated', 'exposure',
+     'mlaudit_rules.project.state_changing_route_unauthenticated',
+     'mlaudit.models.deployment.Deployment',
+     (
+      'mlaudit.models.python_source.PythonModule',
+     )),
 )

@@ -11,6 +11,7 @@ MODULES: tuple[str, ...] = (
     "lambda_function_url_public",
     "api_gateway_route_unauthenticated",
     "docker_run_without_restart",
+    "state_changing_route_unauthenticated",
     "lambda_heavy_model",
     "lambda_heavy_model_undersized",
     "proxy_target_unknown",

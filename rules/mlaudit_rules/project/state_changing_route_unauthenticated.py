@@ -82,7 +82,7 @@ _STATE_PATH_RE = re.compile(
 _AUTH_RE = re.compile(
     r"(?i)auth|login|token|jwt|api_?key|apikey|credential|current_|get_user|user_from|admin"
     r"|verify|permission|require|secur|admin_only|is_admin|bearer|oauth|session|principal"
-    r"|signature|hmac|basic")
+    r"|signature|hmac|basic|access|role|scope|guard|protect|acl|rbac|allow")
 _HOOK_RE = re.compile(r"(?:^|\.)(?:before_request|before_app_request|middleware)$")
 
 

@@ -3,7 +3,8 @@
 ## What it flags
 A compose service that serves (it publishes `ports`/`expose`s one, or its `command` or
 its image's `CMD` starts an app server) with no `healthcheck` (or one disabled with
-`disable: true` / `test: ["NONE"]`), whose image has none either. The finding sits on
+`disable: true` / `test: ["NONE"]`, which also turns off the image's own check, so any
+image counts, in the repository or not), whose image has none either. The finding sits on
 the service name.
 
 The image's own health check is known for images built from an in-repo Dockerfile
@@ -170,6 +171,9 @@ def _judge(service: ComposeService, project_id: str | None,
             serves = published
         elif image.registry is None and "/" not in name.removeprefix("library/"):
             serves = service.server is not None  # official image: never a HEALTHCHECK
+        elif disabled:
+            # Whatever the image defines, `disable: true` / `test: ["NONE"]` turns it off.
+            serves = published or service.server is not None
         else:
             return None  # a registry image we know nothing about: cannot tell
         why = f"image {image.raw} defines none"

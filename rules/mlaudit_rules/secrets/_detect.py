@@ -22,6 +22,7 @@ from mlaudit_rules.secrets._values import (
     is_secret_name,
     key_of,
     keyword_is_not_secret,
+    literal_secret,
     local_fixture_url,
     names_id,
     names_metadata,
@@ -209,7 +210,7 @@ def detect(filename: str, lines: list[str], hint: str) -> list[Detected]:
     from detect_secrets.util.code_snippet import get_code_snippet
 
     plugins = _plugins()
-    found: list[Detected] = []
+    found: list[Detected] = list(_name_value_pairs(lines))
     public = _public_pem_lines(lines)
     for index in indexes:
         line = lines[index].rstrip()
@@ -232,6 +233,32 @@ def detect(filename: str, lines: list[str], hint: str) -> list[Detected]:
                     found.append(Detected(index + 1, line.find(secret), secret,
                                           plugin.secret_type, key_of(line, secret)))
     return found
+
+
+# Kubernetes-style environment lists: `- name: DB_PASSWORD` then `value: "…"` (also ECS
+# JSON written one key per line). The secret's name is on the line above its value.
+_NAME_LINE_RE = re.compile(r"""^\s*(?:-\s+)?["']?name["']?\s*:\s*["']?([A-Za-z_][\w.-]*)["']?\s*,?\s*$""")
+_VALUE_LINE_RE = re.compile(
+    r"""^\s*(?:-\s+)?["']?value["']?\s*:\s*(["']?)([^"'\s#][^"'#]*?)\1\s*,?\s*(?:#.*)?$""")
+
+
+def _name_value_pairs(lines: list[str]) -> list[Detected]:
+    """Literal secrets in `name:` / `value:` pairs whose name says it holds a secret."""
+    out: list[Detected] = []
+    for index, line in enumerate(lines):
+        match = _VALUE_LINE_RE.match(line)
+        if match is None or index == 0:
+            continue
+        named = next((m for m in (_NAME_LINE_RE.match(lines[i])
+                                  for i in range(max(0, index - 2), index)) if m), None)
+        if named is None:
+            continue
+        secret = literal_secret(named.group(1), match.group(2).strip())
+        if secret is None:
+            continue
+        at = line.find(secret, match.start(2))
+        out.append(Detected(index + 1, at, secret, "Secret Keyword", named.group(1)))
+    return out
 
 
 def _named_random_value(line: str, hint: str) -> Detected | None:

@@ -160,7 +160,7 @@ def _judge(service: ComposeService, project_id: str | None,
         else:  # the image's own CMD runs; a script counts only with an EXPOSE
             launch = analyse_argv(stage.launch_argv) if stage.launch_argv else None
             serves = launch is not None and (
-                launch.server != "python-script" or bool(stage.exposed))
+                not launch.is_script or bool(stage.exposed))
         serves = serves or published
         why = f"built from {dockerfile.path}, which has no HEALTHCHECK"
     elif service.build is None and service.image is not None and \

@@ -2,8 +2,9 @@
 
 Every `*.conf` is routed here, so the text is sniffed first: a file without an nginx block
 or a `;`-terminated nginx directive (supervisord, redis, fluentd configs) yields None and
-no diagnostic. Snippets meant for `include` count (`ssl_protocols …;`, `server_tokens
-on;`, `add_header …;` alone in a file). `include` is recorded, never followed: a parser reads only its own file.
+no diagnostic. Snippets meant for `include` count (`ssl_protocols …;`,
+`server_tokens on;`, `add_header …;` alone in a file). `include` is recorded, never
+followed: a parser reads only its own file.
 """
 
 from __future__ import annotations

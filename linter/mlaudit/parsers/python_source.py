@@ -308,8 +308,8 @@ class _Walker:
         refs: list[str] = []
         for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
             refs += _names_in(arg.annotation)
-        for default in (*args.defaults, *args.kw_defaults):
-            refs += _names_in(default)
+        for default_node in (*args.defaults, *args.kw_defaults):
+            refs += _names_in(default_node)
         self.functions.append(Function(
             node.name, tuple(params), decorators, self.span(node),
             len(self.frames) == 1 and class_name is None,

@@ -100,6 +100,7 @@ def _called(workflow: Workflow, job: Job, ctx: RuleContext) -> Workflow | None:
     if job.uses is None or job.uses.kind != "local" or ctx.deployment is None:
         return None
     target = job.uses.path.lstrip("/")
+    other: Workflow
     for other in ctx.deployment.models(Workflow):
         if other.path != workflow.path and (other.path == target
                                             or other.path.endswith("/" + target)):

@@ -76,7 +76,8 @@ def _tag_kind(image: str) -> str:
     return "latest" if tag == "latest" else "versioned"
 
 
-_ENV_REF_RE = re.compile(r"\$\{\{\s*env\.([A-Za-z_]\w*)\s*\}\}|\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)")
+_ENV_REF_RE = re.compile(
+    r"\$\{\{\s*env\.([A-Za-z_]\w*)\s*\}\}|\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)")
 
 
 def _resolve(text: str, env: dict[str, str]) -> str:

@@ -75,9 +75,8 @@ def _text_outside(condition: str) -> bool:
     """A `${{ }}` expression with other text around it: the whole is a string, true."""
     if "${{" not in condition:
         return False
-    if condition.startswith("${{") and condition.endswith("}}") and condition.count("${{") == 1:
-        return False
-    return True
+    return not (condition.startswith("${{") and condition.endswith("}}")
+                and condition.count("${{") == 1)
 
 
 def _dangling(condition: str, job: Job, step_ids: set[str] | None) -> str | None:

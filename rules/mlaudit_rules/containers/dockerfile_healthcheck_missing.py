@@ -74,7 +74,8 @@ RULE = Rule(
 @RULE.check
 def check(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     final = dockerfile.final_stage
-    if final is None or not dockerfile_serves(dockerfile, ctx.deployment) or dockerfile.server is None:
+    if final is None or dockerfile.server is None or not dockerfile_serves(dockerfile,
+                                                                           ctx.deployment):
         return
     if final.healthcheck is not None and not final.healthcheck_disabled:
         return

@@ -163,10 +163,10 @@ def _http(module: TerraformModule) -> Iterator[tuple[Resource, str, Span]]:
             at = route.span_of("authorization_type") if route.has("authorization_type") \
                 else route.span
             yield route, integrations[name], at
-    for api in module.resources_of("aws_apigatewayv2_api"):
-        target = _lambda_target(api.get("target"))
-        if target and str(api.get("protocol_type", "")).upper() == "HTTP":
-            yield api, target, api.span_of("target")
+    for quick in module.resources_of("aws_apigatewayv2_api"):
+        function = _lambda_target(quick.get("target"))
+        if function and str(quick.get("protocol_type", "")).upper() == "HTTP":
+            yield quick, function, quick.span_of("target")
 
 
 # Names that say a function serves a model (its name, handler or image).

@@ -128,8 +128,8 @@ def _image(args: list[str]) -> str | None:
 
 
 def _server(args: list[str], image: str) -> bool:
-    publishes = any(a in ("-p", "--publish") or a.startswith(("--publish=", "-p"))
-                    and not a.startswith("--pid") for a in args) or "--network=host" in args \
+    publishes = any(a in ("-p", "--publish") or (a.startswith(("--publish=", "-p"))
+                    and not a.startswith("--pid")) for a in args) or "--network=host" in args \
         or ("--network" in args and "host" in args) or ("--net" in args and "host" in args)
     family = parse_image(image).family
     if any(family == name or family.startswith(name + "-") or image.startswith(name)

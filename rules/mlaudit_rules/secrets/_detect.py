@@ -237,7 +237,8 @@ def detect(filename: str, lines: list[str], hint: str) -> list[Detected]:
 
 # Kubernetes-style environment lists: `- name: DB_PASSWORD` then `value: "…"` (also ECS
 # JSON written one key per line). The secret's name is on the line above its value.
-_NAME_LINE_RE = re.compile(r"""^\s*(?:-\s+)?["']?name["']?\s*:\s*["']?([A-Za-z_][\w.-]*)["']?\s*,?\s*$""")
+_NAME_LINE_RE = re.compile(
+    r"""^\s*(?:-\s+)?["']?name["']?\s*:\s*["']?([A-Za-z_][\w.-]*)["']?\s*,?\s*$""")
 _VALUE_LINE_RE = re.compile(
     r"""^\s*(?:-\s+)?["']?value["']?\s*:\s*(["']?)([^"'\s#][^"'#]*?)\1\s*,?\s*(?:#.*)?$""")
 

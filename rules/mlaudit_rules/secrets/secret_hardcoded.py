@@ -75,8 +75,6 @@ from mlaudit.severity import Category, Confidence, Severity
 from mlaudit.sources import FileKind, SourceFile
 from mlaudit.span import Span
 from mlaudit_rules.secrets._aws import CANDIDATE_RE, find_aws_keys
-from mlaudit_rules.secrets._model_keys import CANDIDATE_RE as MODEL_KEY_RE
-from mlaudit_rules.secrets._model_keys import find_model_keys
 from mlaudit_rules.secrets._detect import (
     LABELS,
     TEAMS_WEBHOOK,
@@ -84,6 +82,8 @@ from mlaudit_rules.secrets._detect import (
     could_hold_secret,
     detect,
 )
+from mlaudit_rules.secrets._model_keys import CANDIDATE_RE as MODEL_KEY_RE
+from mlaudit_rules.secrets._model_keys import find_model_keys
 from mlaudit_rules.secrets._shape import is_phrase, shape
 from mlaudit_rules.secrets._values import plain_environment_secrets
 from mlaudit_rules.secrets._workflow import ci_fixtures
@@ -160,9 +160,10 @@ def check(source: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
     aws = find_aws_keys(lines) if CANDIDATE_RE.search(text) else []
     # Hosted-model API keys are MLA105's (critical, by their exact shape): one key, one finding.
     model_keys = find_model_keys(lines) if MODEL_KEY_RE.search(text) else []
+    taken = [(k.line, k.value) for k in aws] + [(k.line, k.value) for k in model_keys]
     hits = [h for h in detect(source.path, lines, _hint(source))
-            if not any(k.line == h.line and (k.value in h.value or h.value in k.value)
-                       for k in [*aws, *model_keys])]
+            if not any(line == h.line and (value in h.value or h.value in value)
+                       for line, value in taken)]
     on_line: dict[int, list[str]] = {}
     for line, value in [*((h.line, h.value) for h in hits), *((k.line, k.value) for k in aws)]:
         on_line.setdefault(line, []).append(value)

@@ -76,7 +76,10 @@ _VALUED = {"-e", "--env", "-v", "--volume", "--name", "-w", "--workdir", "--env-
 _INFRA = ("nginx", "traefik", "caddy", "haproxy", "envoy", "openresty", "postgres", "mysql",
           "mariadb", "redis", "mongo", "memcached", "rabbitmq", "prometheus", "grafana",
           "node-exporter", "cadvisor", "watchtower", "portainer", "certbot", "localstack",
-          "minio", "registry", "amazon/aws-cli", "hello-world", "busybox", "alpine")
+          "minio", "registry", "amazon/aws-cli", "hello-world", "busybox", "alpine",
+          "elasticsearch", "opensearch", "kafka", "zookeeper", "mosquitto", "vault", "consul",
+          "jaeger", "otel-collector", "fluentd", "fluent-bit", "datadog-agent", "agent",
+          "cloudwatch-agent")
 _MODEL_WORDS_RE = re.compile(
     r"(?i)model|predict|infer|serv(?:e|er|ing)|api|ml|llm|triton|torchserve|vllm|tgi"
     r"|text-generation|bentoml|mlflow|sagemaker|classif|embed|detect|sentiment|nlp|vision"
@@ -131,9 +134,10 @@ def _server(args: list[str], image: str) -> bool:
     publishes = any(a in ("-p", "--publish") or (a.startswith(("--publish=", "-p"))
                     and not a.startswith("--pid")) for a in args) or "--network=host" in args \
         or ("--network" in args and "host" in args) or ("--net" in args and "host" in args)
-    family = parse_image(image).family
-    if any(family == name or family.startswith(name + "-") or image.startswith(name)
-           for name in _INFRA):
+    ref = parse_image(image)
+    repository = ref.repository.removeprefix("library/")
+    if any(repository == name or repository.endswith("/" + name)
+           or ref.family.startswith(name + "-") for name in _INFRA):
         return False
     return publishes or bool(_MODEL_WORDS_RE.search(image))
 

@@ -120,7 +120,7 @@ def _partly_unknown(value: object) -> str | None:
     if text.endswith(UNKNOWN_PART) or "/" in tail:
         return None  # the tag (or more of the name) is what is unknown: cannot tell
     if tail == ":latest":
-        return text.replace(UNKNOWN_PART, "${…}")
+        return text.replace(UNKNOWN_PART, "<unresolved>")
     return None
 
 

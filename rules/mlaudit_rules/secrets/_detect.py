@@ -243,22 +243,52 @@ _VALUE_LINE_RE = re.compile(
     r"""^\s*(?:-\s+)?["']?value["']?\s*:\s*(["']?)([^"'\s#][^"'#]*?)\1\s*,?\s*(?:#.*)?$""")
 
 
+# Defaults of parameters and variables: a SAM/CloudFormation `Parameters:` entry
+# (`DbPassword:` then `Default: …`) or a Terraform `variable "db_password" { default = … }`.
+_DEFAULT_LINE_RE = re.compile(
+    r"""^(\s*)["']?(?:Default|default)["']?\s*[:=]\s*(["']?)([^"'\s#{\[][^"'#]*?)\2\s*,?\s*(?:#.*)?$""")
+_OWNER_RE = re.compile(r"""^\s*(?:variable\s+"([^"]+)"\s*\{|["']?([A-Za-z_][\w.-]*)["']?\s*:\s*$)""")
+
+
+def _default_owner(lines: list[str], index: int, indent: int) -> str | None:
+    """The parameter or variable a `Default:` / `default =` line belongs to: the nearest
+    line above it that is less indented (within a few lines)."""
+    for i in range(index - 1, max(-1, index - 12), -1):
+        text = lines[i]
+        if not text.strip() or _COMMENT_RE.match(text):
+            continue
+        if len(text) - len(text.lstrip()) < indent:
+            owner = _OWNER_RE.match(text)
+            return (owner.group(1) or owner.group(2)) if owner else None
+    return None
+
+
 def _name_value_pairs(lines: list[str]) -> list[Detected]:
-    """Literal secrets in `name:` / `value:` pairs whose name says it holds a secret."""
+    """Literal secrets in `name:` / `value:` pairs whose name says it holds a secret, and in
+    the defaults of secret-named parameters and variables."""
     out: list[Detected] = []
     for index, line in enumerate(lines):
+        if index == 0:
+            continue
+        name: str | None = None
         match = _VALUE_LINE_RE.match(line)
-        if match is None or index == 0:
+        if match is not None:
+            named = next((m for m in (_NAME_LINE_RE.match(lines[i])
+                                      for i in range(max(0, index - 2), index)) if m), None)
+            name = named.group(1) if named else None
+            value, start = match.group(2), match.start(2)
+        else:
+            default = _DEFAULT_LINE_RE.match(line)
+            if default is None:
+                continue
+            name = _default_owner(lines, index, len(default.group(1)))
+            value, start = default.group(3), default.start(3)
+        if name is None:
             continue
-        named = next((m for m in (_NAME_LINE_RE.match(lines[i])
-                                  for i in range(max(0, index - 2), index)) if m), None)
-        if named is None:
-            continue
-        secret = literal_secret(named.group(1), match.group(2).strip())
+        secret = literal_secret(name, value.strip())
         if secret is None:
             continue
-        at = line.find(secret, match.start(2))
-        out.append(Detected(index + 1, at, secret, "Secret Keyword", named.group(1)))
+        out.append(Detected(index + 1, line.find(secret, start), secret, "Secret Keyword", name))
     return out
 
 

@@ -5,7 +5,11 @@ A secret written literally into any file mlaudit reads, found by the detect-secr
 plugins: private key blocks, GitHub/GitLab/Slack/Stripe/SendGrid/Twilio/npm/PyPI
 tokens, JSON web tokens, passwords in URLs (`postgres://app:…@db`), secret-named
 values (`password = "…"`, `API_TOKEN: …`, a UUID-shaped `api_key`), Slack and Microsoft
-Teams incoming webhook URLs, and random-looking strings of a secret's size. The message
+Teams incoming webhook URLs, and random-looking strings of a secret's size. A secret's
+name may sit on the line above its value: Kubernetes-style environment lists
+(`- name: DB_PASSWORD` then `value: …`) and the defaults of secret-named SAM /
+CloudFormation parameters (`DbPassword:` … `Default: …`) and Terraform variables
+(`variable "db_password" { default = … }`) are read as `name: value`. The message
 says why the value looks secret (its kind, key, length and character classes), never
 the value. A lone word under a password key (`POSTGRES_PASSWORD: nextcloud`) is a weak
 password and words joined by `-` or `_` with no stand-in word among them

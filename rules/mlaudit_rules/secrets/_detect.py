@@ -247,7 +247,8 @@ _VALUE_LINE_RE = re.compile(
 # (`DbPassword:` then `Default: …`) or a Terraform `variable "db_password" { default = … }`.
 _DEFAULT_LINE_RE = re.compile(
     r"""^(\s*)["']?(?:Default|default)["']?\s*[:=]\s*(["']?)([^"'\s#{\[][^"'#]*?)\2\s*,?\s*(?:#.*)?$""")
-_OWNER_RE = re.compile(r"""^\s*(?:variable\s+"([^"]+)"\s*\{|["']?([A-Za-z_][\w.-]*)["']?\s*:\s*$)""")
+_OWNER_RE = re.compile(
+    r"""^\s*(?:variable\s+"([^"]+)"\s*\{|["']?([A-Za-z_][\w.-]*)["']?\s*:\s*$)""")
 
 
 def _default_owner(lines: list[str], index: int, indent: int) -> str | None:
@@ -283,6 +284,12 @@ def _name_value_pairs(lines: list[str]) -> list[Detected]:
                 continue
             name = _default_owner(lines, index, len(default.group(1)))
             value, start = default.group(3), default.start(3)
+            # A default is often the *name* or *path* of a secret (`kube_secret =
+            # "tailscale"`, `ssm_key_password = "admin/db_password"`): only a value that
+            # looks generated counts, not a word, a phrase or a path.
+            if "/" in value or not _random_looking_value(value) or not any(
+                    c.isdigit() for c in value):
+                continue
         if name is None:
             continue
         secret = literal_secret(name, value.strip())

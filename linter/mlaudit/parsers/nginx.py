@@ -31,7 +31,7 @@ from mlaudit.parsers import ParseError
 from mlaudit.sources import SourceFile
 from mlaudit.span import Span
 
-PARSER_VERSION = "4"
+PARSER_VERSION = "5"
 _USERINFO_RE = re.compile(r"^((?:[a-z][a-z0-9+.-]*:)?//)[^/@\s]*@", re.I)
 
 _SNIFF_RE = re.compile(
@@ -273,4 +273,4 @@ def parse(source: SourceFile) -> NginxConfig | None:
         source.path, tuple(servers), tuple(builder.upstreams), tuple(builder.includes),
         tuple(builder.zones), bool(http_level), http_level.get("server_tokens"),
         http_level.get("limit_req", ()), http_level.get("limit_conn", ()),
-        tuple(main["directives"]))
+        tuple(main["directives"]), tuple(http_level.get("directives", ())))

@@ -186,6 +186,8 @@ def _classify(posix: PurePosixPath) -> FileKind | None:
     if lower in _PRIVATE_KEY_NAMES or lower.endswith((".pem", ".key", ".p12", ".pfx")):
         return FileKind.PRIVATE_KEY
     if lower.endswith((".txt", ".cfg", ".ini", ".toml", ".sh", ".properties",
-                       ".hcl", ".tpl", ".tftpl", ".env", ".md", ".j2")):
+                       ".hcl", ".tpl", ".tftpl", ".env", ".md", ".j2", ".ipynb")):
+        # A notebook is read as text for secrets: keys pasted into cells or printed into
+        # saved outputs are reported at their line of the .ipynb file.
         return FileKind.TEXT
     return None

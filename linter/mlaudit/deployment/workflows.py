@@ -208,6 +208,12 @@ def build_workflows(builder: Builder) -> None:
         jobs = [_Job(builder, workflow, job) for job in workflow.jobs]
         for item in jobs:
             env = {**base, **{v.name: v.value for v in item.job.env}}
+            # The job's container and service containers are pulled like any image.
+            containers = [(item.job.container, "workflow-container")]
+            containers += [(s.image, "workflow-service") for s in item.job.services]
+            for value, context in containers:
+                if value is not None and "${{" not in value.value:
+                    builder.image_ref(value.value, value.span, context, item.id)
             for step in item.job.steps:
                 item.step(step, env)
             last = max([item.job.span.line] + [s.span.line for s in item.job.steps]

@@ -48,6 +48,10 @@ class Event:
     span: Span
     path: str | None = None
     method: str | None = None
+    # For HTTP events, who may call: "NONE" (anyone), the authorizer or "API_KEY" when
+    # something checks the caller (event, API or Globals level), None when it cannot be
+    # told (an intrinsic, an API defined elsewhere).
+    auth: str | None = None
 
     @property
     def is_http(self) -> bool:

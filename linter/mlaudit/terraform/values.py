@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlaudit.models.terraform import Unknown, is_known
+from mlaudit.models.terraform import UNKNOWN_PART, Unknown, is_known
 from mlaudit.models.terraform_syntax import (
     Call,
     Conditional,
@@ -78,12 +78,16 @@ def _evaluate(expr: Expr, scope: Scope) -> Any:
         if len(expr.parts) == 1 and not isinstance(expr.parts[0], str):
             return _evaluate(expr.parts[0], scope)  # "${x}" keeps x's type, as Terraform does
         pieces: list[str] = []
+        unknown = False
         for part in expr.parts:
             value = part if isinstance(part, str) else evaluate(part, scope)
             text = to_string(value)
             if text is None:
-                return Unknown("template")
+                unknown, text = True, UNKNOWN_PART
             pieces.append(text)
+        if unknown:
+            # Keep the known text: an image's `:latest` tag after an unknown repository URL.
+            return Unknown("template", text="".join(pieces))
         return "".join(pieces)
     if isinstance(expr, Ref):
         return _reference(expr, scope)

@@ -11,6 +11,7 @@ MODULES: tuple[str, ...] = (
     "database_publicly_accessible",
     "ec2_imdsv1_allowed",
     "ecr_scan_on_push_disabled",
+    "ecr_repository_public_push",
     "ecr_tag_mutable",
     "ecs_deployment_downtime",
     "ecs_service_autoscaling_missing",

@@ -143,12 +143,14 @@ def plain_environment_secrets(deployment: Any, local_fixtures: bool = False,
     Shared by MLA104, which reports them, and MLA102, which leaves those lines to MLA104
     so that one literal password in a compose/ECS/Lambda environment is one finding.
     SAM Globals / Serverless provider variables are merged into every function: each
-    written line is yielded once. AWS keys are MLA101's and are skipped.
+    written line is yielded once. AWS keys are MLA101's and hosted-model API keys
+    MLA105's: both are skipped.
     """
     from mlaudit.models.compose import ComposeFile
     from mlaudit.models.ecs import TaskDefinition
     from mlaudit.models.functions import ServerlessApp
     from mlaudit_rules.secrets._aws import find_aws_keys
+    from mlaudit_rules.secrets._model_keys import find_model_keys
 
     environments: list[tuple[str, Iterable[EnvVar]]] = []
     siblings: dict[str, frozenset[str]] = {}  # where -> the services next to it
@@ -175,6 +177,8 @@ def plain_environment_secrets(deployment: Any, local_fixtures: bool = False,
             secret = literal_secret(var.name, var.value)
             if secret is None or find_aws_keys([f'{var.name} = "{var.value}"']):
                 continue
+            if find_model_keys([var.value]):
+                continue  # a hosted-model API key: MLA105 reports it, by its exact shape
             if not local_fixtures and local_fixture_url(
                     var.value, siblings.get(where, frozenset())):
                 continue

@@ -7,7 +7,9 @@ value in the plain environment of a deployment: an ECS container's `environment`
 Serverless function's environment variables, a compose service's `environment`, a
 Kubernetes container's `env` list (manifests, Kustomize overlays, Helm `values.yaml`), a
 SageMaker model container's `environment` (Terraform, CloudFormation `Environment`, the
-SDK's `env=` in a deploy script or notebook: `HF_TOKEN`, `HUGGING_FACE_HUB_TOKEN`, API keys).
+SDK's `env=` in a deploy script or notebook: `HF_TOKEN`, `HUGGING_FACE_HUB_TOKEN`, API keys),
+a Terraform Lambda or ECS environment, also when the literal comes through a tfvars file,
+a variable and a module input (the tfvars line is shown as related).
 
 Not flagged: references resolved at deploy or run time (`${VAR}`, `{{resolve:…}}`,
 `!Ref`, Secrets Manager or SSM ARNs, `${ssm:…}`, Kubernetes `valueFrom.secretKeyRef`),
@@ -62,6 +64,7 @@ from mlaudit.models.sagemaker import SageMakerEndpoint
 from mlaudit.models.terraform import TerraformModule
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Confidence, Severity
+from mlaudit.span import Span
 from mlaudit_rules.secrets._shape import shape
 from mlaudit_rules.secrets._values import plain_environment_secrets
 
@@ -80,10 +83,24 @@ RULE = Rule(
 )
 
 
+def _written_in_tfvars(deployment: Deployment, secret: str) -> list[tuple[Span, str]]:
+    """Where a Terraform environment value is written when it came through a variable:
+    the tfvars assignment holding the same literal (tfvars -> variable -> module input ->
+    environment)."""
+    from mlaudit.models.terraform_syntax import Literal, TfvarsFile
+
+    return [(attribute.span, f"the value is set here, in {tfvars.path}")
+            for tfvars in deployment.models(TfvarsFile) for attribute in tfvars.attributes
+            if isinstance(attribute.expr, Literal) and attribute.expr.value == secret]
+
+
 @RULE.check
 def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
     for where, var, secret in plain_environment_secrets(deployment):
+        related = _written_in_tfvars(deployment, secret) if var.span.path.endswith(
+            (".tf", ".tf.json")) else []
         yield ctx.finding(
             f"{where} sets {var.name} to a literal secret ({shape(secret)}) in its plain"
-            " environment",
-            var.span, key=f"{where}:{var.name}", secrets=[secret, var.value or ""])
+            " environment" + (" (through a Terraform variable)" if related else ""),
+            var.span, key=f"{where}:{var.name}", secrets=[secret, var.value or ""],
+            related=related)

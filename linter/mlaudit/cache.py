@@ -1,25 +1,51 @@
 """Content-addressed parse cache, like ruff's: an unchanged file is never parsed twice.
 
-Key: sha256 of (mlaudit version, a fingerprint of the engine's own source files, parser
-id and version, repo path, file bytes). Value: the pickled model. The source fingerprint
-(size and mtime of every module of the `mlaudit` package) means a changed model class can
-never be handed a pickle of its old shape, even when nobody bumped a PARSER_VERSION.
-Entries are written to a temporary file and renamed into place, so
-concurrent runs never see a half-written entry; a corrupt or unreadable entry is a miss.
+The cache is safe to share (CI caches restored across branches and pull requests):
+- Entries are plain JSON data, never pickle: loading one builds only the frozen model
+  dataclasses of `mlaudit.models` (and `Span`, `FileKind`, the cached parse error), each
+  from an allow-list, each field checked against its annotation. Nothing in an entry can
+  name a function or a module to import; a corrupt, tampered or ill-typed entry is a miss,
+  the file is parsed again and the entry rewritten.
+- No text of the scanned file is stored (so no secret it holds): a string of the model
+  that occurs in the file is stored as its offsets into the file, and the text comes from
+  the file itself on every scan (the key is a hash of the file's bytes, so the offsets
+  always point into the same text). Only strings that are not in the file (computed by a
+  parser) and fragments too short to be a secret are stored as they are.
+- The directory is 0700 and entries 0600, in a directory owned by the user; a cache
+  directory owned by someone else is not used.
+
+Key: sha256 of (cache schema, mlaudit version, a fingerprint of the engine's own source
+files, parser id and version, repo path, file bytes). The source fingerprint (size and
+mtime of every module of the `mlaudit` package) means a changed model class never receives
+an entry of its old shape, even when nobody bumped a PARSER_VERSION.
+Entries are written to a temporary file and renamed into place, so concurrent runs never
+see a half-written entry. Layout: `<dir>/data-v<SCHEMA>/<key[:2]>/<key>.json`; the
+pickles of earlier versions (`<dir>/v<version>/`) are never opened.
 The cache lives outside the scanned tree (a pre-commit hook must not write into the
-repository): $MLAUDIT_CACHE_DIR, else $XDG_CACHE_HOME/mlaudit, else ~/.cache/mlaudit.
+repository): --cache-dir, else $MLAUDIT_CACHE_DIR, else $XDG_CACHE_HOME/mlaudit, else
+~/.cache/mlaudit.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import hashlib
+import importlib
+import json
 import os
-import pickle
+import re
 import tempfile
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mlaudit import __version__
+
+SCHEMA = 1  # bump when the entry format below changes
 
 
 def default_cache_dir() -> Path:
@@ -43,43 +69,385 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+@dataclass(frozen=True, slots=True)
+class CachedError:
+    """A file that failed to parse: cached too, so a broken file is not re-parsed."""
+
+    path: str
+    message: str
+    line: int
+    column: int
+    notice: bool = False  # the file is fine, mlaudit could not read it (newer syntax)
+    code: str = "parse-error"
+
+
+class Invalid(Exception):
+    """An entry that is not what this version of mlaudit writes: treated as a miss."""
+
+
+# --- the allow-list: the only classes an entry can build --------------------------------
+
+_ALLOWED_MODULES = ("mlaudit.span", "mlaudit.sources", "mlaudit.cache")
+_MODELS_PACKAGE = "mlaudit.models."
+
+
+def _allowed_module(name: str) -> bool:
+    if name in _ALLOWED_MODULES:
+        return True
+    # Only the model modules that ship with mlaudit: a dotted name cannot climb out.
+    tail = name[len(_MODELS_PACKAGE):] if name.startswith(_MODELS_PACKAGE) else ""
+    return bool(tail) and tail.isidentifier() and (
+        Path(__file__).resolve().parent / "models" / f"{tail}.py").is_file()
+
+
+_Checker = Callable[[Any], bool]
+
+
+class _Schema:
+    """How to build and check one class: its constructor arity and one check per field."""
+
+    def __init__(self, cls: type) -> None:
+        self.cls = cls
+        self.is_enum = isinstance(cls, type) and issubclass(cls, enum.Enum)
+        self.checks: tuple[_Checker, ...] = ()
+        self.names: tuple[str, ...] = ()
+        if not self.is_enum:
+            fields = [f for f in dataclasses.fields(cls) if f.init]
+            hints = typing.get_type_hints(cls)
+            self.names = tuple(f.name for f in fields)
+            self.checks = tuple(_checker(hints.get(f.name, Any)) for f in fields)
+
+
+_SCHEMAS: dict[str, _Schema] = {}
+
+
+def _schema(name: str) -> _Schema:
+    found = _SCHEMAS.get(name)
+    if found is not None:
+        return found
+    module_name, _, qualname = name.partition(":")
+    if not _allowed_module(module_name) or not qualname.isidentifier():
+        raise Invalid(f"class {name!r} is not a model class")
+    module = importlib.import_module(module_name)
+    cls = module.__dict__.get(qualname)
+    if not isinstance(cls, type) or cls.__module__ != module_name or not (
+            dataclasses.is_dataclass(cls) or issubclass(cls, enum.Enum)):
+        raise Invalid(f"class {name!r} is not a model class")
+    if dataclasses.is_dataclass(cls) and not cls.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+        raise Invalid(f"class {name!r} is not frozen")
+    schema = _SCHEMAS[name] = _Schema(cls)
+    return schema
+
+
+def _class_name(cls: type) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def _any(_: Any) -> bool:
+    return True
+
+
+def _checker(hint: Any) -> _Checker:
+    """A predicate for values of annotation `hint` (what the model modules use)."""
+    if hint is Any or hint is object:
+        return _any
+    if hint is type(None) or hint is None:
+        return lambda v: v is None
+    if hint is float:
+        return lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
+    if hint is int:
+        return lambda v: isinstance(v, int) and not isinstance(v, bool)
+    if isinstance(hint, type) and not typing.get_args(hint):
+        return lambda v: isinstance(v, hint)
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        options = tuple(_checker(a) for a in args)
+        return lambda v: any(check(v) for check in options)
+    if origin is typing.Literal:
+        return lambda v: v in args
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            item = _checker(args[0])
+            return lambda v: isinstance(v, tuple) and all(item(x) for x in v)
+        if not args:
+            return lambda v: isinstance(v, tuple)
+        items = tuple(_checker(a) for a in args)
+        return lambda v: isinstance(v, tuple) and len(v) == len(items) and all(
+            check(x) for check, x in zip(items, v))
+    if origin in (list, frozenset, set):
+        item = _checker(args[0]) if args else _any
+        return lambda v: isinstance(v, origin) and all(item(x) for x in v)
+    if origin is dict:
+        key, value = (_checker(args[0]), _checker(args[1])) if args else (_any, _any)
+        return lambda v: isinstance(v, dict) and all(key(k) and value(x) for k, x in v.items())
+    if isinstance(origin, type):
+        return lambda v: isinstance(v, origin)
+    return _any  # a TypeVar or a construct the models do not use: the class check remains
+
+
+# --- encoding ---------------------------------------------------------------------------
+
+# A string that is not in the file as a whole is stored as runs: each token of it that is
+# in the file as its offsets, the rest (separators, computed text) as it is.
+_TOKEN = re.compile(r"[^\s\"'`,;(){}\[\]<>|]{4,}")
+_PIECE = re.compile(r"[^=:@/?&#%+]{4,}")
+_SHORT = 4  # shorter strings are stored as they are: too short to be a secret
+
+
+class _Encoder:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.hint = 0
+        self.classes: dict[type, int] = {}
+        self.strings: dict[str, Any] = {}
+
+    def cls(self, cls: type) -> int:
+        index = self.classes.get(cls)
+        if index is None:
+            index = self.classes[cls] = len(self.classes)
+        return index
+
+    def string(self, value: str) -> Any:
+        if len(value) < _SHORT:
+            return value
+        known = self.strings.get(value)
+        if known is not None:
+            return known
+        text = self.text
+        at = text.find(value, self.hint)
+        if at < 0:
+            at = text.find(value)
+        if at >= 0:
+            # Most strings appear in file order: search from the last hit first.
+            self.hint = at
+            encoded: Any = ["r", at, at + len(value)]
+        else:
+            encoded = self.runs(value)
+        self.strings[value] = encoded
+        return encoded
+
+    def runs(self, value: str) -> Any:
+        """`value` as literal runs and references to the tokens of it that are in the file.
+
+        A token not in the file as a whole (`KEY=value` built from `KEY: value`) is split
+        again at the separators of assignments and URLs, and its pieces looked up."""
+        text = self.text
+        parts: list[Any] = ["c"]
+        last = 0
+        found = False
+        for match in _TOKEN.finditer(value):
+            token = match.group()
+            where = text.find(token)
+            if where >= 0:
+                pieces = [(match.start(), where, len(token))]
+            else:
+                pieces = []
+                for sub in _PIECE.finditer(token):
+                    at = text.find(sub.group())
+                    if at >= 0:
+                        pieces.append((match.start() + sub.start(), at, len(sub.group())))
+            for start, where, length in pieces:
+                if start > last:
+                    parts.append(value[last:start])
+                parts.append([where, where + length])
+                last = start + length
+                found = True
+        if not found:
+            return value
+        if last < len(value):
+            parts.append(value[last:])
+        return parts
+        self.strings[value] = encoded
+        return encoded
+
+    def encode(self, value: Any) -> Any:
+        kind = type(value)
+        if kind is str:
+            return self.string(value)
+        if value is None or kind is bool or kind is int or kind is float:
+            return value
+        if kind is tuple:
+            return ["t", *[self.encode(v) for v in value]]
+        if kind is list:
+            return ["l", *[self.encode(v) for v in value]]
+        if kind is dict:
+            out: list[Any] = ["d"]
+            for key, item in value.items():
+                out.append(self.encode(key))
+                out.append(self.encode(item))
+            return out
+        if kind is frozenset:
+            return ["f", *[self.encode(v) for v in value]]
+        if isinstance(value, enum.Enum):
+            return ["e", self.cls(kind), self.encode(value.value)]
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            names = _schema(_class_name(kind)).names
+            return [self.cls(kind), *[self.encode(getattr(value, n)) for n in names]]
+        raise Invalid(f"cannot cache a {kind.__name__}")
+
+
+def encode(value: Any, text: str) -> dict[str, Any]:
+    """The JSON document of an entry; raises Invalid for a value it cannot represent."""
+    encoder = _Encoder(text)
+    body = encoder.encode(value)
+    classes = [_class_name(c) for c, _ in sorted(encoder.classes.items(), key=lambda i: i[1])]
+    return {"schema": SCHEMA, "size": len(text), "classes": classes, "value": body}
+
+
+def decode(document: Any, text: str) -> Any:
+    """Rebuild the value of an entry. Raises Invalid for anything this version did not write."""
+    if not isinstance(document, dict) or document.get("schema") != SCHEMA:
+        raise Invalid("not an entry of this cache schema")
+    if document.get("size") != len(text):
+        raise Invalid("entry of another file")
+    names = document.get("classes")
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise Invalid("bad class table")
+    schemas = [_schema(n) for n in names]
+    size = len(text)
+
+    def span(pair: Any) -> str:
+        if (type(pair) is not list or len(pair) != 2 or type(pair[0]) is not int
+                or type(pair[1]) is not int or not 0 <= pair[0] <= pair[1] <= size):
+            raise Invalid("bad text reference")
+        return text[pair[0]:pair[1]]
+
+    def build(node: Any) -> Any:
+        kind = type(node)
+        if kind is not list:
+            if kind is dict:
+                raise Invalid("unexpected object")
+            return node  # str, int, float, bool, None
+        if not node:
+            raise Invalid("empty node")
+        tag = node[0]
+        if type(tag) is int:
+            if not 0 <= tag < len(schemas):
+                raise Invalid("bad class index")
+            schema = schemas[tag]
+            if schema.is_enum:
+                raise Invalid("enum used as a class")
+            args = [build(x) for x in node[1:]]
+            if len(args) != len(schema.checks):
+                raise Invalid(f"{schema.cls.__name__}: wrong number of fields")
+            for check, arg in zip(schema.checks, args):
+                if not check(arg):
+                    raise Invalid(f"{schema.cls.__name__}: ill-typed field")
+            return schema.cls(*args)
+        if tag == "r":
+            return span(node[1:])
+        if tag == "t":
+            return tuple([build(x) for x in node[1:]])
+        if tag == "c":
+            return "".join(x if type(x) is str else span(x) for x in node[1:])
+        if tag == "l":
+            return [build(x) for x in node[1:]]
+        if tag == "d":
+            items = node[1:]
+            if len(items) % 2:
+                raise Invalid("odd mapping")
+            out = {}
+            for i in range(0, len(items), 2):
+                key = build(items[i])
+                if type(key) in (list, dict, set):
+                    raise Invalid("unhashable key")
+                out[key] = build(items[i + 1])
+            return out
+        if tag == "f":
+            return frozenset(build(x) for x in node[1:])
+        if tag == "e":
+            if len(node) != 3 or type(node[1]) is not int or not 0 <= node[1] < len(schemas):
+                raise Invalid("bad enum")
+            schema = schemas[node[1]]
+            if not schema.is_enum:
+                raise Invalid("class used as an enum")
+            try:
+                return schema.cls(build(node[2]))
+            except ValueError:
+                raise Invalid("bad enum value") from None
+        raise Invalid("unknown tag")
+
+    try:
+        return build(document.get("value"))
+    except (TypeError, RecursionError) as exc:  # e.g. an unhashable frozenset member
+        raise Invalid(str(exc)) from None
+
+
+# --- the store --------------------------------------------------------------------------
+
+
+def _private_directory(directory: Path) -> bool:
+    """Create `directory` 0700 (and its parents); False when it is not the user's alone."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        stat = directory.stat()
+        if hasattr(os, "geteuid") and stat.st_uid != os.geteuid():
+            return False  # someone else's directory: whatever is in it is not ours to trust
+        if stat.st_mode & 0o077:
+            directory.chmod(0o700)
+    except OSError:
+        return False
+    return True
+
+
 class ParseCache:
     def __init__(self, directory: Path | None) -> None:
-        self.directory = directory / f"v{__version__}" if directory is not None else None
+        self.root = directory
+        self.directory = directory / f"data-v{SCHEMA}" if directory is not None else None
         self.code = code_fingerprint() if directory is not None else ""
+        self._usable: bool | None = None
+
+    def _ready(self) -> bool:
+        if self._usable is None:
+            assert self.root is not None and self.directory is not None
+            self._usable = _private_directory(self.root) and _private_directory(self.directory)
+        return self._usable
 
     def key(self, parser_id: str, path: str, content: bytes) -> str:
         digest = hashlib.sha256()
-        for part in (__version__.encode(), self.code.encode(), parser_id.encode(), path.encode()):
+        for part in (str(SCHEMA).encode(), __version__.encode(), self.code.encode(),
+                     parser_id.encode(), path.encode()):
             digest.update(part)
             digest.update(b"\0")
         digest.update(content)
         return digest.hexdigest()
 
     def _file(self, key: str) -> Path | None:
-        return self.directory / key[:2] / key if self.directory is not None else None
+        if self.directory is None or not self._ready():
+            return None
+        return self.directory / key[:2] / f"{key}.json"
 
-    def get(self, key: str) -> Any | None:
+    def get(self, key: str, text: str) -> Any | None:
         target = self._file(key)
         if target is None:
             return None
         try:
             with target.open("rb") as handle:
-                value = pickle.load(handle)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
-                TypeError, ValueError):
-            return None  # a missing, corrupt or stale entry is a miss
-        return value
+                document = json.loads(handle.read())
+            return decode(document, text)
+        except (OSError, ValueError, Invalid):
+            return None  # missing, corrupt, tampered or stale: a miss, parsed again
 
-    def put(self, key: str, value: Any) -> None:
+    def put(self, key: str, value: Any, text: str) -> None:
         target = self._file(key)
         if target is None:
             return
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            data = json.dumps(encode(value, text), separators=(",", ":"), ensure_ascii=False,
+                              check_circular=False)
+        except (Invalid, ValueError, RecursionError):
+            return  # a value the format cannot hold is simply not cached
+        tmp = None
+        try:
+            target.parent.mkdir(mode=0o700, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")  # mode 0600
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(data)
             os.replace(tmp, target)
         except OSError:
-            pass  # a read-only or full cache directory must never fail a scan
+            # A read-only or full cache directory must never fail a scan.
+            if tmp is not None:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from mlaudit.cache import ParseCache
+from mlaudit.cache import CachedError, ParseCache
 from mlaudit.compat import ensure_for_kinds
 from mlaudit.config import Config
 from mlaudit.discovery import Discovery, discover
@@ -132,12 +132,12 @@ def parse_files(
                                           DiagnosticLevel.ERROR, "unreadable"))
             continue
         key = cache.key(found[1], source.path, content)
-        cached = cache.get(key)
+        cached = cache.get(key, source.text)
         if cached is not None:
-            if not isinstance(cached, _CachedError):
+            if not isinstance(cached, CachedError):
                 models[source.path] = cached
             else:
-                diagnostics.append(cached.diagnostic())
+                diagnostics.append(_diagnostic(cached))
             done += 1
             continue
         pending.append((source, key))
@@ -146,6 +146,7 @@ def parse_files(
     workers = jobs or (os.cpu_count() or 1)
     args = [(s.path, str(s.abspath), s.kind.value) for s, _ in pending]
     keys = {s.path: k for s, k in pending}
+    texts = {s.path: s.text for s, _ in pending}  # already read: the cache's offsets point here
     if len(pending) >= PARALLEL_THRESHOLD and workers > 1:
         # Imported here: multiprocessing costs ~25 ms to import, a pre-commit run never uses it.
         from concurrent.futures import ProcessPoolExecutor
@@ -156,31 +157,22 @@ def parse_files(
             )
             for outcome in outcomes:
                 done += 1
-                _record(outcome, keys, models, diagnostics, cache)
+                _record(outcome, keys, models, diagnostics, cache, texts)
                 if progress:
                     progress(done, total)
     else:
         for arg in args:
             done += 1
-            _record(_parse_one(arg), keys, models, diagnostics, cache)
+            _record(_parse_one(arg), keys, models, diagnostics, cache, texts)
             if progress:
                 progress(done, total)
     return models, diagnostics
 
 
-@dataclass(frozen=True)
-class _CachedError:
-    path: str
-    message: str
-    line: int
-    column: int
-    notice: bool = False  # the file is fine, mlaudit could not read it (newer syntax)
-    code: str = "parse-error"
-
-    def diagnostic(self) -> Diagnostic:
-        level = DiagnosticLevel.NOTE if self.notice else DiagnosticLevel.ERROR
-        return Diagnostic(self.message, Span(self.path, self.line, self.column), level,
-                          self.code)
+def _diagnostic(error: CachedError) -> Diagnostic:
+    level = DiagnosticLevel.NOTE if error.notice else DiagnosticLevel.ERROR
+    return Diagnostic(error.message, Span(error.path, error.line, error.column), level,
+                      error.code)
 
 
 def _record(
@@ -189,15 +181,16 @@ def _record(
     models: dict[str, Any],
     diagnostics: list[Diagnostic],
     cache: ParseCache,
+    texts: dict[str, str],
 ) -> None:
     path, model, error = outcome
     if error is not None:
-        cached = _CachedError(path, *error)
-        diagnostics.append(cached.diagnostic())
-        cache.put(keys[path], cached)
+        cached = CachedError(path, *error)
+        diagnostics.append(_diagnostic(cached))
+        cache.put(keys[path], cached, texts[path])
     elif model is not None:
         models[path] = model
-        cache.put(keys[path], model)
+        cache.put(keys[path], model, texts[path])
 
 
 def scan(request: ScanRequest) -> ScanResult:

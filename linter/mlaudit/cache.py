@@ -100,22 +100,31 @@ def _allowed_module(name: str) -> bool:
         Path(__file__).resolve().parent / "models" / f"{tail}.py").is_file()
 
 
-_Checker = Callable[[Any], bool]
-
-
 class _Schema:
-    """How to build and check one class: its constructor arity and one check per field."""
+    """How to build one class from an entry: a constructor that checks every argument.
+
+    The checks are compiled from the class's own field annotations (never from entry
+    data) into one function per class: a warm run builds hundreds of thousands of model
+    objects, and a generic checker walking the annotations per value costs several times
+    more."""
 
     def __init__(self, cls: type) -> None:
         self.cls = cls
-        self.is_enum = isinstance(cls, type) and issubclass(cls, enum.Enum)
-        self.checks: tuple[_Checker, ...] = ()
+        self.is_enum = issubclass(cls, enum.Enum)
         self.names: tuple[str, ...] = ()
+        self.make: Callable[[list[Any], Any], Any] = _not_a_dataclass
         if not self.is_enum:
             fields = [f for f in dataclasses.fields(cls) if f.init]
-            hints = typing.get_type_hints(cls)
+            try:
+                hints = typing.get_type_hints(cls)
+            except Exception as exc:  # an annotation that does not resolve: never cached
+                raise Invalid(f"{cls.__name__}: {exc}") from None
             self.names = tuple(f.name for f in fields)
-            self.checks = tuple(_checker(hints.get(f.name, Any)) for f in fields)
+            self.make = _compile(cls, [hints.get(f.name, Any) for f in fields])
+
+
+def _not_a_dataclass(node: list[Any], build: Any) -> Any:
+    raise Invalid("enum used as a class")
 
 
 _SCHEMAS: dict[str, _Schema] = {}
@@ -143,46 +152,103 @@ def _class_name(cls: type) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
-def _any(_: Any) -> bool:
-    return True
+class _Expr:
+    """Builds a Python expression that is true when a value matches an annotation."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, Any] = {"Invalid": Invalid}
+        self.depth = 0
+
+    def bind(self, value: Any) -> str:
+        for name, bound in self.names.items():
+            if bound is value:
+                return name
+        name = f"_c{len(self.names)}"
+        self.names[name] = value
+        return name
+
+    def each(self, hint: Any, collection: str) -> str:
+        self.depth += 1
+        var = f"_x{self.depth}"
+        body = self.expr(hint, var)
+        self.depth -= 1
+        return "True" if body == "True" else f"all({body} for {var} in {collection})"
+
+    def expr(self, hint: Any, v: str) -> str:
+        if hint is Any or hint is object:
+            return "True"
+        if hint is None or hint is type(None):
+            return f"{v} is None"
+        if hint is int:
+            return f"type({v}) is int"
+        if hint is float:
+            return f"type({v}) in (int, float)"
+        if hint in (str, bool):
+            return f"type({v}) is {hint.__name__}"
+        origin, args = typing.get_origin(hint), typing.get_args(hint)
+        if isinstance(hint, type) and origin is None:
+            return f"isinstance({v}, {self.bind(hint)})"
+        if origin is typing.Union or origin is types.UnionType:
+            options = [self.expr(a, v) for a in args]
+            return "True" if "True" in options else "(" + " or ".join(options) + ")"
+        if origin is typing.Literal:
+            return f"{v} in {self.bind(tuple(args))}"
+        if origin is tuple:
+            if len(args) == 2 and args[1] is Ellipsis:
+                return f"(type({v}) is tuple and {self.each(args[0], v)})"
+            if not args:
+                return f"type({v}) is tuple"
+            parts = [self.expr(a, f"{v}[{i}]") for i, a in enumerate(args)]
+            return (f"(type({v}) is tuple and len({v}) == {len(args)} and "
+                    + " and ".join(parts) + ")")
+        if origin in (list, frozenset, set):
+            item = self.each(args[0], v) if args else "True"
+            return f"(type({v}) is {origin.__name__} and {item})"
+        if origin is dict:
+            if not args:
+                return f"type({v}) is dict"
+            keys, values = self.each(args[0], v), self.each(args[1], f"{v}.values()")
+            return f"(type({v}) is dict and {keys} and {values})"
+        if isinstance(origin, type):
+            return f"isinstance({v}, {self.bind(origin)})"
+        return "True"  # a TypeVar or a construct the models do not use
 
 
-def _checker(hint: Any) -> _Checker:
-    """A predicate for values of annotation `hint` (what the model modules use)."""
-    if hint is Any or hint is object:
-        return _any
-    if hint is type(None) or hint is None:
-        return lambda v: v is None
-    if hint is float:
-        return lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
-    if hint is int:
-        return lambda v: isinstance(v, int) and not isinstance(v, bool)
-    if isinstance(hint, type) and not typing.get_args(hint):
-        return lambda v: isinstance(v, hint)
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
+def _compile(cls: type, hints: list[Any]) -> Callable[[list[Any], Any], Any]:
+    """`make(node, build)`: the instance of `cls` from its entry node `[index, *fields]`
+    (a field that is a list is built first), or Invalid when a field does not match."""
+    exprs = _Expr()
+    args = [f"a{i}" for i in range(len(hints))]
+    checks = [e for e in (exprs.expr(h, a) for h, a in zip(hints, args)) if e != "True"]
+    klass = exprs.bind(cls)
+    lines = ["def make(node, build):",
+             f"    if len(node) != {len(args) + 1}:",
+             f"        raise Invalid('{cls.__name__}: wrong number of fields')"]
+    if args:
+        lines.append(f"    _, {', '.join(args)}, = node")
+    for hint, arg in zip(hints, args):
+        if not _scalar(hint):  # strings, containers and objects arrive as lists
+            lines.append(f"    if type({arg}) is list: {arg} = build({arg})")
+    if checks:
+        lines += [f"    if not ({' and '.join(checks)}):",
+                  f"        raise Invalid('{cls.__name__}: ill-typed field')"]
+    lines.append(f"    return {klass}({', '.join(args)})")
+    namespace = dict(exprs.names)
+    # The source is built from the model classes' annotations only, never from an entry.
+    exec(compile("\n".join(lines) + "\n", f"<mlaudit cache: {cls.__name__}>", "exec"),
+         namespace)
+    make: Callable[[list[Any], Any], Any] = namespace["make"]
+    return make
+
+
+def _scalar(hint: Any) -> bool:
+    """True for annotations whose values are never encoded as a list (int, bool, None)."""
+    if hint in (int, float, bool, type(None), None):
+        return True
+    origin = typing.get_origin(hint)
     if origin is typing.Union or origin is types.UnionType:
-        options = tuple(_checker(a) for a in args)
-        return lambda v: any(check(v) for check in options)
-    if origin is typing.Literal:
-        return lambda v: v in args
-    if origin is tuple:
-        if len(args) == 2 and args[1] is Ellipsis:
-            item = _checker(args[0])
-            return lambda v: isinstance(v, tuple) and all(item(x) for x in v)
-        if not args:
-            return lambda v: isinstance(v, tuple)
-        items = tuple(_checker(a) for a in args)
-        return lambda v: isinstance(v, tuple) and len(v) == len(items) and all(
-            check(x) for check, x in zip(items, v))
-    if origin in (list, frozenset, set):
-        item = _checker(args[0]) if args else _any
-        return lambda v: isinstance(v, origin) and all(item(x) for x in v)
-    if origin is dict:
-        key, value = (_checker(args[0]), _checker(args[1])) if args else (_any, _any)
-        return lambda v: isinstance(v, dict) and all(key(k) and value(x) for k, x in v.items())
-    if isinstance(origin, type):
-        return lambda v: isinstance(v, origin)
-    return _any  # a TypeVar or a construct the models do not use: the class check remains
+        return all(_scalar(a) for a in typing.get_args(hint))
+    return False
 
 
 # --- encoding ---------------------------------------------------------------------------
@@ -304,73 +370,68 @@ def decode(document: Any, text: str) -> Any:
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise Invalid("bad class table")
     schemas = [_schema(n) for n in names]
+    makers = [s.make for s in schemas]
+    count = len(schemas)
     size = len(text)
 
-    def span(pair: Any) -> str:
-        if (type(pair) is not list or len(pair) != 2 or type(pair[0]) is not int
-                or type(pair[1]) is not int or not 0 <= pair[0] <= pair[1] <= size):
+    def ref(a: Any, b: Any) -> str:
+        if type(a) is not int or type(b) is not int or not 0 <= a <= b <= size:
             raise Invalid("bad text reference")
-        return text[pair[0]:pair[1]]
+        return text[a:b]
 
     def build(node: Any) -> Any:
-        kind = type(node)
-        if kind is not list:
-            if kind is dict:
-                raise Invalid("unexpected object")
-            return node  # str, int, float, bool, None
-        if not node:
-            raise Invalid("empty node")
-        tag = node[0]
+        # Leaves (str, int, float, bool, None) are returned by the callers without a call:
+        # only lists reach here. Hot: a warm run of a large repository comes through here
+        # a million times.
+        tag = node[0] if node else None
         if type(tag) is int:
-            if not 0 <= tag < len(schemas):
+            if not 0 <= tag < count:
                 raise Invalid("bad class index")
-            schema = schemas[tag]
-            if schema.is_enum:
-                raise Invalid("enum used as a class")
-            args = [build(x) for x in node[1:]]
-            if len(args) != len(schema.checks):
-                raise Invalid(f"{schema.cls.__name__}: wrong number of fields")
-            for check, arg in zip(schema.checks, args):
-                if not check(arg):
-                    raise Invalid(f"{schema.cls.__name__}: ill-typed field")
-            return schema.cls(*args)
+            return makers[tag](node, build)
         if tag == "r":
-            return span(node[1:])
+            if len(node) != 3:
+                raise Invalid("bad text reference")
+            a, b = node[1], node[2]
+            if type(a) is not int or type(b) is not int or not 0 <= a <= b <= size:
+                raise Invalid("bad text reference")
+            return text[a:b]
         if tag == "t":
-            return tuple([build(x) for x in node[1:]])
+            return tuple([x if type(x) is not list else build(x) for x in node[1:]])
         if tag == "c":
-            return "".join(x if type(x) is str else span(x) for x in node[1:])
+            return "".join([x if type(x) is str else ref(*x) if type(x) is list and len(x) == 2
+                            else _bad(x) for x in node[1:]])
         if tag == "l":
-            return [build(x) for x in node[1:]]
+            return [x if type(x) is not list else build(x) for x in node[1:]]
         if tag == "d":
-            items = node[1:]
+            items = [x if type(x) is not list else build(x) for x in node[1:]]
             if len(items) % 2:
                 raise Invalid("odd mapping")
-            out = {}
-            for i in range(0, len(items), 2):
-                key = build(items[i])
-                if type(key) in (list, dict, set):
-                    raise Invalid("unhashable key")
-                out[key] = build(items[i + 1])
-            return out
+            return dict(zip(items[::2], items[1::2]))
         if tag == "f":
-            return frozenset(build(x) for x in node[1:])
+            return frozenset([x if type(x) is not list else build(x) for x in node[1:]])
         if tag == "e":
-            if len(node) != 3 or type(node[1]) is not int or not 0 <= node[1] < len(schemas):
+            if len(node) != 3 or type(node[1]) is not int or not 0 <= node[1] < count:
                 raise Invalid("bad enum")
             schema = schemas[node[1]]
             if not schema.is_enum:
                 raise Invalid("class used as an enum")
             try:
-                return schema.cls(build(node[2]))
-            except ValueError:
+                return schema.cls(node[2])
+            except (ValueError, TypeError):
                 raise Invalid("bad enum value") from None
         raise Invalid("unknown tag")
 
+    value = document.get("value")
+    if type(value) is dict:
+        raise Invalid("unexpected object")
     try:
-        return build(document.get("value"))
-    except (TypeError, RecursionError) as exc:  # e.g. an unhashable frozenset member
+        return build(value) if type(value) is list else value
+    except (TypeError, RecursionError) as exc:  # an unhashable key, a nested JSON object
         raise Invalid(str(exc)) from None
+
+
+def _bad(part: Any) -> str:
+    raise Invalid("bad string part")
 
 
 # --- the store --------------------------------------------------------------------------

@@ -28,6 +28,7 @@ repository): --cache-dir, else $MLAUDIT_CACHE_DIR, else $XDG_CACHE_HOME/mlaudit,
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
 import hashlib
@@ -219,14 +220,14 @@ def _compile(cls: type, hints: list[Any]) -> Callable[[list[Any], Any], Any]:
     (a field that is a list is built first), or Invalid when a field does not match."""
     exprs = _Expr()
     args = [f"a{i}" for i in range(len(hints))]
-    checks = [e for e in (exprs.expr(h, a) for h, a in zip(hints, args)) if e != "True"]
+    checks = [e for e in (exprs.expr(h, a) for h, a in zip(hints, args, strict=True)) if e != "True"]
     klass = exprs.bind(cls)
     lines = ["def make(node, build):",
              f"    if len(node) != {len(args) + 1}:",
              f"        raise Invalid('{cls.__name__}: wrong number of fields')"]
     if args:
         lines.append(f"    _, {', '.join(args)}, = node")
-    for hint, arg in zip(hints, args):
+    for hint, arg in zip(hints, args, strict=True):
         if not _scalar(hint):  # strings, containers and objects arrive as lists
             lines.append(f"    if type({arg}) is list: {arg} = build({arg})")
     if checks:
@@ -323,8 +324,6 @@ class _Encoder:
         if last < len(value):
             parts.append(value[last:])
         return parts
-        self.strings[value] = encoded
-        return encoded
 
     def encode(self, value: Any) -> Any:
         kind = type(value)
@@ -406,7 +405,7 @@ def decode(document: Any, text: str) -> Any:
             items = [x if type(x) is not list else build(x) for x in node[1:]]
             if len(items) % 2:
                 raise Invalid("odd mapping")
-            return dict(zip(items[::2], items[1::2]))
+            return dict(zip(items[::2], items[1::2], strict=True))
         if tag == "f":
             return frozenset([x if type(x) is not list else build(x) for x in node[1:]])
         if tag == "e":
@@ -508,7 +507,5 @@ class ParseCache:
         except OSError:
             # A read-only or full cache directory must never fail a scan.
             if tmp is not None:
-                try:
+                with contextlib.suppress(OSError):
                     os.unlink(tmp)
-                except OSError:
-                    pass

@@ -220,7 +220,8 @@ def _compile(cls: type, hints: list[Any]) -> Callable[[list[Any], Any], Any]:
     (a field that is a list is built first), or Invalid when a field does not match."""
     exprs = _Expr()
     args = [f"a{i}" for i in range(len(hints))]
-    checks = [e for e in (exprs.expr(h, a) for h, a in zip(hints, args, strict=True)) if e != "True"]
+    checks = [exprs.expr(h, a) for h, a in zip(hints, args, strict=True)]
+    checks = [e for e in checks if e != "True"]
     klass = exprs.bind(cls)
     lines = ["def make(node, build):",
              f"    if len(node) != {len(args) + 1}:",

@@ -39,6 +39,7 @@ _COLORS = {
 }
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 _BLUE, _GREEN, _RED = "\033[34m", "\033[32m", "\033[1;31m"
+_GLUE = "\ue000"  # a space that wrapping must not break at (a private-use character)
 _MAX_EXCERPT = 160  # characters of a source line shown around the column
 
 
@@ -62,22 +63,24 @@ def _paint(text: str, code: str, color: bool) -> str:
 
 class _Paths:
     """Repository paths as the user can open them: relative to the current directory
-    when it is inside the scanned repository or above it, else root-relative."""
+    (`base`), like ruff; root-relative when no base is given."""
 
     def __init__(self, root: Path, base: Path | None) -> None:
-        self.prefix: str | None = None
-        if base is None:
-            return
-        try:
-            relative = os.path.relpath(root.resolve(), base.resolve())
-        except ValueError:  # another drive on Windows
-            return
-        self.prefix = "" if relative == "." else relative.replace(os.sep, "/") + "/"
+        self.root = str(root.resolve()) if base is not None else None
+        self.base = str(base.resolve()) if base is not None else None
+        self.memo: dict[str, str] = {}
 
     def show(self, path: str) -> str:
-        if self.prefix is None or not self.prefix:
+        if self.root is None or self.base is None:
             return path
-        return os.path.normpath(self.prefix + path).replace(os.sep, "/")
+        shown = self.memo.get(path)
+        if shown is None:
+            try:
+                shown = os.path.relpath(os.path.join(self.root, path), self.base)
+            except ValueError:  # another drive on Windows
+                shown = path
+            shown = self.memo[path] = shown.replace(os.sep, "/")
+        return shown
 
 
 def _fix_hint(rule: Any) -> str:
@@ -174,9 +177,11 @@ def _finding_lines(finding: Finding, ctx: ReportContext, paths: _Paths,
                             color))
     else:
         hint = _fix_hint(rules.get(finding.rule_id))
-        explain = f"(mlaudit explain {finding.rule_id})"
+        # Kept on one line when wrapping: the command is copied as a whole.
+        explain = f"(mlaudit{_GLUE}explain{_GLUE}{finding.rule_id})"
         help_text = f"{hint} {explain}" if hint else explain
-        help_lines = _wrap(f"help: {help_text}", ctx.width, "        ", "  ")
+        help_lines = [ln.replace(_GLUE, " ") for ln in
+                      _wrap(f"help: {help_text}", ctx.width, "        ", "  ")]
         if color:
             help_lines[0] = help_lines[0].replace("help:", _paint("help:", _GREEN, True), 1)
         lines.extend(help_lines)

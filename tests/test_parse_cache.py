@@ -74,8 +74,8 @@ def test_every_fixture_model_round_trips_through_plain_data() -> None:
             continue
         if model is None:
             continue
-        text = json.dumps(encode(model, source.text))
-        assert decode(json.loads(text), source.text) == model, source.path
+        text = json.dumps(encode(model, source.text, source.path))
+        assert decode(json.loads(text), source.text, source.path) == model, source.path
         checked += 1
     assert checked > 300
 

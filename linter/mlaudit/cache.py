@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from mlaudit import __version__
+from mlaudit.span import Span
 
 SCHEMA = 1  # bump when the entry format below changes
 
@@ -169,6 +170,10 @@ class _Expr:
         return name
 
     def each(self, hint: Any, collection: str) -> str:
+        types = _plain_types(hint)
+        if types is not None:
+            # Every member's exact type in a set, checked in C: no generator per member.
+            return f"{self.bind(types)}.issuperset(map(type, {collection}))"
         self.depth += 1
         var = f"_x{self.depth}"
         body = self.expr(hint, var)
@@ -188,7 +193,10 @@ class _Expr:
             return f"type({v}) is {hint.__name__}"
         origin, args = typing.get_origin(hint), typing.get_args(hint)
         if isinstance(hint, type) and origin is None:
-            return f"isinstance({v}, {self.bind(hint)})"
+            plain = _plain_types(hint)
+            if plain is None:  # an abstract type (Mapping): a dict is one without being one
+                return f"isinstance({v}, {self.bind(hint)})"
+            return f"type({v}) in {self.bind(plain)}"
         if origin is typing.Union or origin is types.UnionType:
             options = [self.expr(a, v) for a in args]
             return "True" if "True" in options else "(" + " or ".join(options) + ")"
@@ -243,6 +251,35 @@ def _compile(cls: type, hints: list[Any]) -> Callable[[list[Any], Any], Any]:
     return make
 
 
+def _plain_types(hint: Any) -> frozenset[type] | None:
+    """The exact types a value of `hint` may have, when `hint` is a class or a union of
+    classes (subclasses included); None for generics that need a deeper check."""
+    if hint is None or hint is type(None):
+        return frozenset({type(None)})
+    if hint is int:
+        return frozenset({int})  # not bool: True is no line number
+    if hint is float:
+        return frozenset({int, float})
+    if hint in (str, bool, bytes):
+        return frozenset({hint})
+    if isinstance(hint, type) and typing.get_origin(hint) is None and (
+            dataclasses.is_dataclass(hint) or issubclass(hint, enum.Enum)):
+        found: set[type] = set()
+        pending = [hint]
+        while pending:
+            cls = pending.pop()
+            if cls not in found:
+                found.add(cls)
+                pending.extend(cls.__subclasses__())
+        return frozenset(found)
+    origin = typing.get_origin(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        parts = [_plain_types(a) for a in typing.get_args(hint)]
+        if all(p is not None for p in parts):
+            return frozenset().union(*[p for p in parts if p is not None])
+    return None
+
+
 def _scalar(hint: Any) -> bool:
     """True for annotations whose values are never encoded as a list (int, bool, None)."""
     if hint in (int, float, bool, type(None), None):
@@ -263,8 +300,9 @@ _SHORT = 4  # shorter strings are stored as they are: too short to be a secret
 
 
 class _Encoder:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, path: str) -> None:
         self.text = text
+        self.path = path
         self.hint = 0
         self.classes: dict[type, int] = {}
         self.strings: dict[str, Any] = {}
@@ -346,21 +384,25 @@ class _Encoder:
             return ["f", *[self.encode(v) for v in value]]
         if isinstance(value, enum.Enum):
             return ["e", self.cls(kind), self.encode(value.value)]
+        if kind is Span and value.path == self.path:
+            # The commonest object by far: a position in the file itself, stored as 4 ints.
+            return ["s", value.line, value.column, value.end_line, value.end_column]
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             names = _schema(_class_name(kind)).names
             return [self.cls(kind), *[self.encode(getattr(value, n)) for n in names]]
         raise Invalid(f"cannot cache a {kind.__name__}")
 
 
-def encode(value: Any, text: str) -> dict[str, Any]:
-    """The JSON document of an entry; raises Invalid for a value it cannot represent."""
-    encoder = _Encoder(text)
+def encode(value: Any, text: str, path: str = "") -> dict[str, Any]:
+    """The JSON document of an entry for the file at repo path `path` holding `text`;
+    raises Invalid for a value it cannot represent."""
+    encoder = _Encoder(text, path)
     body = encoder.encode(value)
     classes = [_class_name(c) for c, _ in sorted(encoder.classes.items(), key=lambda i: i[1])]
     return {"schema": SCHEMA, "size": len(text), "classes": classes, "value": body}
 
 
-def decode(document: Any, text: str) -> Any:
+def decode(document: Any, text: str, path: str = "") -> Any:
     """Rebuild the value of an entry. Raises Invalid for anything this version did not write."""
     if not isinstance(document, dict) or document.get("schema") != SCHEMA:
         raise Invalid("not an entry of this cache schema")
@@ -388,6 +430,14 @@ def decode(document: Any, text: str) -> Any:
             if not 0 <= tag < count:
                 raise Invalid("bad class index")
             return makers[tag](node, build)
+        if tag == "s":
+            if len(node) != 5:
+                raise Invalid("bad position")
+            _, line, column, end_line, end_column = node
+            if not (type(line) is int and type(column) is int and type(end_line) is int
+                    and type(end_column) is int):
+                raise Invalid("bad position")
+            return Span(path, line, column, end_line, end_column)
         if tag == "r":
             if len(node) != 3:
                 raise Invalid("bad text reference")
@@ -478,23 +528,23 @@ class ParseCache:
             return None
         return self.directory / key[:2] / f"{key}.json"
 
-    def get(self, key: str, text: str) -> Any | None:
+    def get(self, key: str, text: str, path: str) -> Any | None:
         target = self._file(key)
         if target is None:
             return None
         try:
             with target.open("rb") as handle:
                 document = json.loads(handle.read())
-            return decode(document, text)
+            return decode(document, text, path)
         except (OSError, ValueError, Invalid):
             return None  # missing, corrupt, tampered or stale: a miss, parsed again
 
-    def put(self, key: str, value: Any, text: str) -> None:
+    def put(self, key: str, value: Any, text: str, path: str) -> None:
         target = self._file(key)
         if target is None:
             return
         try:
-            data = json.dumps(encode(value, text), separators=(",", ":"), ensure_ascii=False,
+            data = json.dumps(encode(value, text, path), separators=(",", ":"), ensure_ascii=False,
                               check_circular=False)
         except (Invalid, ValueError, RecursionError):
             return  # a value the format cannot hold is simply not cached

@@ -87,8 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan = add("scan", "scan files and directories")
     scan_options(scan)
     report = scan.add_argument_group("report")
-    report.add_argument("--format", "-f", choices=FORMATS, default="text",
-                        help="report format (default: text)")
+    report.add_argument("--format", "-f", choices=FORMATS, default="text", metavar="FORMAT",
+                        help=f"report format: {', '.join(FORMATS)} (default: text)")
     report.add_argument("--output", "-o", type=Path, metavar="FILE",
                         help="write the report here (atomically) instead of stdout")
     report.add_argument("--fail-on", metavar="SEVERITY",
@@ -99,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--baseline", type=Path, metavar="FILE",
                         help="report only findings not in this baseline")
     report.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                        help="colour the text output (default: auto, on a terminal unless "
+                        metavar="WHEN", help="auto, always or never: "
+                        "colour the text output (default: auto, on a terminal unless "
                              "NO_COLOR is set)")
     report.add_argument("--no-color", action="store_const", dest="color", const="never",
                         help="same as --color never")
@@ -123,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rules = add("rules", "list the rules")
     rules.add_argument("--format", "-f", choices=("text", "json", "markdown"), default="text",
-                       help="output format (default: text)")
+                       metavar="FORMAT", help="text, json or markdown (default: text)")
 
     explain = add("explain", "show a rule's full documentation, or a category's rules")
     explain.add_argument("rule", metavar="ID",
@@ -133,7 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     graph = add("graph", "show the deployment model mlaudit understood")
     scan_options(graph)
     graph.add_argument("--format", "-f", choices=("text", "json", "mermaid", "dot"),
-                       default="text", help="output format (default: text)")
+                       default="text", metavar="FORMAT",
+                       help="text, json, mermaid or dot (default: text)")
     graph.add_argument("--output", "-o", type=Path, metavar="FILE",
                        help="write the graph here instead of stdout")
 

@@ -135,7 +135,7 @@ def parse_files(
                                           DiagnosticLevel.ERROR, "unreadable"))
             continue
         key = cache.key(found[1], source.path, content)
-        cached = cache.get(key, source.text)
+        cached = cache.get(key, source.text, source.path)
         if cached is not None:
             if not isinstance(cached, CachedError):
                 models[source.path] = cached
@@ -190,10 +190,10 @@ def _record(
     if error is not None:
         cached = CachedError(path, *error)
         diagnostics.append(_diagnostic(cached))
-        cache.put(keys[path], cached, texts[path])
+        cache.put(keys[path], cached, texts[path], path)
     elif model is not None:
         models[path] = model
-        cache.put(keys[path], model, texts[path])
+        cache.put(keys[path], model, texts[path], path)
 
 
 def scan(request: ScanRequest) -> ScanResult:

@@ -83,9 +83,21 @@ class _Paths:
         return shown
 
 
+_HINTS: dict[str, str] = {}
+
+
 def _fix_hint(rule: Any) -> str:
     """The first paragraph of the rule's "How to fix", on one line (its first sentence
-    when the paragraph is long)."""
+    when the paragraph is long). Memoised: parsing a rule's docs per finding is slow."""
+    if rule is None:
+        return ""
+    known = _HINTS.get(rule.id)
+    if known is None:
+        known = _HINTS[rule.id] = _first_paragraph(rule)
+    return known
+
+
+def _first_paragraph(rule: Any) -> str:
     try:
         fix = rule.parsed_docs.fix
     except AttributeError:

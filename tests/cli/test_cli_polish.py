@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mlaudit.cli import EPILOG, build_parser
+from mlaudit.cli import build_parser
 from mlaudit.suppress import parse_suppressions
 from tests.cli.conftest import BAD_DOCKERFILE, REPO, CliRunner, make_repo
 
@@ -131,7 +131,7 @@ def test_help_ends_with_exit_codes_and_examples(cli: CliRunner) -> None:
             cli(*argv)
     parser_help = build_parser().format_help()
     assert "exit codes:" in parser_help and "examples:" in parser_help
-    assert "  2  usage, configuration or internal error" in EPILOG
+    assert "  2  usage, configuration or internal error" in parser_help
 
 
 def test_a_mistyped_command_gets_a_suggestion(cli: CliRunner) -> None:

@@ -114,13 +114,27 @@ def test_a_secret_in_a_scanned_file_is_stored_as_a_position(
 def test_entries_are_private(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     repo = _dockerfile_repo(tmp_path)
     cache = tmp_path / "cache"
-    cache.mkdir(mode=0o755)
-    cache.chmod(0o755)  # a directory left by an earlier version, or made by hand
     _scan_json(repo, cache, capsys)
     directories = [cache, *(p for p in cache.rglob("*") if p.is_dir())]
     assert {stat.S_IMODE(d.stat().st_mode) for d in directories} == {0o700}
     files = _entries(cache)
     assert files and {stat.S_IMODE(f.stat().st_mode) for f in files} == {0o600}
+
+
+def test_a_shared_cache_root_is_left_alone_and_mlaudits_directory_made_private(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """MLAUDIT_CACHE_DIR may name a shared directory: mlaudit never changes its mode, and
+    a data directory left group-readable (made by hand, or by an old version) is fixed."""
+    repo = _dockerfile_repo(tmp_path)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    data = shared / f"data-v{SCHEMA}"
+    data.mkdir()
+    data.chmod(0o755)
+    _scan_json(repo, shared, capsys)
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+    assert {stat.S_IMODE(d.stat().st_mode) for d in [data, *data.iterdir()]} == {0o700}
 
 
 def _payload(marker: Path) -> bytes:

@@ -487,10 +487,16 @@ def _bad(part: Any) -> str:
 # --- the store --------------------------------------------------------------------------
 
 
-def _private_directory(directory: Path) -> bool:
-    """Create `directory` 0700 (and its parents); False when it is not the user's alone."""
+def _private_directory(root: Path, directory: Path) -> bool:
+    """Create `directory` (mlaudit's own, inside the chosen cache `root`) 0700; False when
+    it is not the user's alone.
+
+    The root is created 0700 when missing but never changed when it exists: it is whatever
+    the user named (it may be /tmp). What is private is mlaudit's directory inside it: a
+    copy planted there by another user (or a link to one) is not used at all."""
     try:
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        directory.mkdir(exist_ok=True, mode=0o700)
         stat = directory.stat()
         if hasattr(os, "geteuid") and stat.st_uid != os.geteuid():
             return False  # someone else's directory: whatever is in it is not ours to trust
@@ -511,7 +517,7 @@ class ParseCache:
     def _ready(self) -> bool:
         if self._usable is None:
             assert self.root is not None and self.directory is not None
-            self._usable = _private_directory(self.root) and _private_directory(self.directory)
+            self._usable = _private_directory(self.root, self.directory)
         return self._usable
 
     def key(self, parser_id: str, path: str, content: bytes) -> str:

@@ -62,7 +62,8 @@ app-ports = [{ports}]
 [per-path-ignores]
 {path_ignores}
 # Options of one rule, by id or name: `mlaudit explain ID` lists a rule's options.
-# [rules.MLA201]
+# [rules.action-unpinned]
+# github-owned = true           # also require SHA pins for actions/* and github/*
 """
 
 

@@ -167,6 +167,11 @@ def test_init_writes_a_starter_config_for_the_formats_present(
     assert "GitHub Actions workflows (1)" in text and "nginx" not in text
     assert text.count("\n# ") > 10  # commented
     assert cli("scan", ".", cwd=repo).code == 1  # mlaudit accepts its own starter config
+    # ...and its commented examples, once uncommented.
+    (repo / ".mlaudit.toml").write_text(
+        text.replace("# [rules.", "[rules.").replace("# github-owned", "github-owned")
+            .replace('# MLA203 = "info"', 'MLA203 = "info"'), encoding="utf-8")
+    assert cli("scan", ".", cwd=repo).code == 1
     again = cli("init", cwd=repo)
     assert again.code == 2 and "--force" in again.err
     assert cli("init", "--force", cwd=repo).code == 0

@@ -68,10 +68,12 @@ def _scan(args: argparse.Namespace, baseline: set[str] | None = None) -> tuple[
         raise UsageError(f"--root {args.root} is not a directory")
     config = config_mod.load(root, args.config)
     registry = _index_registry()
+    if args.select is not None and not _cli_list(args.select):
+        # `--select ''` (an unset shell variable) must not quietly mean "every rule".
+        raise UsageError("--select: no rule given (use ALL for every rule)")
     select = _cli_list(args.select) or config.select
     ignore = config.ignore + _cli_list(args.ignore)
-    for ref in list(config.severity) + list(config.rule_options):
-        registry.resolve(ref)
+    config_mod.check_rules(config, registry)
     rules = registry.select(select, ignore)
     live = None
     if args.command == "live" or getattr(args, "live", False):
@@ -114,13 +116,29 @@ def _cli_list(values: list[str] | None) -> list[str]:
 
 
 def _use_color(args: argparse.Namespace) -> bool:
-    if args.no_color or os.environ.get("NO_COLOR") or os.environ.get("PRE_COMMIT"):
+    """--color always|never decide; auto: a terminal, unless NO_COLOR (or pre-commit)."""
+    if args.color == "always":
+        return True
+    if args.color == "never" or args.output is not None:
         return False
-    if args.output is not None:
+    if os.environ.get("NO_COLOR") or os.environ.get("PRE_COMMIT"):
         return False
     if os.environ.get("FORCE_COLOR"):
         return True
     return sys.stdout.isatty()
+
+
+def _to_terminal(args: argparse.Namespace) -> bool:
+    return args.output is None and sys.stdout.isatty()
+
+
+def _text_width(args: argparse.Namespace) -> int | None:
+    """Wrap text output to the terminal; piped output stays one line per fact."""
+    if not _to_terminal(args):
+        return None
+    import shutil
+
+    return max(60, shutil.get_terminal_size().columns)
 
 
 def run_scan(args: argparse.Namespace) -> int:
@@ -140,12 +158,16 @@ def run_scan(args: argparse.Namespace) -> int:
         include_suppressed=args.include_suppressed,
         rules=rules,
         sarif_category=args.sarif_category,
+        show_source=args.show_source if args.show_source is not None else _to_terminal(args),
+        width=_text_width(args),
+        statistics=args.statistics,
+        base=Path.cwd(),
     )
     text = renderer(args.format)(result, ctx)
     failing = result.failing(fail_on) if fail_on is not None else []
     if not (args.quiet and args.format == "text" and not result.active and args.output is None):
         write_output(text, args.output)
-    return EXIT_FINDINGS if failing else EXIT_OK
+    return EXIT_FINDINGS if failing and not args.exit_zero else EXIT_OK
 
 
 def _files_table(result: ScanResult) -> str:
@@ -180,7 +202,10 @@ def run_baseline(args: argparse.Namespace) -> int:
     from mlaudit import baseline as baseline_mod
 
     result, _, _ = _scan(args)
-    count = baseline_mod.write(args.output, result.active)
+    # A stale or mistyped suppression (MLA001) is fixed, never accepted: a baselined one
+    # would stay forever, and suppressions would rot after all.
+    accepted = [f for f in result.active if f.rule_id != "MLA001"]
+    count = baseline_mod.write(args.output, accepted)
     if not args.quiet:
         print(f"mlaudit: wrote {count} finding fingerprint{'s' if count != 1 else ''} "
               f"to {args.output}")
@@ -203,8 +228,34 @@ def run_rules(args: argparse.Namespace) -> int:
 def run_explain(args: argparse.Namespace) -> int:
     from mlaudit_reports import rule_docs
 
-    rule = _registry().resolve(args.rule)
+    registry = _registry()
+    ref = args.rule.strip()
+    if registry.get(ref) is None and registry.names_rules(ref):
+        # A category (secrets), an id prefix (MLA2) or ALL: list its rules.
+        members = registry.select([ref], [])
+        sys.stdout.write(f"{ref}: {len(members)} rule{'s' if len(members) != 1 else ''}\n\n")
+        sys.stdout.write(rule_docs.rules_table(members) if members else "")
+        sys.stdout.write("\nmlaudit explain ID shows one rule's documentation.\n")
+        return EXIT_OK
+    rule = registry.resolve(args.rule)
     sys.stdout.write(rule_docs.explain(rule))
+    return EXIT_OK
+
+
+def run_init(args: argparse.Namespace) -> int:
+    from mlaudit.init_config import write_starter_config
+
+    root = args.root.resolve() if args.root else find_root([Path(".")])
+    path = write_starter_config(root, args.output, force=args.force)
+    print(f"mlaudit: wrote {path}")
+    return EXIT_OK
+
+
+def run_completion(args: argparse.Namespace) -> int:
+    from mlaudit.cli import build_parser
+    from mlaudit.completion import completion_script
+
+    sys.stdout.write(completion_script(build_parser(), args.shell))
     return EXIT_OK
 
 
@@ -218,4 +269,5 @@ def run_graph(args: argparse.Namespace) -> int:
     return EXIT_OK if result is not None else EXIT_ERROR
 
 
-__all__ = ["Path", "run_baseline", "run_explain", "run_graph", "run_live", "run_rules", "run_scan"]
+__all__ = ["Path", "run_baseline", "run_completion", "run_explain", "run_graph", "run_init",
+           "run_live", "run_rules", "run_scan"]

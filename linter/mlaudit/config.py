@@ -123,6 +123,64 @@ def _severity(value: Any, key: str, where: str) -> Severity:
         raise UsageError(f"{where}: '{key}': {exc}") from None
 
 
+def check_rules(config: Config, registry: Any) -> None:
+    """What only the rule pack can validate: every rule named in `[severity]`,
+    `[per-path-ignores]` and `[rules.X]` exists, and every rule option is one the rule
+    declares, with a value of the declared option's type. `registry` resolves ids and
+    names to rule references (`mlaudit.registry.Registry`)."""
+    where = config.source or "config"
+    refs = [("severity", ref) for ref in config.severity]
+    refs += [(f"per-path-ignores.{glob!r}", ref)
+             for glob, ids in config.per_path_ignores.items() for ref in ids]
+    refs += [("rules", ref) for ref in config.rule_options]
+    for key, ref in refs:
+        if registry.get(ref) is None:
+            raise UsageError(f"{where}: {key}: unknown rule {ref!r}{registry.suggest(ref)}")
+    for ref, options in config.rule_options.items():
+        rule = registry.get(ref).load()
+        declared: Mapping[str, Any] = rule.options
+        for name, value in options.items():
+            if name not in declared:
+                known = ", ".join(sorted(declared)) or "none"
+                raise UsageError(f"{where}: rules.{ref}: unknown option {name!r}"
+                                 f"{_suggest(name, set(declared))} ({rule.id} options: {known})")
+            default = declared[name]
+            if not _same_type(value, default):
+                raise UsageError(f"{where}: rules.{ref}.{name} must be "
+                                 f"{_type_name(default)}, not {value!r}")
+
+
+def _same_type(value: Any, default: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, (int, float)):
+        return isinstance(value, (int, float))
+    if isinstance(default, (list, tuple)):
+        return isinstance(value, list)
+    return default is None or isinstance(value, type(default))
+
+
+def _type_name(default: Any) -> str:
+    if isinstance(default, bool):
+        return "true or false"
+    if isinstance(default, (int, float)):
+        return "a number"
+    if isinstance(default, (list, tuple)):
+        return "a list"
+    if isinstance(default, str):
+        return "a string"
+    return type(default).__name__
+
+
+def from_text(text: str, where: str) -> Config:
+    """A config from TOML text (the file `mlaudit init` is about to write)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+    return from_mapping(tomllib.loads(text), where)
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     # Imported here: most runs have no config file, and tomllib pulls in datetime.
     if sys.version_info >= (3, 11):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from mlaudit.cache import ParseCache
+from mlaudit.cache import CachedError, ParseCache
 from mlaudit.compat import ensure_for_kinds
 from mlaudit.config import Config
 from mlaudit.discovery import Discovery, discover
@@ -29,6 +29,7 @@ from mlaudit.finding import (
 )
 from mlaudit.parsers import ParseError, parser_for
 from mlaudit.project import ParsedProject
+from mlaudit.redact import mask_key_shapes, redact_in
 from mlaudit.roles import RoleResolver
 from mlaudit.rule import Rule, RuleContext, RuleRef, qualified_name
 from mlaudit.severity import Severity
@@ -70,6 +71,8 @@ class UnusedSuppressions:
 
     items: list[tuple[InlineSuppression, str]]  # (suppression, the rule ref it names)
     unknown: list[tuple[InlineSuppression, str]]  # refs naming no rule at all
+    # The known rule id or name closest to an unknown ref (a typo), when there is one.
+    suggestions: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -136,12 +139,12 @@ def parse_files(
                                           DiagnosticLevel.ERROR, "unreadable"))
             continue
         key = cache.key(found[1], source.path, content)
-        cached = cache.get(key)
+        cached = cache.get(key, source.text, source.path)
         if cached is not None:
-            if not isinstance(cached, _CachedError):
+            if not isinstance(cached, CachedError):
                 models[source.path] = cached
             else:
-                diagnostics.append(cached.diagnostic())
+                diagnostics.append(_diagnostic(cached))
             done += 1
             continue
         pending.append((source, key))
@@ -150,6 +153,7 @@ def parse_files(
     workers = jobs or (os.cpu_count() or 1)
     args = [(s.path, str(s.abspath), s.kind.value) for s, _ in pending]
     keys = {s.path: k for s, k in pending}
+    texts = {s.path: s.text for s, _ in pending}  # already read: the cache's offsets point here
     if len(pending) >= PARALLEL_THRESHOLD and workers > 1:
         # Imported here: multiprocessing costs ~25 ms to import, a pre-commit run never uses it.
         from concurrent.futures import ProcessPoolExecutor
@@ -160,31 +164,22 @@ def parse_files(
             )
             for outcome in outcomes:
                 done += 1
-                _record(outcome, keys, models, diagnostics, cache)
+                _record(outcome, keys, models, diagnostics, cache, texts)
                 if progress:
                     progress(done, total)
     else:
         for arg in args:
             done += 1
-            _record(_parse_one(arg), keys, models, diagnostics, cache)
+            _record(_parse_one(arg), keys, models, diagnostics, cache, texts)
             if progress:
                 progress(done, total)
     return models, diagnostics
 
 
-@dataclass(frozen=True)
-class _CachedError:
-    path: str
-    message: str
-    line: int
-    column: int
-    notice: bool = False  # the file is fine, mlaudit could not read it (newer syntax)
-    code: str = "parse-error"
-
-    def diagnostic(self) -> Diagnostic:
-        level = DiagnosticLevel.NOTE if self.notice else DiagnosticLevel.ERROR
-        return Diagnostic(self.message, Span(self.path, self.line, self.column), level,
-                          self.code)
+def _diagnostic(error: CachedError) -> Diagnostic:
+    level = DiagnosticLevel.NOTE if error.notice else DiagnosticLevel.ERROR
+    return Diagnostic(error.message, Span(error.path, error.line, error.column), level,
+                      error.code)
 
 
 def _record(
@@ -193,15 +188,16 @@ def _record(
     models: dict[str, Any],
     diagnostics: list[Diagnostic],
     cache: ParseCache,
+    texts: dict[str, str],
 ) -> None:
     path, model, error = outcome
     if error is not None:
-        cached = _CachedError(path, *error)
-        diagnostics.append(cached.diagnostic())
-        cache.put(keys[path], cached)
+        cached = CachedError(path, *error)
+        diagnostics.append(_diagnostic(cached))
+        cache.put(keys[path], cached, texts[path], path)
     elif model is not None:
         models[path] = model
-        cache.put(keys[path], model)
+        cache.put(keys[path], model, texts[path], path)
 
 
 def scan(request: ScanRequest) -> ScanResult:
@@ -239,7 +235,8 @@ def scan(request: ScanRequest) -> ScanResult:
     if run.suppression_rule is not None:
         ran = {r.id for r in request.rules} | {r.name for r in request.rules}
         subject = _unused(inline, ran, set(request.known_rules) | ran)
-        ctx = _context(run.suppression_rule, config, deployment, line_lookup, roles)
+        ctx = _context(run.suppression_rule, config, deployment, line_lookup, roles,
+                       run.seen_secrets)
         extra = _by_role(list(run.suppression_rule.run(subject, ctx)),
                          [run.suppression_rule], roles)
         more, _ = _apply_suppressions(extra, config, request.baseline, found.files, inline)
@@ -249,10 +246,28 @@ def scan(request: ScanRequest) -> ScanResult:
         # Files named explicitly (the pre-commit case): report only on those files.
         findings = [f for f in findings if f.location.path in report_only]
         diagnostics = [d for d in diagnostics if d.span is None or d.span.path in report_only]
+    findings = [_with_excerpt(f, line_lookup, run.seen_secrets) for f in findings]
     findings.sort(key=lambda f: f.sort_key())
     scanned = len(report_only) if report_only is not None else len(found.files)
     return ScanResult(request.root, findings, diagnostics, run.ran, scanned, project,
                       deployment)
+
+
+def _with_excerpt(finding: Finding, line_lookup: Callable[[str], list[str]],
+                  secrets: set[str]) -> Finding:
+    """The finding with its primary source line, masked: a line may hold a secret that
+    another rule (or no rule at all) reported, so every secret of the scan is masked, and
+    key-shaped values besides."""
+    span = finding.location.span
+    if span is None:
+        return finding
+    lines = line_lookup(span.path)
+    if not 0 < span.line <= len(lines):
+        return finding
+    line = lines[span.line - 1]
+    if len(line) > 1000:  # a minified file: no excerpt is better than a screenful
+        return finding
+    return replace(finding, excerpt=mask_key_shapes(redact_in(line, tuple(secrets))))
 
 
 def _role_resolver(request: ScanRequest, report_only: set[str] | None) -> RoleResolver:
@@ -351,6 +366,7 @@ class _RuleRun:
         self.report_only = report_only
         self.ran: list[Rule[Any]] = []
         self.suppression_rule: Rule[Any] | None = None
+        self.seen_secrets: set[str] = set()
 
     def all(self, models: dict[str, Any], files: list[SourceFile],
             diagnostics: list[Diagnostic]) -> list[Finding]:
@@ -393,7 +409,7 @@ class _RuleRun:
     def _run(self, rule: Rule[Any], subjects: list[Any],
              diagnostics: list[Diagnostic]) -> list[Finding]:
         ctx = _context(rule, self.request.config, self.deployment, self.line_lookup,
-                       self.roles)
+                       self.roles, self.seen_secrets)
         found: list[Finding] = []
         owners: list[Any] = []
         for subject in subjects:
@@ -428,13 +444,14 @@ def merge_module_duplicates(findings: list[Finding], owners: list[Any],
 
 
 def _context(rule: Rule[Any], config: Config, deployment: Any,
-             line_lookup: Callable[[str], list[str]], roles: RoleResolver) -> RuleContext:
+             line_lookup: Callable[[str], list[str]], roles: RoleResolver,
+             seen_secrets: set[str] | None = None) -> RuleContext:
     severity = config.severity.get(rule.id) or config.severity.get(rule.name) or rule.severity
     options = dict(rule.options)
     for ref in (rule.id, rule.name):
         options.update(config.rule_options.get(ref, {}))
     options.setdefault("app_ports", config.app_ports)
-    return RuleContext(rule, severity, options, deployment, line_lookup, roles)
+    return RuleContext(rule, severity, options, deployment, line_lookup, roles, seen_secrets)
 
 
 def _apply_suppressions(
@@ -509,4 +526,14 @@ def _unused(
                 elif normal in ran and normal not in {u.upper() if u.upper().startswith("MLA")
                                                       else u.lower() for u in item.used}:
                     unused.append((item, ref))
-    return UnusedSuppressions(unused, unknown)
+    suggestions: dict[str, str] = {}
+    if unknown:
+        import difflib
+
+        for _, ref in unknown:
+            close = difflib.get_close_matches(
+                ref.upper() if ref.upper().startswith("MLA") else ref.lower(), sorted(known),
+                n=1, cutoff=0.7)
+            if close:
+                suggestions[ref] = close[0]
+    return UnusedSuppressions(unused, unknown, suggestions)

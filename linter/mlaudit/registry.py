@@ -44,9 +44,19 @@ class Registry(Generic[R]):
         return rule
 
     def _suggest(self, ref: str) -> str:
+        if ref.strip().lower() in _CATEGORIES or ref.strip().upper() == "ALL":
+            return f" ({ref.strip()!r} is a category, not one rule)"
         candidates = list(self.by_id) + list(self.by_name) + sorted(_CATEGORIES)
         close = difflib.get_close_matches(ref, candidates, n=1)
         return f" (did you mean {close[0]!r}?)" if close else ""
+
+    def suggest(self, ref: str) -> str:
+        """` (did you mean 'MLA201'?)` for a mistyped rule id or name, else ''."""
+        return self._suggest(ref)
+
+    def names_rules(self, selector: str) -> bool:
+        """True when `selector` is a valid id, name, id prefix, category or ALL."""
+        return self._specificity(selector, None) is not None
 
     def validate_selector(self, selector: str) -> None:
         if self._specificity(selector, None) is None:

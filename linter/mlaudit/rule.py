@@ -199,6 +199,9 @@ class RuleContext:
     # Returns a file's lines by repo-relative path (for default fingerprint keys).
     line_lookup: Callable[[str], list[str]] | None = None
     roles: RoleResolver | None = None
+    # Every raw secret value passed to `finding` during the scan (shared by the engine
+    # between all contexts): the source excerpts of findings are masked with them.
+    seen_secrets: set[str] | None = None
 
     def option(self, name: str) -> Any:
         return self.options[name]
@@ -225,6 +228,8 @@ class RuleContext:
         the engine from the primary line's text, redacted).
         """
         secret_list = tuple(s for s in secrets if s)
+        if self.seen_secrets is not None:
+            self.seen_secrets.update(secret_list)
         location = at if isinstance(at, Location) else Location(span=at)
         related_items: list[Related] = []
         for item in related:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -62,6 +63,10 @@ def explain(rule: Rule[Any]) -> str:
             f"severity: {rule.severity.value}   category: {rule.category.value}   "
             f"kind: {rule.kind.value}   confidence: {rule.confidence.value}\n"
             f"reports on files of role: {_roles_line(rule)}\n")
+    if rule.options:
+        # What `[rules.ID]` in the config may set (anything else is a config error).
+        head += "options (config [rules.{}]): {}\n".format(rule.id, ", ".join(
+            f"{name} = {json.dumps(value)}" for name, value in sorted(rule.options.items())))
     body = rule.docs.strip("\n").split("\n", 1)[1] if "\n" in rule.docs.strip("\n") else ""
     return head + body.rstrip() + "\n"
 

@@ -209,4 +209,4 @@ def test_cli_reports_malformed_platform_files_without_a_traceback(
     out = capsys.readouterr()
     # like any unreadable file: an error diagnostic at its line, not a failed run
     assert code == 0 and "Traceback" not in out.out + out.err
-    assert "fly.toml:1:14: invalid TOML" in out.out + out.err
+    assert "fly.toml:1:14: error: invalid TOML" in out.out + out.err

@@ -54,6 +54,15 @@ def build_parser() -> argparse.ArgumentParser:
                             "files are reported on)")
         p.add_argument("--quiet", "-q", action="store_true",
                        help="no progress, and no output when clean")
+        policy_option(p)
+        p.add_argument("--policy-timeout", type=float, metavar="SECONDS",
+                       help="stop a policy that runs longer (default: 30, or "
+                            "MLAUDIT_POLICY_TIMEOUT)")
+
+    def policy_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--policy", action="append", metavar="PATH",
+                       help="a Rego policy file or directory (repeatable; added to "
+                            "`policies` in config)")
 
     scan = sub.add_parser("scan", help="scan files and directories")
     scan_options(scan)
@@ -81,9 +90,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     rules = sub.add_parser("rules", help="list the rules")
     rules.add_argument("--format", "-f", choices=("text", "json", "markdown"), default="text")
+    policy_option(rules)
 
     explain = sub.add_parser("explain", help="show a rule's full documentation")
     explain.add_argument("rule", metavar="ID", help="rule id or name, e.g. MLA101")
+    policy_option(explain)
+
+    policy = sub.add_parser("policy", help="work with Rego policies (mlaudit[policy])")
+    policy_sub = policy.add_subparsers(dest="policy_command", metavar="ACTION",
+                                       parser_class=_Parser, required=True)
+    policy_test = policy_sub.add_parser("test", help="run the policies' test_ rules")
+    policy_test.add_argument("paths", nargs="*", default=["."], metavar="PATH",
+                             help=".rego files or directories (default: .)")
+    policy_test.add_argument("--timeout", type=float, metavar="SECONDS",
+                             help="stop a test that runs longer (default: 30)")
+    policy_test.add_argument("--verbose", "-v", action="store_true",
+                             help="list every test, not only failures")
 
     graph = sub.add_parser("graph", help="show the deployment model mlaudit understood")
     scan_options(graph)

@@ -22,11 +22,19 @@ from mlaudit.rule import Rule, RuleRef
 _DESCRIBES_RULES = {"sarif", "github", "markdown"}
 
 
-def _registry() -> Registry[Rule[Any]]:
-    """Every rule, imported: for `mlaudit rules` and `mlaudit explain`."""
+def _registry(args: argparse.Namespace | None = None) -> Registry[Rule[Any]]:
+    """Every rule, imported: for `mlaudit rules` and `mlaudit explain`, with the policies
+    (`--policy`, config `policies`) and rule plugins."""
+    from mlaudit import extensions
     from mlaudit_rules import ALL_RULES
 
-    return Registry(ALL_RULES)
+    root = find_root([Path(".")])
+    config = config_mod.load(root, None)
+    paths = extensions.policy_paths(getattr(args, "policy", None), config.policies, root)
+    extra = extensions.load(paths, None, {n for r in ALL_RULES for n in (r.id, r.name)})
+    for diagnostic in extra.diagnostics:
+        print(f"mlaudit: error: {diagnostic.message}", file=sys.stderr)
+    return Registry([*ALL_RULES, *extra.rules])
 
 
 def _index_registry() -> Registry[RuleRef]:
@@ -57,7 +65,7 @@ class _Progress:
 
 
 def _scan(args: argparse.Namespace, baseline: set[str] | None = None) -> tuple[
-        ScanResult, config_mod.Config, list[RuleRef]]:
+        ScanResult, config_mod.Config, list[RuleRef | Rule[Any]]]:
     paths = [Path(p) for p in args.paths]
     for path in paths:
         if not path.exists() and not path.is_symlink():
@@ -66,7 +74,14 @@ def _scan(args: argparse.Namespace, baseline: set[str] | None = None) -> tuple[
     if args.root and not root.is_dir():
         raise UsageError(f"--root {args.root} is not a directory")
     config = config_mod.load(root, args.config)
-    registry = _index_registry()
+    from mlaudit import extensions
+
+    builtin = _index_registry()
+    extra = extensions.load(
+        extensions.policy_paths(args.policy, config.policies,
+                                args.config.parent if args.config else root),
+        args.policy_timeout, {n for r in builtin.rules for n in (r.id, r.name)})
+    registry: Registry[RuleRef | Rule[Any]] = Registry([*builtin.rules, *extra.rules])
     select = _cli_list(args.select) or config.select
     ignore = config.ignore + _cli_list(args.ignore)
     for ref in list(config.severity) + list(config.rule_options):
@@ -93,6 +108,7 @@ def _scan(args: argparse.Namespace, baseline: set[str] | None = None) -> tuple[
         result = scan(request)
     finally:
         progress.clear()
+    result.diagnostics[:0] = extra.diagnostics  # policies/plugins that could not be used
     return result, config, rules
 
 
@@ -123,7 +139,8 @@ def run_scan(args: argparse.Namespace) -> int:
         write_output(_files_table(result), args.output)
         return EXIT_OK
     fail_on = parse_fail_on(args.fail_on, config.fail_on)
-    rules = [ref.load() for ref in refs] if args.format in _DESCRIBES_RULES else result.rules
+    rules = [ref.load() if isinstance(ref, RuleRef) else ref for ref in refs] \
+        if args.format in _DESCRIBES_RULES else result.rules
     ctx = ReportContext(
         fail_on=fail_on,
         color=_use_color(args),
@@ -135,6 +152,8 @@ def run_scan(args: argparse.Namespace) -> int:
     failing = result.failing(fail_on) if fail_on is not None else []
     if not (args.quiet and args.format == "text" and not result.active and args.output is None):
         write_output(text, args.output)
+    if result.errors:  # a policy or plugin failed: its results are missing
+        return EXIT_ERROR
     return EXIT_FINDINGS if failing else EXIT_OK
 
 
@@ -174,7 +193,7 @@ def run_baseline(args: argparse.Namespace) -> int:
 def run_rules(args: argparse.Namespace) -> int:
     from mlaudit_reports import rule_docs
 
-    registry = _registry()
+    registry = _registry(args)
     if args.format == "json":
         print(json.dumps([rule_docs.rule_summary(r) for r in registry.rules], indent=2))
     elif args.format == "markdown":
@@ -187,7 +206,7 @@ def run_rules(args: argparse.Namespace) -> int:
 def run_explain(args: argparse.Namespace) -> int:
     from mlaudit_reports import rule_docs
 
-    rule = _registry().resolve(args.rule)
+    rule = _registry(args).resolve(args.rule)
     sys.stdout.write(rule_docs.explain(rule))
     return EXIT_OK
 
@@ -202,4 +221,11 @@ def run_graph(args: argparse.Namespace) -> int:
     return EXIT_OK if result is not None else EXIT_ERROR
 
 
-__all__ = ["Path", "run_baseline", "run_explain", "run_graph", "run_rules", "run_scan"]
+def run_policy(args: argparse.Namespace) -> int:
+    from mlaudit.policy.testing import run_tests
+
+    return run_tests([Path(p) for p in args.paths], args.timeout, args.verbose)
+
+
+__all__ = ["Path", "run_baseline", "run_explain", "run_graph", "run_policy", "run_rules",
+           "run_scan"]

@@ -2,8 +2,8 @@
 # title: A Lambda function that imports torch gets at least 3008 MB
 # description: >-
 #   A Lambda function whose packaged requirements declare `torch`, or whose handler
-#   file imports it, is configured with less than 3008 MB of memory (or with none, which
-#   is Lambda's 128 MB default). A memory size mlaudit cannot resolve is not guessed.
+#   file imports it, is configured with less than 3008 MB of memory. A memory size that
+#   is not written as a number (unset, or a value mlaudit cannot resolve) is not judged.
 # custom:
 #   id: ORG004
 #   severity: medium
@@ -34,8 +34,7 @@ imports_torch(function) if {
 	startswith(name, "torch.")
 }
 
-# null memory from a template that does not set it means Lambda's default (128 MB); the
-# SAM/Serverless/Terraform readers give null also for an unresolved value, so only a
+# `memory` is null both when it is not set and when mlaudit cannot resolve it: only a
 # written number is judged.
 deny contains {"msg": msg, "fact": function} if {
 	some function in input.nodes

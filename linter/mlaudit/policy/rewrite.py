@@ -20,7 +20,8 @@ def rewrite_with_input(text: str) -> str:
 
     becomes
 
-        __in1_0 := nodes; __in1_1 := []; found := deny with input["nodes"] as __in1_0 with input["edges"] as __in1_1
+        __in1_0 := nodes; __in1_1 := []; found := deny with input["nodes"] as __in1_0 \
+            with input["edges"] as __in1_1      (one line)
 
     In a test the real input is empty, so both forms mean the same. Only object literals
     whose keys are all string literals are split; line breaks are kept, so a statement

@@ -90,6 +90,11 @@ def run(modules: Sequence[PolicyFile], entrypoints: Sequence[tuple[str, str, Pol
     return outcome
 
 
+def _line_of(text: str, offset: int) -> tuple[int, int]:
+    before = text[:max(0, offset)]
+    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
+
+
 def _source(module: PolicyFile) -> str:
     """The text compiled: a module with test rules gets `with input as {...}` rewritten
     (mlaudit.policy.rewrite), also in a scan, where its tests are compiled but not run."""
@@ -162,8 +167,9 @@ def _one_worker(request: dict[str, Any], timeout: float, by_shown: dict[str, Pol
             if kind == "module-error":
                 policy = by_shown.get(event.get("path") or "")
                 offset = event.get("offset")
-                line_no, column = policy.line_of(offset) if policy and offset is not None \
-                    else (1, 1)
+                # The offset is into the text the worker compiled (maybe rewritten).
+                line_no, column = _line_of(_source(policy), offset) \
+                    if policy and offset is not None else (1, 1)
                 outcome.module_errors.append(ModuleError(policy, line_no, column,
                                                          event["message"]))
                 if policy is not None:

@@ -50,12 +50,6 @@ class PolicyFile:
         """The bundle entrypoint of the package's `deny` (`org/ecs/deny`)."""
         return self.package.replace(".", "/") + "/deny"
 
-    def line_of(self, offset: int) -> tuple[int, int]:
-        """1-based (line, column) of a character offset in the text."""
-        before = self.text[:max(0, offset)]
-        line = before.count("\n") + 1
-        return line, offset - (before.rfind("\n") + 1) + 1
-
 
 def shown_path(path: Path) -> str:
     try:

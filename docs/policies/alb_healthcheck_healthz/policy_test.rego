@@ -8,7 +8,7 @@ group := {"id": "proxy:tg:app", "kind": "target-group", "label": "aws_lb_target_
 	"source": {"path": "alb.tf", "line": 8, "column": 1},
 	"attributes": {"healthchecks": ["healthcheck:app"]}}
 
-check(path) := {"id": "healthcheck:app", "kind": "healthcheck",
+check(path) := {"id": "healthcheck:app", "class": "healthcheck", "kind": "healthcheck",
 	"source": {"path": "alb.tf", "line": 14, "column": 3},
 	"attributes": {"path": path, "disabled": false}}
 

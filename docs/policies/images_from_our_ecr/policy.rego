@@ -37,9 +37,7 @@ ours(ref) if {
 
 # A compose service with `build:` names the image it builds with `image:`: built from
 # this repository (and pushed by CI), not pulled from elsewhere.
-nodes_by_id := {node.id: node | some node in input.nodes}
-
-built_here(ref) if nodes_by_id[ref.owner].attributes.image_node != null
+built_here := [node.id | some node in input.nodes; node.attributes.image_node != null]
 
 unresolved(ref) if contains(ref.image, "$")
 
@@ -49,7 +47,7 @@ deny contains {"msg": msg, "fact": ref, "key": sprintf("%s %s", [ref.owner, ref.
 	some ref in input.image_references
 	ref.context in runtime_contexts
 	not unresolved(ref)
-	not built_here(ref)
+	not ref.owner in built_here
 	not ours(ref)
 	registry := object.get(ref, "registry", null)
 	where := registry_name(registry)

@@ -19,50 +19,70 @@ package org.public_service_min_tasks
 
 import rego.v1
 
-# Every node by id: looking nodes up beats scanning them in nested loops (a monorepo's
-# model has thousands of nodes and edges).
-nodes_by_id := {node.id: node | some node in input.nodes}
+# rego-cpp builds large sets and objects slowly (a set of a monorepo's thousands of node
+# ids takes a minute), so the joins below filter into small arrays first and test
+# membership with `in`, instead of indexing nodes by id.
+public_listeners := [node.id |
+	some node in input.nodes
+	node.kind == "listener"
+	node.attributes.public == true
+]
+
+public_target_groups := [edge.target |
+	some edge in input.edges
+	edge.kind == "forwards"
+	edge.source in public_listeners
+]
 
 # ECS containers a public listener reaches: listener -forwards-> target group -routes-> it.
-public_containers contains service if {
-	some forward in input.edges
-	forward.kind == "forwards"
-	listener := nodes_by_id[forward.source]
-	listener.kind == "listener"
-	listener.attributes.public == true
-	some route in input.edges
-	route.kind == "routes"
-	route.source == forward.target
-	service := nodes_by_id[route.target]
-	service.attributes.platform == "ecs"
-}
+public_containers := [edge.target |
+	some edge in input.edges
+	edge.kind == "routes"
+	edge.source in public_target_groups
+]
 
-# The aws_ecs_service resource running a container (`group` is its address).
-ecs_service(service) := resource if {
+ecs_containers := [node |
+	some node in input.nodes
+	node.class == "service"
+	node.attributes.platform == "ecs"
+]
+
+# Small projections of the aws_ecs_service resources: joining on whole resource objects
+# (every attribute and location) is much slower in rego-cpp.
+ecs_services := [{"address": resource.address, "unit": resource.unit,
+	"tasks": object.get(resource.values, "desired_count", 0),
+	"where": object.get(resource.locations, "desired_count", resource.source)} |
 	some resource in input.facts.terraform_resources
 	resource.type == "aws_ecs_service"
-	resource.address == service.attributes.group
-	resource.unit == service.unit
-}
+]
 
-# An autoscaling target keeps at least two tasks of this container running.
-scaled_to_two(service) if {
+# Containers an autoscaling target keeps at two tasks or more.
+two_task_scalings := [node.id |
+	some node in input.nodes
+	node.class == "scaling"
+	is_number(node.attributes.min_capacity)
+	node.attributes.min_capacity >= 2
+]
+
+scaled_to_two := [edge.target |
 	some edge in input.edges
 	edge.kind == "scales"
-	edge.target == service.id
-	scaling := nodes_by_id[edge.source]
-	is_number(scaling.attributes.min_capacity)
-	scaling.attributes.min_capacity >= 2
-}
+	edge.source in two_task_scalings
+]
 
-deny contains {"msg": msg, "location": where, "key": resource.address} if {
-	some service in public_containers
-	resource := ecs_service(service)
-	tasks := object.get(resource.values, "desired_count", 0)
-	is_number(tasks) # null: set from something mlaudit cannot resolve
-	tasks < 2
-	not scaled_to_two(service)
-	where := object.get(resource.locations, "desired_count", resource.source)
+# "<unit> <aws_ecs_service address>" of every public service not kept at two tasks by
+# autoscaling. (Addresses repeat across Terraform roots: the unit tells them apart.)
+exposed_services := [concat(" ", [service.unit, service.attributes.group]) |
+	some service in ecs_containers
+	service.id in public_containers
+	not service.id in scaled_to_two
+]
+
+deny contains {"msg": msg, "location": resource.where, "key": resource.address} if {
+	some resource in ecs_services
+	is_number(resource.tasks) # null: set from something mlaudit cannot resolve
+	resource.tasks < 2
+	concat(" ", [resource.unit, resource.address]) in exposed_services
 	msg := sprintf("%s is behind a public load balancer but runs %v task(s); run at least 2",
-		[resource.address, tasks])
+		[resource.address, resource.tasks])
 }

@@ -8,7 +8,7 @@ import data.org.public_service_min_tasks.deny
 nodes := [
 	{"id": "entry:listener:http", "kind": "listener", "attributes": {"public": true}},
 	{"id": "proxy:tg:app", "kind": "target-group", "attributes": {}},
-	{"id": "service:ecs:app", "kind": "service", "unit": "terraform:.",
+	{"id": "service:ecs:app", "class": "service", "kind": "service", "unit": "terraform:.",
 	 "attributes": {"platform": "ecs", "group": "aws_ecs_service.app"}},
 ]
 
@@ -36,7 +36,7 @@ test_two_tasks_pass if {
 }
 
 test_autoscaling_minimum_counts if {
-	scaling := {"id": "scaling:app", "kind": "appautoscaling", "attributes": {"min_capacity": 2}}
+	scaling := {"id": "scaling:app", "class": "scaling", "kind": "appautoscaling", "attributes": {"min_capacity": 2}}
 	count(deny) == 0 with input as {"nodes": array.concat(nodes, [scaling]),
 		"edges": array.concat(edges, [{"source": "scaling:app", "target": "service:ecs:app", "kind": "scales"}]),
 		"facts": {"terraform_resources": [service({"desired_count": 1})]}}

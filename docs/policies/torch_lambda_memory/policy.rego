@@ -18,21 +18,20 @@ package org.torch_lambda_memory
 
 import rego.v1
 
+# Python files that import torch (or a torch submodule).
+torch_files := [module.path |
+	some module in input.facts.python_modules
+	some name in module.imports
+	torch_module(name)
+]
+
+torch_module(name) if name == "torch"
+
+torch_module(name) if startswith(name, "torch.")
+
 imports_torch(function) if "torch" in function.attributes.packages
 
-imports_torch(function) if {
-	some module in input.facts.python_modules
-	module.path == function.attributes.handler_file
-	some name in module.imports
-	name == "torch"
-}
-
-imports_torch(function) if {
-	some module in input.facts.python_modules
-	module.path == function.attributes.handler_file
-	some name in module.imports
-	startswith(name, "torch.")
-}
+imports_torch(function) if function.attributes.handler_file in torch_files
 
 # `memory` is null both when it is not set and when mlaudit cannot resolve it: only a
 # written number is judged.

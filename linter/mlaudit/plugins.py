@@ -39,9 +39,40 @@ def _rules_of(value: Any) -> list[Any] | None:
     return None
 
 
+def _any_declared() -> bool:
+    """Whether any distribution on sys.path declares the group, read from the
+    `entry_points.txt` files directly: importing importlib.metadata and loading every
+    distribution costs a pre-commit run on one file far more than this (and nearly every
+    run has no plugin)."""
+    import os
+    import sys
+
+    marker = f"[{GROUP}]"
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue  # a zip file or a missing directory: left to importlib.metadata below
+        for name in names:
+            if not name.endswith((".dist-info", ".egg-info")):
+                continue
+            try:
+                with open(os.path.join(entry or ".", name, "entry_points.txt"),
+                          encoding="utf-8") as handle:
+                    if marker in handle.read():
+                        return True
+            except OSError:
+                continue
+    # A zipped sys.path entry (rare) cannot be listed this way: ask importlib.metadata.
+    return any(entry.endswith((".zip", ".egg", ".whl")) and os.path.isfile(entry)
+               for entry in sys.path)
+
+
 def discover(taken: Iterable[str]) -> tuple[list[Rule[Any]], list[Diagnostic]]:
     """Every plugin rule installed, and a diagnostic per plugin that could not be used.
     `taken` holds the ids and names already in use (built-ins, policies)."""
+    if not _any_declared():
+        return [], []
     from importlib.metadata import entry_points
 
     used = {t.lower() for t in taken}

@@ -29,8 +29,12 @@ def _registry(args: argparse.Namespace | None = None) -> Registry[Rule[Any]]:
     from mlaudit_rules import ALL_RULES
 
     root = find_root([Path(".")])
-    config = config_mod.load(root, None)
-    paths = extensions.policy_paths(getattr(args, "policy", None), config.policies, root)
+    try:
+        configured = config_mod.load(root, None).policies
+    except UsageError as exc:  # listing rules does not need a valid config
+        print(f"mlaudit: note: {exc}; policies named there are not listed", file=sys.stderr)
+        configured = []
+    paths = extensions.policy_paths(getattr(args, "policy", None), configured, root)
     extra = extensions.load(paths, None, {n for r in ALL_RULES for n in (r.id, r.name)})
     for diagnostic in extra.diagnostics:
         print(f"mlaudit: error: {diagnostic.message}", file=sys.stderr)
@@ -183,6 +187,10 @@ def run_baseline(args: argparse.Namespace) -> int:
     from mlaudit import baseline as baseline_mod
 
     result, _, _ = _scan(args)
+    if result.errors:  # a policy or plugin failed: a baseline without its findings is wrong
+        for diagnostic in result.errors:
+            print(f"mlaudit: error: {diagnostic.message}", file=sys.stderr)
+        return EXIT_ERROR
     count = baseline_mod.write(args.output, result.active)
     if not args.quiet:
         print(f"mlaudit: wrote {count} finding fingerprint{'s' if count != 1 else ''} "

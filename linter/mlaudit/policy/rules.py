@@ -58,6 +58,12 @@ class PolicySet:
         self.rules: list[Rule[Any]] = []
         self.by_rule: dict[str, PolicyFile] = {}
         self.problems: list[str] = []  # policies that cannot run (bad metadata): exit 2
+        for module in self.files:
+            custom = module.metadata.get("custom") or {}
+            if not module.is_policy and not module.is_test_file and custom.get("id"):
+                self.problems.append(
+                    f"{module.shown}:{module.metadata_line}: policy {custom['id']} has no "
+                    "`deny` rule: mlaudit reads findings from `deny contains {...} if {...}`")
         for policy in self.policies:
             try:
                 rule = _rule_for(policy, self)

@@ -43,15 +43,16 @@ unresolved(ref) if contains(ref.image, "$")
 
 unresolved(ref) if contains(ref.image, "{")
 
-deny contains {"msg": msg, "fact": ref, "key": sprintf("%s %s", [ref.owner, ref.image])} if {
+# One entry per image line: a compose file read by two compose projects names the same
+# image once (the message and location, not the owner, make the entry).
+deny contains {"msg": msg, "location": ref.source, "key": ref.image} if {
 	some ref in input.image_references
 	ref.context in runtime_contexts
 	not unresolved(ref)
 	not ref.owner in built_here
 	not ours(ref)
-	registry := object.get(ref, "registry", null)
-	where := registry_name(registry)
-	msg := sprintf("%s pulls %s from %s, not from our ECR account", [ref.owner, ref.image, where])
+	where := registry_name(object.get(ref, "registry", null))
+	msg := sprintf("image %s comes from %s, not from our ECR account", [ref.image, where])
 }
 
 registry_name(null) := "Docker Hub"

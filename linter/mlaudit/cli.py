@@ -83,6 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
                             "files are reported on)")
         p.add_argument("--quiet", "-q", action="store_true",
                        help="no progress, and no output when clean")
+        policy_option(p)
+        p.add_argument("--policy-timeout", type=float, metavar="SECONDS",
+                       help="stop a policy that runs longer (default: 30, or "
+                            "MLAUDIT_POLICY_TIMEOUT)")
+
+    def policy_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--policy", action="append", metavar="PATH",
+                       help="a Rego policy file or directory (repeatable; added to "
+                            "`policies` in config)")
 
     scan = add("scan", "scan files and directories")
     scan_options(scan)
@@ -136,11 +145,24 @@ def build_parser() -> argparse.ArgumentParser:
     rules = add("rules", "list the rules")
     rules.add_argument("--format", "-f", choices=("text", "json", "markdown"), default="text",
                        metavar="FORMAT", help="text, json or markdown (default: text)")
+    policy_option(rules)
 
     explain = add("explain", "show a rule's full documentation, or a category's rules")
     explain.add_argument("rule", metavar="ID",
                          help="rule id or name (MLA101, hardcoded-aws-key) or a category "
                               "(secrets)")
+    policy_option(explain)
+
+    policy = add("policy", "work with Rego policies (needs mlaudit[policy])")
+    policy_sub = policy.add_subparsers(dest="policy_command", metavar="ACTION",
+                                       parser_class=_Parser, required=True)
+    policy_test = policy_sub.add_parser("test", help="run the policies' test_ rules")
+    policy_test.add_argument("paths", nargs="*", default=["."], metavar="PATH",
+                             help=".rego files or directories (default: .)")
+    policy_test.add_argument("--timeout", type=float, metavar="SECONDS",
+                             help="stop a test that runs longer (default: 30)")
+    policy_test.add_argument("--verbose", "-v", action="store_true",
+                             help="list every test, not only failures")
 
     graph = add("graph", "show the deployment model mlaudit understood")
     scan_options(graph)

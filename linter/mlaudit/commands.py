@@ -23,11 +23,23 @@ _DESCRIBES_RULES = {"sarif", "github", "markdown"}
 _LIVE_TARGET = "mlaudit.models.live.LiveState"  # the subject of the MLA8xx rules
 
 
-def _registry() -> Registry[Rule[Any]]:
-    """Every rule, imported: for `mlaudit rules` and `mlaudit explain`."""
+def _registry(args: argparse.Namespace | None = None) -> Registry[Rule[Any]]:
+    """Every rule, imported: for `mlaudit rules` and `mlaudit explain`, with the policies
+    (`--policy`, config `policies`) and rule plugins."""
+    from mlaudit import extensions
     from mlaudit_rules import ALL_RULES
 
-    return Registry(ALL_RULES)
+    root = find_root([Path(".")])
+    try:
+        configured = config_mod.load(root, None).policies
+    except UsageError as exc:  # listing rules does not need a valid config
+        print(f"mlaudit: note: {exc}; policies named there are not listed", file=sys.stderr)
+        configured = []
+    paths = extensions.policy_paths(getattr(args, "policy", None), configured, root)
+    extra = extensions.load(paths, None, {n for r in ALL_RULES for n in (r.id, r.name)})
+    for diagnostic in extra.diagnostics:
+        print(f"mlaudit: error: {diagnostic.message}", file=sys.stderr)
+    return Registry([*ALL_RULES, *extra.rules])
 
 
 def _index_registry() -> Registry[RuleRef]:
@@ -58,7 +70,7 @@ class _Progress:
 
 
 def _scan(args: argparse.Namespace, baseline: set[str] | None = None) -> tuple[
-        ScanResult, config_mod.Config, list[RuleRef]]:
+        ScanResult, config_mod.Config, list[RuleRef | Rule[Any]]]:
     paths = [Path(p) for p in args.paths]
     for path in paths:
         if not path.exists() and not path.is_symlink():
@@ -67,10 +79,17 @@ def _scan(args: argparse.Namespace, baseline: set[str] | None = None) -> tuple[
     if args.root and not root.is_dir():
         raise UsageError(f"--root {args.root} is not a directory")
     config = config_mod.load(root, args.config)
-    registry = _index_registry()
     if args.select is not None and not _cli_list(args.select):
         # `--select ''` (an unset shell variable) must not quietly mean "every rule".
         raise UsageError("--select: no rule given (use ALL for every rule)")
+    from mlaudit import extensions
+
+    builtin = _index_registry()
+    extra = extensions.load(
+        extensions.policy_paths(args.policy, config.policies,
+                                args.config.parent if args.config else root),
+        args.policy_timeout, {n for r in builtin.rules for n in (r.id, r.name)})
+    registry: Registry[RuleRef | Rule[Any]] = Registry([*builtin.rules, *extra.rules])
     select = _cli_list(args.select) or config.select
     ignore = config.ignore + _cli_list(args.ignore)
     config_mod.check_rules(config, registry)
@@ -105,6 +124,7 @@ def _scan(args: argparse.Namespace, baseline: set[str] | None = None) -> tuple[
         result = scan(request)
     finally:
         progress.clear()
+    result.diagnostics[:0] = extra.diagnostics  # policies/plugins that could not be used
     return result, config, rules
 
 
@@ -151,7 +171,8 @@ def run_scan(args: argparse.Namespace) -> int:
         write_output(_files_table(result), args.output)
         return EXIT_OK
     fail_on = parse_fail_on(args.fail_on, config.fail_on)
-    rules = [ref.load() for ref in refs] if args.format in _DESCRIBES_RULES else result.rules
+    rules = [ref.load() if isinstance(ref, RuleRef) else ref for ref in refs] \
+        if args.format in _DESCRIBES_RULES else result.rules
     ctx = ReportContext(
         fail_on=fail_on,
         color=_use_color(args),
@@ -167,6 +188,8 @@ def run_scan(args: argparse.Namespace) -> int:
     failing = result.failing(fail_on) if fail_on is not None else []
     if not (args.quiet and args.format == "text" and not result.active and args.output is None):
         write_output(text, args.output)
+    if result.errors:  # a policy or plugin failed: its results are missing
+        return EXIT_ERROR
     return EXIT_FINDINGS if failing and not args.exit_zero else EXIT_OK
 
 
@@ -202,6 +225,10 @@ def run_baseline(args: argparse.Namespace) -> int:
     from mlaudit import baseline as baseline_mod
 
     result, _, _ = _scan(args)
+    if result.errors:  # a policy or plugin failed: a baseline without its findings is wrong
+        for diagnostic in result.errors:
+            print(f"mlaudit: error: {diagnostic.message}", file=sys.stderr)
+        return EXIT_ERROR
     # A stale or mistyped suppression (MLA001) is fixed, never accepted: a baselined one
     # would stay forever, and suppressions would rot after all.
     accepted = [f for f in result.active if f.rule_id != "MLA001"]
@@ -215,7 +242,7 @@ def run_baseline(args: argparse.Namespace) -> int:
 def run_rules(args: argparse.Namespace) -> int:
     from mlaudit_reports import rule_docs
 
-    registry = _registry()
+    registry = _registry(args)
     if args.format == "json":
         print(json.dumps([rule_docs.rule_summary(r) for r in registry.rules], indent=2))
     elif args.format == "markdown":
@@ -228,7 +255,7 @@ def run_rules(args: argparse.Namespace) -> int:
 def run_explain(args: argparse.Namespace) -> int:
     from mlaudit_reports import rule_docs
 
-    registry = _registry()
+    registry = _registry(args)
     ref = args.rule.strip()
     if registry.get(ref) is None and registry.names_rules(ref):
         # A category (secrets), an id prefix (MLA2) or ALL: list its rules.
@@ -269,5 +296,11 @@ def run_graph(args: argparse.Namespace) -> int:
     return EXIT_OK if result is not None else EXIT_ERROR
 
 
+def run_policy(args: argparse.Namespace) -> int:
+    from mlaudit.policy.testing import run_tests
+
+    return run_tests([Path(p) for p in args.paths], args.timeout, args.verbose)
+
+
 __all__ = ["Path", "run_baseline", "run_completion", "run_explain", "run_graph", "run_init",
-           "run_live", "run_rules", "run_scan"]
+           "run_live", "run_policy", "run_rules", "run_scan"]

@@ -23,6 +23,7 @@ DEFAULT_APP_PORTS = (8000,)
 _KEYS = {
     "select", "ignore", "exclude", "fail-on", "severity", "per-path-ignores", "rules",
     "app-ports", "max-file-size", "cache", "cache-dir", "respect-gitignore", "roles",
+    "policies",
 }
 
 
@@ -41,6 +42,8 @@ class Config:
     cache_dir: str | None = None
     respect_gitignore: bool = True
     roles: dict[str, Role] = field(default_factory=dict)  # path glob -> role override
+    # Rego policy files/directories, relative to the config file (mlaudit.extensions)
+    policies: list[str] = field(default_factory=list)
     source: str | None = None  # the file it came from, for messages
 
 
@@ -107,6 +110,8 @@ def from_mapping(data: Mapping[str, Any], where: str) -> Config:
             config.roles[str(glob)] = Role.parse(str(value))
         except ValueError as exc:
             raise UsageError(f"{where}: 'roles.{glob}': {exc}") from None
+    if "policies" in data:
+        config.policies = _str_list(data["policies"], "policies", where)
     if "cache-dir" in data:
         if not isinstance(data["cache-dir"], str):
             raise UsageError(f"{where}: 'cache-dir' must be a path")

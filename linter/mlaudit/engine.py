@@ -41,6 +41,9 @@ from mlaudit.suppress import InlineSuppression, parse_suppressions
 # is ~0.1 s); a pre-commit run on a few files always stays serial.
 PARALLEL_THRESHOLD = 48
 
+# Diagnostic codes that end the run with exit 2 (see ScanResult.errors).
+FATAL_CODES = frozenset({"policy-error", "plugin-error"})
+
 Progress = Callable[[int, int], None]
 
 
@@ -95,6 +98,12 @@ class ScanResult:
 
     def failing(self, threshold: Severity) -> list[Finding]:
         return [f for f in self.active if f.severity.at_least(threshold)]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        """Diagnostics that make the run fail with exit 2 although the scan went on: a
+        policy or rule plugin whose results are missing (the gate cannot be trusted)."""
+        return [d for d in self.diagnostics if d.code in FATAL_CODES]
 
 
 # A parser's failure: message, line, column, whether it is only a notice, diagnostic code.
@@ -420,11 +429,17 @@ class _RuleRun:
                 found.extend(produced)
                 owners.extend([subject] * len(produced))
             except Exception as exc:  # a rule bug must not end the scan
+                if hasattr(exc, "diagnostic"):  # a rule that reports its own failure
+                    if isinstance(exc.diagnostic, Diagnostic):  # (None: reported already)
+                        diagnostics.append(exc.diagnostic)
+                    continue
                 where = getattr(subject, "path", None)
+                plugin = rule.origin.startswith("plugin ")
+                origin = f" ({rule.origin})" if plugin else ""
                 diagnostics.append(Diagnostic(
-                    f"rule {rule.id} failed ({type(exc).__name__}: {exc}); its results for "
-                    "this input are missing", Span(where) if isinstance(where, str) else None,
-                    DiagnosticLevel.ERROR, "rule-error"))
+                    f"rule {rule.id}{origin} failed ({type(exc).__name__}: {exc}); its results "
+                    "for this input are missing", Span(where) if isinstance(where, str) else None,
+                    DiagnosticLevel.ERROR, "plugin-error" if plugin else "rule-error"))
         return merge_module_duplicates(found, owners, self.deployment)
 
 
@@ -517,23 +532,24 @@ def _unused(
 ) -> UnusedSuppressions:
     unused: list[tuple[InlineSuppression, str]] = []
     unknown: list[tuple[InlineSuppression, str]] = []
+    # Case-insensitive: ids (MLA101, a policy's ORG001) and names never differ by case alone.
+    spelled = {k.lower(): k for k in known}  # for suggestions, as the rule spells itself
+    known = set(spelled)
+    ran = {r.lower() for r in ran}
     for items in inline.values():
         for item in items:
             for ref in item.rule_refs:
-                normal = ref.upper() if ref.upper().startswith("MLA") else ref.lower()
+                normal = ref.lower()
                 if normal not in known:
                     unknown.append((item, ref))
-                elif normal in ran and normal not in {u.upper() if u.upper().startswith("MLA")
-                                                      else u.lower() for u in item.used}:
+                elif normal in ran and normal not in {u.lower() for u in item.used}:
                     unused.append((item, ref))
     suggestions: dict[str, str] = {}
     if unknown:
         import difflib
 
         for _, ref in unknown:
-            close = difflib.get_close_matches(
-                ref.upper() if ref.upper().startswith("MLA") else ref.lower(), sorted(known),
-                n=1, cutoff=0.7)
+            close = difflib.get_close_matches(ref.lower(), sorted(known), n=1, cutoff=0.7)
             if close:
-                suggestions[ref] = close[0]
+                suggestions[ref] = spelled[close[0]]
     return UnusedSuppressions(unused, unknown, suggestions)

@@ -116,6 +116,9 @@ class Rule(Generic[T]):
     roles: frozenset[Role] = DEFAULT_ROLES
     # A different severity for findings in files of some roles (e.g. lower in examples).
     role_severity: Mapping[Role, Severity] = field(default_factory=dict)
+    # Where the rule comes from: "mlaudit" (built in), "plugin <distribution>" (entry point
+    # group `mlaudit.rules`) or "policy <file>" (a Rego policy); shown by `mlaudit rules`.
+    origin: str = "mlaudit"
     _check: Callable[[T, RuleContext], Iterable[Finding]] | None = None
 
     def check(

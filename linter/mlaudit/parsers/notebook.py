@@ -42,6 +42,10 @@ def parse(source: SourceFile) -> Notebook:
     code = [i for i, c in enumerate(cells) if isinstance(c, dict) and c.get("cell_type") == "code"]
     if language not in ("python", ""):
         return Notebook(source.path, language, len(cells), len(code))
+    if "sagemaker" not in source.text:
+        # The cells are read only for SageMaker deploys; raw-text rules read the file
+        # itself. Most notebooks are skipped here, before locating and compiling cells.
+        return Notebook(source.path, language or "python", len(cells), len(code))
     located = _locate(source.text, cells)
     if located is None:  # written unlike nbformat does: the line-aware loader finds them
         data = load_json(source.text, plain)

@@ -45,7 +45,7 @@ class _Job:
         self.job = job
         self.roles: list[tuple[str, Span]] = []
         self.id = node_id("job", workflow.path, job.id)
-        self.dockerfiles = {d.path for d in builder.project.of_type(Dockerfile)}
+        self.dockerfiles = builder.project.by_path(Dockerfile)
 
     def role(self, role: str, span: Span) -> None:
         if not any(r == role for r, _ in self.roles):

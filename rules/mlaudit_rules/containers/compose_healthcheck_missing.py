@@ -97,7 +97,7 @@ _CHECKED = "checked"  # a verdict: the service has a working health check
 @RULE.check
 def check(compose: ComposeFile, ctx: RuleContext) -> Iterator[Finding]:
     deployment = ctx.deployment
-    dockerfiles = {d.path: d for d in deployment.models(Dockerfile)} if deployment else {}
+    dockerfiles = deployment.project.by_path(Dockerfile) if deployment else {}
     # Each service is judged as `docker compose` runs it: merged with the rest of its project
     # (a base file's health check covers the override's service). A service defined in this
     # file is reported here, once: when it serves without a check in some project it

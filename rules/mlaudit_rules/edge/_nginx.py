@@ -36,10 +36,20 @@ class ConfigSet(list[NginxConfig]):
 
 
 def configs_of(ctx: Any) -> ConfigSet:
+    """The repository's configuration set, computed once per scan (asked per config:
+    rebuilding it each time is quadratic). Callers must not change it."""
     deployment = getattr(ctx, "deployment", None)
-    out = ConfigSet()
     if deployment is None:
-        return out
+        return ConfigSet()
+    memo = getattr(deployment, "memo", None)
+    if memo is None:
+        return _config_set(deployment)
+    found: ConfigSet = memo("nginx-config-set", lambda: _config_set(deployment))
+    return found
+
+
+def _config_set(deployment: Any) -> ConfigSet:
+    out = ConfigSet()
     out.extend(sorted(deployment.models(NginxConfig), key=lambda c: c.path))
     parsed = {c.path for c in out}
     files = getattr(getattr(deployment, "project", None), "files", ())

@@ -35,12 +35,12 @@ class ParsedProject:
         """Models of a class by repository path, built once per scan. Shared: callers
         must not change it."""
         key = ("path", cls)
-        cached = self._by_type.get(key)  # type: ignore[call-overload]
+        cached = self._by_type.get(key)
         if cached is None or cached[0] != len(self.models):
             found = {m.path: m for m in self.models.values()  # type: ignore[attr-defined]
                      if isinstance(m, cls)}
             cached = (len(self.models), found)
-            self._by_type[key] = cached  # type: ignore[index]
+            self._by_type[key] = cached
         value: dict[str, T] = cached[1]
         return value
 

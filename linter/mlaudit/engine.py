@@ -28,6 +28,7 @@ from mlaudit.finding import (
 )
 from mlaudit.parsers import ParseError, parser_for
 from mlaudit.project import ParsedProject
+from mlaudit.redact import scrub
 from mlaudit.roles import RoleResolver
 from mlaudit.rule import Rule, RuleContext, RuleRef, qualified_name
 from mlaudit.severity import Severity
@@ -108,8 +109,8 @@ def _parse_one(args: tuple[str, str, str]) -> tuple[str, Any, _Failure | None]:
     except RecursionError:
         return path, None, ("file is nested too deeply to parse", 1, 1, False, "parse-error")
     except Exception as exc:  # a parser bug must not end the scan: report and go on
-        return path, None, (f"internal parser error ({type(exc).__name__}: {exc})", 1, 1, False,
-                            "parse-error")
+        return path, None, (scrub(f"internal parser error ({type(exc).__name__}: {exc})"), 1,
+                            1, False, "parse-error")
 
 
 def parse_files(

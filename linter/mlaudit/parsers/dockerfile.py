@@ -17,6 +17,7 @@ from mlaudit.models.command import analyse_argv, split_shell
 from mlaudit.models.dockerfile import Command, Dockerfile, ExposedPort, Instruction, Stage
 from mlaudit.models.image import parse_image
 from mlaudit.parsers import ParseError
+from mlaudit.redact import printable_token
 from mlaudit.sources import SourceFile
 from mlaudit.span import Span
 
@@ -126,7 +127,7 @@ def parse(source: SourceFile) -> Dockerfile:
         span = Span(source.path, start, column, end, len(source.lines[end - 1]) + 1
                     if end - 1 < len(source.lines) else 0)
         if keyword not in _KNOWN:
-            raise ParseError(f"unknown instruction {keyword}", start, column)
+            raise ParseError(f"unknown instruction {printable_token(keyword)}", start, column)
         seen_instruction = True
         if keyword == "FROM":
             close()

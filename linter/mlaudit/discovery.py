@@ -79,6 +79,11 @@ class _IgnoreRules:
     def _spec(self, lines: list[str], where: str) -> object:
         import pathspec  # only when there is a .gitignore or an exclude to apply
 
+        costly = {number for number, line in enumerate(lines, 1) if _too_costly(line)}
+        for number in sorted(costly):
+            self.bad_lines.append((where, number, "too many wildcards: matching it could "
+                                   "take exponential time"))
+        lines = ["" if number in costly else line for number, line in enumerate(lines, 1)]
         try:
             return pathspec.GitIgnoreSpec.from_lines(lines)
         except Exception:  # pathspec raises several kinds; find the culprits line by line
@@ -118,6 +123,28 @@ class _IgnoreRules:
                 self.gitignored = True
                 return True
         return False
+
+
+# pathspec turns a pattern into a regular expression that backtracks: `*a*a*a*b` takes
+# seconds on a 255-character name, three `**` seconds on a deep path. Real ignore files
+# stay far below these counts.
+_MAX_DOUBLE_STARS = 2
+_MAX_STARS_PER_SEGMENT = 3
+
+
+def _too_costly(line: str) -> bool:
+    pattern = line.strip()
+    if not pattern or pattern.startswith("#"):
+        return False
+    if pattern.count("**") > _MAX_DOUBLE_STARS:
+        return True
+    for segment in pattern.split("/"):
+        if segment != "**" and len([run for run in segment.split("*")]) - 1 > 0:
+            runs = sum(1 for i, c in enumerate(segment)
+                       if c == "*" and (i == 0 or segment[i - 1] != "*"))
+            if runs > _MAX_STARS_PER_SEGMENT:
+                return True
+    return False
 
 
 def _relative(path: Path, root: Path) -> str | None:

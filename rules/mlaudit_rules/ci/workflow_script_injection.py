@@ -39,7 +39,7 @@ import re
 from collections.abc import Iterator
 
 from mlaudit.finding import Finding
-from mlaudit.models.workflow import Workflow
+from mlaudit.models.workflow import Workflow, expressions
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Severity
 from mlaudit.span import Span
@@ -68,12 +68,11 @@ DANGEROUS = re.compile(
     rf"|pull_requests{_ANY}\.head\.ref)"
     r")\b)"
 )
-_EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}")
 
 
 def _dangerous(text: str) -> str | None:
-    for expression in _EXPRESSION.finditer(text):
-        match = DANGEROUS.search(expression.group(1))
+    for _, _, inner in expressions(text):
+        match = DANGEROUS.search(inner)
         if match:
             return match.group(0)
     return None

@@ -435,6 +435,17 @@ class Deployment:
             return out
         return list(self.indexed("services-by-image", build).get(image.id, ()))
 
+    def compose_service(self, group: str | None, name: str) -> Service | None:
+        """The compose Service node of project `group` named `name` (indexed: rules ask
+        per compose service)."""
+        def build() -> dict[tuple[str | None, str], Service]:
+            out: dict[tuple[str | None, str], Service] = {}
+            for service in self.services():
+                if service.platform == "compose":
+                    out.setdefault((service.group, service.name), service)
+            return out
+        return self.indexed("compose-services", build).get((group, name))
+
     def image_of(self, service: Service) -> Image | None:
         node = self.nodes.get(service.image_id or "")
         return node if isinstance(node, Image) else None

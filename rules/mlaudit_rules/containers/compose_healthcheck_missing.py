@@ -193,12 +193,11 @@ def _built_dockerfile(service: ComposeService, project_id: str | None,
     if deployment is None or service.image is None:
         return None
     # `image:` naming what an in-repo Dockerfile is built as: the deployment model links it.
-    for node in deployment.services():
-        if node.platform == "compose" and node.group == project_id and \
-                node.name == service.name:
-            image = deployment.image_of(node)
-            return dockerfiles.get(image.dockerfile) if image is not None else None
-    return None
+    node = deployment.compose_service(project_id, service.name)
+    if node is None:
+        return None
+    image = deployment.image_of(node)
+    return dockerfiles.get(image.dockerfile) if image is not None else None
 
 
 def _has_healthcheck(dockerfile: Dockerfile, stage: Stage | None) -> bool:

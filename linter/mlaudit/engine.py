@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,35 @@ class ScanResult:
 _Failure = tuple[str, int, int, bool, str]
 
 
+class _ParseTimeout(BaseException):
+    """Raised in a parser that ran past its time (BaseException: no parser's
+    `except Exception` swallows it)."""
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the block after `seconds` of wall time, where a timer signal can: the main
+    thread of a POSIX process (the scan's own, or a parser pool worker's)."""
+    import signal
+    import threading
+
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not \
+            threading.main_thread():
+        yield
+        return
+
+    def expired(signum: int, frame: Any) -> None:
+        raise _ParseTimeout
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _parse_one(args: tuple[str, str, str]) -> tuple[str, Any, _Failure | None]:
     """Worker: parse one file. Returns (path, model, error). Runs in a pool process."""
     path, abspath, kind_value = args
@@ -104,9 +134,16 @@ def _parse_one(args: tuple[str, str, str]) -> tuple[str, Any, _Failure | None]:
     if found is None:
         return path, None, None
     try:
-        return path, found[0](source), None
+        with _time_limit(limits.MAX_PARSE_SECONDS):
+            return path, found[0](source), None
+    except _ParseTimeout:
+        return path, None, (f"parsing took over {limits.MAX_PARSE_SECONDS:g} s; the file is "
+                            "skipped", 1, 1, True, "limit-exceeded")
     except ParseError as exc:
         return path, None, (exc.message, exc.line, exc.column, exc.notice, exc.code)
+    except MemoryError:
+        return path, None, ("the file needs more memory to parse than is available; skipped",
+                            1, 1, True, "limit-exceeded")
     except RecursionError:
         return path, None, ("file is nested too deeply to parse", 1, 1, False, "parse-error")
     except Exception as exc:  # a parser bug must not end the scan: report and go on

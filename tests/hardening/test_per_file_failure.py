@@ -130,3 +130,64 @@ def test_module_fan_out_is_bounded(sibling: Path) -> None:
     limited = [d for d in result.diagnostics if d.code == "limit-exceeded"]
     assert len(limited) == 1 and "module instances under the root fan" in limited[0].message
     assert sibling_reported(result.active)
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "setitimer"), reason="no interval timers")
+def test_per_file_parse_time_is_bounded(sibling: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlaudit import limits
+
+    monkeypatch.setattr(limits, "MAX_PARSE_SECONDS", 0.05)
+    blocks = "".join(f'resource "aws_s3_bucket" "b{i}" {{\n  bucket = "b-{i}"\n}}\n'
+                     for i in range(20_000))
+    (sibling / "main.tf").write_text(blocks, encoding="utf-8")
+    result = scan_dir(sibling)
+    slow = [d for d in result.diagnostics if d.code == "limit-exceeded"]
+    assert [d.span.path for d in slow if d.span] == ["main.tf"]
+    assert "parsing took over" in slow[0].message
+    assert sibling_reported(result.active)
+
+
+def test_yaml_alias_and_merge_bombs_are_skipped_with_a_notice(sibling: Path) -> None:
+    laughs = ["services:", "  l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    laughs += [f"  l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]" for i in range(1, 10)]
+    (sibling / "docker-compose.yml").write_text("\n".join(laughs) + "\n", encoding="utf-8")
+    merges = ["x0: &x0 {a: 1, b: 2}"]
+    merges += [f"x{i}: &x{i} {{<<: [*x{i - 1}, *x{i - 1}]}}" for i in range(1, 40)]
+    (sibling / ".github").mkdir()
+    (sibling / ".github" / "workflows").mkdir()
+    (sibling / ".github" / "workflows" / "ci.yml").write_text(
+        "\n".join(merges) + "\non: push\njobs: {}\n", encoding="utf-8")
+    with time_limit(60):
+        result = scan_dir(sibling)
+    bombs = {d.span.path for d in result.diagnostics if d.code == "limit-exceeded" and d.span}
+    assert "docker-compose.yml" in bombs
+    assert sibling_reported(result.active)
+
+
+def test_huge_number_in_a_task_definition_names_the_value(sibling: Path) -> None:
+    digits = "7" * 5000
+    (sibling / "task-definition.json").write_text(
+        '{\n  "family": "api",\n  "containerDefinitions": [\n    {"name": "api", '
+        f'"image": "acme/api:1", "memory": {digits}}}\n  ]\n}}\n', encoding="utf-8")
+    result = scan_dir(sibling)
+    found = [d for d in result.diagnostics if d.span and d.span.path == "task-definition.json"]
+    assert found and "5000 digits" in found[0].message and "777777" in found[0].message
+    assert found[0].span is not None and found[0].span.line == 4
+    assert not [d for d in result.diagnostics if "internal" in d.message]
+    assert sibling_reported(result.active)
+
+
+def test_large_compose_file_is_linear(sibling: Path) -> None:
+    """3,000 services (24,000 lines): quadratic rules and a set per service before
+    (10,000 services took minutes and 5 GB)."""
+    lines = ["services:"]
+    for i in range(3_000):
+        lines += [f"  s{i}:", f"    image: acme/s{i}:1.0", "    environment:", f'      A{i}: "1"',
+                  "    ports:", f'      - "{10000 + i}:80"', "    depends_on:", "      - s0"]
+    (sibling / "docker-compose.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    import resource
+
+    with time_limit(120):
+        result = scan_dir(sibling)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 1024 * 1024  # KiB: 1 GiB
+    assert sibling_reported(result.active)

@@ -12,6 +12,7 @@ import pytest
 from mlaudit.cli import main
 from tests.hardening.conftest import plant_sibling
 
+
 def _repo(root: Path) -> None:
     plant_sibling(root)
     (root / "docker-compose.yml").write_text(

@@ -250,9 +250,10 @@ def scan(request: ScanRequest) -> ScanResult:
 
     from mlaudit.models.deployment import build_deployment
 
+    limit_sink = limits.start()  # bounds hit while modelling or checking: notes per file
+
     roles = _role_resolver(request, report_only)
-    with limits.collecting() as limit_notices:  # bounds hit while modelling: per file
-        deployment = build_deployment(project, roles)
+    deployment = build_deployment(project, roles)
     lines_by_path = {s.path: s for s in found.files}
 
     def line_lookup(path: str) -> list[str]:
@@ -265,10 +266,8 @@ def scan(request: ScanRequest) -> ScanResult:
             return []
 
     run = _RuleRun(request, deployment, line_lookup, report_only, roles)
-    with limits.collecting() as rule_notices:
-        raw = _merge_identical(_by_role(run.all(models, found.files, diagnostics), run.ran,
-                                        roles))
-    diagnostics.extend(d for d in [*limit_notices, *rule_notices] if d not in diagnostics)
+    raw = _merge_identical(_by_role(run.all(models, found.files, diagnostics), run.ran, roles))
+    diagnostics.extend(d for d in limits.stop(limit_sink) if d not in diagnostics)
     inline = _all_inline_suppressions(found.files)
     findings, inline = _apply_suppressions(raw, config, request.baseline, found.files, inline)
     if run.suppression_rule is not None:

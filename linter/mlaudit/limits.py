@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 from mlaudit.finding import Diagnostic, DiagnosticLevel
 from mlaudit.span import Span
@@ -40,6 +40,19 @@ def notice(path: str, line: int, message: str, code: str = "limit-exceeded") -> 
     diagnostic = Diagnostic(message, Span(path, max(1, line)), DiagnosticLevel.NOTE, code)
     if diagnostic not in sink:
         sink.append(diagnostic)
+
+
+def start() -> tuple[Token[list[Diagnostic] | None], list[Diagnostic]]:
+    """Begin collecting notices; hand the result to `stop`."""
+    found: list[Diagnostic] = []
+    return _sink.set(found), found
+
+
+def stop(handle: tuple[Token[list[Diagnostic] | None], list[Diagnostic]]) -> list[Diagnostic]:
+    """End the collection begun by `start`: the notices raised since."""
+    token, found = handle
+    _sink.reset(token)
+    return found
 
 
 @contextmanager

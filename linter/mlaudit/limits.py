@@ -3,13 +3,11 @@
 Every bound here is in docs/limits.md. A breach never ends the scan: the value (or the
 rest of the file) is treated as unknown and a note-level diagnostic names the file, so
 the user knows that part was not checked. Code running inside the scan (the Terraform
-evaluator, builders) calls `notice`; the engine collects them with `collecting`.
+evaluator, builders) calls `notice`; the engine collects them with `start`/`stop`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar, Token
 
 from mlaudit.finding import Diagnostic, DiagnosticLevel
@@ -53,14 +51,3 @@ def stop(handle: tuple[Token[list[Diagnostic] | None], list[Diagnostic]]) -> lis
     token, found = handle
     _sink.reset(token)
     return found
-
-
-@contextmanager
-def collecting() -> Iterator[list[Diagnostic]]:
-    """Collect the notices raised inside the block."""
-    found: list[Diagnostic] = []
-    token = _sink.set(found)
-    try:
-        yield found
-    finally:
-        _sink.reset(token)

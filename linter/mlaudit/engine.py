@@ -114,14 +114,20 @@ def _time_limit(seconds: float) -> Iterator[None]:
         yield
         return
 
+    active = [True]
+
     def expired(signum: int, frame: Any) -> None:
-        raise _ParseTimeout
+        if active[0]:
+            raise _ParseTimeout
 
     previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # Repeating: an exception raised from a signal handler can land where Python swallows
+    # it (a garbage-collector callback, a __del__); the next tick tries again.
+    signal.setitimer(signal.ITIMER_REAL, seconds, max(0.5, seconds / 10))
     try:
         yield
     finally:
+        active[0] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 

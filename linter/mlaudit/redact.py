@@ -34,8 +34,8 @@ _USERINFO_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]{0,30}://)[^/\s@'\"]{1,512}@"
 # A quoted stretch of a message (bounded; quotes of both kinds).
 _QUOTED_RE = re.compile(r"'([^'\n]{1,4096})'|\"([^\"\n]{1,4096})\"")
 # Quoted text that is a name, not a value: parser terminals (STRING_LIT), directives,
-# short punctuation and words.
-_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z_.-]{0,23}|[^A-Za-z0-9]{1,8}")
+# short punctuation and blanks (a newline shown escaped), and words.
+_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z_.-]{0,23}|(?:\\[nrt]|[^A-Za-z0-9]){1,8}")
 
 
 def scrub(message: str) -> str:

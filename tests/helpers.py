@@ -41,9 +41,30 @@ def scan_dir(
         rules = [*rules, *cfg.select]  # a case's .mlaudit.toml may enable companion rules
     selected = REGISTRY.select(rules, []) if rules else list(REGISTRY.rules)
     request = ScanRequest(paths or [path], root, cfg, selected, cache_dir=None,
-                          known_rules=KNOWN_RULES)
+                          known_rules=KNOWN_RULES, live=recorded_live(root))
     cfg.cache = False
     return scan(request)
+
+
+LIVE_FACTS = "live-facts.json"
+
+
+def recorded_live(root: Path) -> Any:
+    """A live rule's fixture holds recorded facts (`live-facts.json`): the scan joins them
+    with the case's Terraform roots offline, as `mlaudit live` does with what it reads."""
+    facts_path = root / LIVE_FACTS
+    if not facts_path.is_file():
+        return None
+    from mlaudit.live.roots import assemble
+    from mlaudit.models.live import facts_from_json
+
+    facts = facts_from_json(facts_path.read_text(encoding="utf-8"))
+
+    def live(deployment: Any) -> tuple[list[Any], list[Any]]:
+        state, diagnostics = assemble(facts, deployment)
+        return [state], diagnostics
+
+    return live
 
 
 def expectations(case: Path) -> set[tuple[str, str, int, str]]:

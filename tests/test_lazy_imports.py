@@ -23,7 +23,7 @@ import json, sys
 from mlaudit.cli import main
 code = main(["scan", *sys.argv[1:], "--quiet", "--no-cache"])
 mods = sorted(m for m in sys.modules if m.split(".")[0] in {heavy!r} or
-              m.startswith(("mlaudit_rules.", "mlaudit.models.")))
+              m.startswith(("mlaudit_rules.", "mlaudit.models.", "mlaudit.live")))
 print(json.dumps({{"code": code, "modules": mods}}))
 """
 
@@ -60,4 +60,40 @@ def test_a_dockerfile_scan_imports_no_heavy_library(tmp_path: Path, case: str) -
 def test_a_static_scan_never_imports_boto3(project: str) -> None:
     modules = _imported(FIXTURES / "projects" / project, ".")
     assert "boto3" not in modules and "botocore" not in modules
+    # nor the live package, its model or its rules: they only run with `live` / `--live`
+    assert not [m for m in modules if m.startswith(("mlaudit.live", "mlaudit_rules.live"))]
+    assert "mlaudit.models.live" not in modules
     assert "hcl2" in modules or "yaml" in modules  # the formats were really parsed
+
+
+def test_a_terraform_scan_with_state_imports_no_live_code(tmp_path: Path) -> None:
+    """A repository with a Terraform root and its state (what live mode reads) still scans
+    statically without boto3 or any live module."""
+    case = FIXTURES / "rules" / "MLA850" / "bad_rule_added_and_removed" / "infra"
+    for name in ("main.tf", "terraform.tfstate"):
+        (tmp_path / name).write_text((case / name).read_text(encoding="utf-8"),
+                                     encoding="utf-8")
+    modules = _imported(tmp_path, ".")
+    assert "hcl2" in modules
+    assert not [m for m in modules if m.split(".")[0] in ("boto3", "botocore")
+                or m.startswith(("mlaudit.live", "mlaudit_rules.live", "mlaudit.models.live"))]
+
+
+def test_a_static_sarif_report_does_not_list_live_rules(tmp_path: Path) -> None:
+    """Without live mode the MLA8xx rules have nothing to read: a static SARIF report does
+    not claim them as checked, and imports none of them."""
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12-slim\n", encoding="utf-8")
+    probe = ("import json, sys, io, contextlib\nfrom mlaudit.cli import main\n"
+             "out = io.StringIO()\nwith contextlib.redirect_stdout(out):\n"
+             "    main(['scan', '.', '--format', 'sarif', '--no-cache'])\n"
+             "ids = [r['id'] for r in json.loads(out.getvalue())['runs'][0]['tool']['driver']"
+             "['rules']]\n"
+             "print(json.dumps({'ids': ids, 'live': [m for m in sys.modules if "
+             "m.startswith(('mlaudit_rules.live', 'mlaudit.models.live'))]}))\n")
+    env_path = ":".join(str(REPO / d) for d in ("linter", "rules", "reports"))
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120, check=True,
+                          env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin"})
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["ids"] and not [i for i in seen["ids"] if i.startswith("MLA8")]
+    assert seen["live"] == []

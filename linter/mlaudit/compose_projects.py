@@ -613,7 +613,7 @@ def classify(service: ComposeService, image_argv: tuple[str, ...] = (),
     if (runs and _runs_tests(runs)) or _is_test_image((service.image, base_image)):
         return "test"
     publishes = bool(service.ports or service.expose)
-    serves = service.server is not None and service.server.server != "python-script"
+    serves = service.server is not None and not service.server.is_script
     serves = serves or (not argv and image_serves)
     if completed_by_others:
         return "job"

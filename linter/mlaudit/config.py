@@ -23,6 +23,7 @@ DEFAULT_APP_PORTS = (8000,)
 _KEYS = {
     "select", "ignore", "exclude", "fail-on", "severity", "per-path-ignores", "rules",
     "app-ports", "max-file-size", "cache", "cache-dir", "respect-gitignore", "roles",
+    "policies",
 }
 
 
@@ -41,6 +42,8 @@ class Config:
     cache_dir: str | None = None
     respect_gitignore: bool = True
     roles: dict[str, Role] = field(default_factory=dict)  # path glob -> role override
+    # Rego policy files/directories, relative to the config file (mlaudit.extensions)
+    policies: list[str] = field(default_factory=list)
     source: str | None = None  # the file it came from, for messages
 
 
@@ -107,6 +110,8 @@ def from_mapping(data: Mapping[str, Any], where: str) -> Config:
             config.roles[str(glob)] = Role.parse(str(value))
         except ValueError as exc:
             raise UsageError(f"{where}: 'roles.{glob}': {exc}") from None
+    if "policies" in data:
+        config.policies = _str_list(data["policies"], "policies", where)
     if "cache-dir" in data:
         if not isinstance(data["cache-dir"], str):
             raise UsageError(f"{where}: 'cache-dir' must be a path")
@@ -121,6 +126,64 @@ def _severity(value: Any, key: str, where: str) -> Severity:
         return Severity.parse(value)
     except ValueError as exc:
         raise UsageError(f"{where}: '{key}': {exc}") from None
+
+
+def check_rules(config: Config, registry: Any) -> None:
+    """What only the rule pack can validate: every rule named in `[severity]`,
+    `[per-path-ignores]` and `[rules.X]` exists, and every rule option is one the rule
+    declares, with a value of the declared option's type. `registry` resolves ids and
+    names to rule references (`mlaudit.registry.Registry`)."""
+    where = config.source or "config"
+    refs = [("severity", ref) for ref in config.severity]
+    refs += [(f"per-path-ignores.{glob!r}", ref)
+             for glob, ids in config.per_path_ignores.items() for ref in ids]
+    refs += [("rules", ref) for ref in config.rule_options]
+    for key, ref in refs:
+        if registry.get(ref) is None:
+            raise UsageError(f"{where}: {key}: unknown rule {ref!r}{registry.suggest(ref)}")
+    for ref, options in config.rule_options.items():
+        rule = registry.get(ref).load()
+        declared: Mapping[str, Any] = rule.options
+        for name, value in options.items():
+            if name not in declared:
+                known = ", ".join(sorted(declared)) or "none"
+                raise UsageError(f"{where}: rules.{ref}: unknown option {name!r}"
+                                 f"{_suggest(name, set(declared))} ({rule.id} options: {known})")
+            default = declared[name]
+            if not _same_type(value, default):
+                raise UsageError(f"{where}: rules.{ref}.{name} must be "
+                                 f"{_type_name(default)}, not {value!r}")
+
+
+def _same_type(value: Any, default: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, (int, float)):
+        return isinstance(value, (int, float))
+    if isinstance(default, (list, tuple)):
+        return isinstance(value, list)
+    return default is None or isinstance(value, type(default))
+
+
+def _type_name(default: Any) -> str:
+    if isinstance(default, bool):
+        return "true or false"
+    if isinstance(default, (int, float)):
+        return "a number"
+    if isinstance(default, (list, tuple)):
+        return "a list"
+    if isinstance(default, str):
+        return "a string"
+    return type(default).__name__
+
+
+def from_text(text: str, where: str) -> Config:
+    """A config from TOML text (the file `mlaudit init` is about to write)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+    return from_mapping(tomllib.loads(text), where)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

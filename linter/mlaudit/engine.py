@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mlaudit import limits
-from mlaudit.cache import ParseCache
+from mlaudit.cache import CachedError, ParseCache
 from mlaudit.compat import ensure_for_kinds
 from mlaudit.config import Config
 from mlaudit.discovery import Discovery, discover
@@ -24,13 +24,14 @@ from mlaudit.finding import (
     Diagnostic,
     DiagnosticLevel,
     Finding,
+    Origin,
     Suppression,
     SuppressionKind,
     fingerprint,
 )
 from mlaudit.parsers import ParseError, parser_for
 from mlaudit.project import ParsedProject
-from mlaudit.redact import scrub
+from mlaudit.redact import mask_key_shapes, redact_in, scrub
 from mlaudit.roles import RoleResolver
 from mlaudit.rule import Rule, RuleContext, RuleRef, qualified_name
 from mlaudit.severity import Severity
@@ -41,6 +42,9 @@ from mlaudit.suppress import InlineSuppression, parse_suppressions
 # Below this many files to parse, a process pool costs more than it saves (pool start-up
 # is ~0.1 s); a pre-commit run on a few files always stays serial.
 PARALLEL_THRESHOLD = 48
+
+# Diagnostic codes that end the run with exit 2 (see ScanResult.errors).
+FATAL_CODES = frozenset({"policy-error", "plugin-error"})
 
 Progress = Callable[[int, int], None]
 
@@ -61,6 +65,9 @@ class ScanRequest:
     # Ids and names of every rule that exists, selected or not: a suppression naming
     # anything else is reported as naming an unknown rule.
     known_rules: frozenset[str] = frozenset()
+    # Live mode (`mlaudit live`, `scan --live`): given the deployment, returns extra rule
+    # subjects (the `LiveState`) and diagnostics (permissions missing, unmanaged resources).
+    live: Callable[[Any], tuple[list[Any], list[Diagnostic]]] | None = None
 
 
 @dataclass
@@ -69,6 +76,8 @@ class UnusedSuppressions:
 
     items: list[tuple[InlineSuppression, str]]  # (suppression, the rule ref it names)
     unknown: list[tuple[InlineSuppression, str]]  # refs naming no rule at all
+    # The known rule id or name closest to an unknown ref (a typo), when there is one.
+    suggestions: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -91,6 +100,12 @@ class ScanResult:
 
     def failing(self, threshold: Severity) -> list[Finding]:
         return [f for f in self.active if f.severity.at_least(threshold)]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        """Diagnostics that make the run fail with exit 2 although the scan went on: a
+        policy or rule plugin whose results are missing (the gate cannot be trusted)."""
+        return [d for d in self.diagnostics if d.code in FATAL_CODES]
 
 
 # A parser's failure: message, line, column, whether it is only a notice, diagnostic code.
@@ -177,12 +192,12 @@ def parse_files(
                                           DiagnosticLevel.ERROR, "unreadable"))
             continue
         key = cache.key(found[1], source.path, content)
-        cached = cache.get(key)
+        cached = cache.get(key, source.text, source.path)
         if cached is not None:
-            if not isinstance(cached, _CachedError):
+            if not isinstance(cached, CachedError):
                 models[source.path] = cached
             else:
-                diagnostics.append(cached.diagnostic())
+                diagnostics.append(_diagnostic(cached))
             done += 1
             continue
         pending.append((source, key))
@@ -191,6 +206,7 @@ def parse_files(
     workers = jobs or (os.cpu_count() or 1)
     args = [(s.path, str(s.abspath), s.kind.value) for s, _ in pending]
     keys = {s.path: k for s, k in pending}
+    texts = {s.path: s.text for s, _ in pending}  # already read: the cache's offsets point here
     if len(pending) >= PARALLEL_THRESHOLD and workers > 1:
         # Imported here: multiprocessing costs ~25 ms to import, a pre-commit run never uses it.
         from concurrent.futures import ProcessPoolExecutor
@@ -201,31 +217,22 @@ def parse_files(
             )
             for outcome in outcomes:
                 done += 1
-                _record(outcome, keys, models, diagnostics, cache)
+                _record(outcome, keys, models, diagnostics, cache, texts)
                 if progress:
                     progress(done, total)
     else:
         for arg in args:
             done += 1
-            _record(_parse_one(arg), keys, models, diagnostics, cache)
+            _record(_parse_one(arg), keys, models, diagnostics, cache, texts)
             if progress:
                 progress(done, total)
     return models, diagnostics
 
 
-@dataclass(frozen=True)
-class _CachedError:
-    path: str
-    message: str
-    line: int
-    column: int
-    notice: bool = False  # the file is fine, mlaudit could not read it (newer syntax)
-    code: str = "parse-error"
-
-    def diagnostic(self) -> Diagnostic:
-        level = DiagnosticLevel.NOTE if self.notice else DiagnosticLevel.ERROR
-        return Diagnostic(self.message, Span(self.path, self.line, self.column), level,
-                          self.code)
+def _diagnostic(error: CachedError) -> Diagnostic:
+    level = DiagnosticLevel.NOTE if error.notice else DiagnosticLevel.ERROR
+    return Diagnostic(error.message, Span(error.path, error.line, error.column), level,
+                      error.code)
 
 
 def _record(
@@ -234,15 +241,16 @@ def _record(
     models: dict[str, Any],
     diagnostics: list[Diagnostic],
     cache: ParseCache,
+    texts: dict[str, str],
 ) -> None:
     path, model, error = outcome
     if error is not None:
-        cached = _CachedError(path, *error)
-        diagnostics.append(cached.diagnostic())
-        cache.put(keys[path], cached)
+        cached = CachedError(path, *error)
+        diagnostics.append(_diagnostic(cached))
+        cache.put(keys[path], cached, texts[path], path)
     elif model is not None:
         models[path] = model
-        cache.put(keys[path], model)
+        cache.put(keys[path], model, texts[path], path)
 
 
 def scan(request: ScanRequest) -> ScanResult:
@@ -261,6 +269,10 @@ def scan(request: ScanRequest) -> ScanResult:
     roles = _role_resolver(request, report_only)
     deployment = build_deployment(project, roles)
     lines_by_path = {s.path: s for s in found.files}
+    extra: list[Any] = []
+    if request.live is not None:
+        extra, notes = request.live(deployment)
+        diagnostics = diagnostics + notes
 
     def line_lookup(path: str) -> list[str]:
         source = lines_by_path.get(path)
@@ -271,7 +283,7 @@ def scan(request: ScanRequest) -> ScanResult:
         except OSError:
             return []
 
-    run = _RuleRun(request, deployment, line_lookup, report_only, roles)
+    run = _RuleRun(request, deployment, line_lookup, report_only, roles, extra)
     raw = _merge_identical(_by_role(run.all(models, found.files, diagnostics), run.ran, roles))
     diagnostics.extend(d for d in limits.stop(limit_sink) if d not in diagnostics)
     inline = _all_inline_suppressions(found.files)
@@ -279,7 +291,8 @@ def scan(request: ScanRequest) -> ScanResult:
     if run.suppression_rule is not None:
         ran = {r.id for r in request.rules} | {r.name for r in request.rules}
         subject = _unused(inline, ran, set(request.known_rules) | ran)
-        ctx = _context(run.suppression_rule, config, deployment, line_lookup, roles)
+        ctx = _context(run.suppression_rule, config, deployment, line_lookup, roles,
+                       run.seen_secrets)
         extra = _by_role(list(run.suppression_rule.run(subject, ctx)),
                          [run.suppression_rule], roles)
         more, _ = _apply_suppressions(extra, config, request.baseline, found.files, inline)
@@ -289,10 +302,28 @@ def scan(request: ScanRequest) -> ScanResult:
         # Files named explicitly (the pre-commit case): report only on those files.
         findings = [f for f in findings if f.location.path in report_only]
         diagnostics = [d for d in diagnostics if d.span is None or d.span.path in report_only]
+    findings = [_with_excerpt(f, line_lookup, run.seen_secrets) for f in findings]
     findings.sort(key=lambda f: f.sort_key())
     scanned = len(report_only) if report_only is not None else len(found.files)
     return ScanResult(request.root, findings, diagnostics, run.ran, scanned, project,
                       deployment)
+
+
+def _with_excerpt(finding: Finding, line_lookup: Callable[[str], list[str]],
+                  secrets: set[str]) -> Finding:
+    """The finding with its primary source line, masked: a line may hold a secret that
+    another rule (or no rule at all) reported, so every secret of the scan is masked, and
+    key-shaped values besides."""
+    span = finding.location.span
+    if span is None:
+        return finding
+    lines = line_lookup(span.path)
+    if not 0 < span.line <= len(lines):
+        return finding
+    line = lines[span.line - 1]
+    if len(line) > 1000:  # a minified file: no excerpt is better than a screenful
+        return finding
+    return replace(finding, excerpt=mask_key_shapes(redact_in(line, tuple(secrets))))
 
 
 def _role_resolver(request: ScanRequest, report_only: set[str] | None) -> RoleResolver:
@@ -382,21 +413,23 @@ class _RuleRun:
 
     def __init__(self, request: ScanRequest, deployment: Any,
                  line_lookup: Callable[[str], list[str]], report_only: set[str] | None,
-                 roles: RoleResolver) -> None:
+                 roles: RoleResolver, extra: list[Any] | None = None) -> None:
         self.request = request
+        self.extra = extra or []
         self.roles = roles
         self.deployment = deployment
         self.line_lookup = line_lookup
         self.report_only = report_only
         self.ran: list[Rule[Any]] = []
         self.suppression_rule: Rule[Any] | None = None
+        self.seen_secrets: set[str] = set()
 
     def all(self, models: dict[str, Any], files: list[SourceFile],
             diagnostics: list[Diagnostic]) -> list[Finding]:
         from mlaudit.models.deployment import Deployment
 
         # Derived subjects: models built from several files (an evaluated Terraform module).
-        pool = [*models.values(), *self.deployment.subjects()]
+        pool = [*models.values(), *self.deployment.subjects(), *self.extra]
         present = {qualified_name(type(m)) for m in pool} | {
             qualified_name(Deployment), qualified_name(UnusedSuppressions)}
         if files:
@@ -432,20 +465,28 @@ class _RuleRun:
     def _run(self, rule: Rule[Any], subjects: list[Any],
              diagnostics: list[Diagnostic]) -> list[Finding]:
         ctx = _context(rule, self.request.config, self.deployment, self.line_lookup,
-                       self.roles)
+                       self.roles, self.seen_secrets)
         found: list[Finding] = []
         owners: list[Any] = []
         for subject in subjects:
             try:
                 produced = list(rule.run(subject, ctx))
+                if any(subject is live for live in self.extra):
+                    produced = [replace(f, origin=Origin.LIVE) for f in produced]
                 found.extend(produced)
                 owners.extend([subject] * len(produced))
             except Exception as exc:  # a rule bug must not end the scan
+                if hasattr(exc, "diagnostic"):  # a rule that reports its own failure
+                    if isinstance(exc.diagnostic, Diagnostic):  # (None: reported already)
+                        diagnostics.append(exc.diagnostic)
+                    continue
                 where = getattr(subject, "path", None)
+                plugin = rule.origin.startswith("plugin ")
+                origin = f" ({rule.origin})" if plugin else ""
                 diagnostics.append(Diagnostic(
-                    f"rule {rule.id} failed ({type(exc).__name__}: {exc}); its results for "
-                    "this input are missing", Span(where) if isinstance(where, str) else None,
-                    DiagnosticLevel.ERROR, "rule-error"))
+                    f"rule {rule.id}{origin} failed ({type(exc).__name__}: {exc}); its results "
+                    "for this input are missing", Span(where) if isinstance(where, str) else None,
+                    DiagnosticLevel.ERROR, "plugin-error" if plugin else "rule-error"))
         return merge_module_duplicates(found, owners, self.deployment)
 
 
@@ -465,13 +506,14 @@ def merge_module_duplicates(findings: list[Finding], owners: list[Any],
 
 
 def _context(rule: Rule[Any], config: Config, deployment: Any,
-             line_lookup: Callable[[str], list[str]], roles: RoleResolver) -> RuleContext:
+             line_lookup: Callable[[str], list[str]], roles: RoleResolver,
+             seen_secrets: set[str] | None = None) -> RuleContext:
     severity = config.severity.get(rule.id) or config.severity.get(rule.name) or rule.severity
     options = dict(rule.options)
     for ref in (rule.id, rule.name):
         options.update(config.rule_options.get(ref, {}))
     options.setdefault("app_ports", config.app_ports)
-    return RuleContext(rule, severity, options, deployment, line_lookup, roles)
+    return RuleContext(rule, severity, options, deployment, line_lookup, roles, seen_secrets)
 
 
 def _apply_suppressions(
@@ -537,13 +579,24 @@ def _unused(
 ) -> UnusedSuppressions:
     unused: list[tuple[InlineSuppression, str]] = []
     unknown: list[tuple[InlineSuppression, str]] = []
+    # Case-insensitive: ids (MLA101, a policy's ORG001) and names never differ by case alone.
+    spelled = {k.lower(): k for k in known}  # for suggestions, as the rule spells itself
+    known = set(spelled)
+    ran = {r.lower() for r in ran}
     for items in inline.values():
         for item in items:
             for ref in item.rule_refs:
-                normal = ref.upper() if ref.upper().startswith("MLA") else ref.lower()
+                normal = ref.lower()
                 if normal not in known:
                     unknown.append((item, ref))
-                elif normal in ran and normal not in {u.upper() if u.upper().startswith("MLA")
-                                                      else u.lower() for u in item.used}:
+                elif normal in ran and normal not in {u.lower() for u in item.used}:
                     unused.append((item, ref))
-    return UnusedSuppressions(unused, unknown)
+    suggestions: dict[str, str] = {}
+    if unknown:
+        import difflib
+
+        for _, ref in unknown:
+            close = difflib.get_close_matches(ref.lower(), sorted(known), n=1, cutoff=0.7)
+            if close:
+                suggestions[ref] = spelled[close[0]]
+    return UnusedSuppressions(unused, unknown, suggestions)

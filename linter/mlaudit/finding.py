@@ -82,6 +82,9 @@ class Finding:
     # Stable identity of the fact, independent of line numbers (resource address, stage
     # name, normalised line text). Never a raw secret.
     key: str = ""
+    # The primary line's source text, for reporters that show it (text output), with every
+    # secret the scan found in any file masked. Not part of the identity of a finding.
+    excerpt: str = ""
 
     @property
     def suppressed(self) -> bool:

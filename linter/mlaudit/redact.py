@@ -60,3 +60,21 @@ def scrub(message: str) -> str:
 def printable_token(token: str) -> str:
     """A source token for a message: short words as written, anything else masked."""
     return token if _NAME_RE.fullmatch(token) and len(token) <= 16 else redact(token)
+
+
+_KEY_SHAPES = (
+    # AWS access key ids.
+    re.compile(r"(?<![A-Za-z0-9])((?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})(?![A-Za-z0-9])"),
+    # A long value assigned to a name that says it is secret: `password = "..."`,
+    # `API_TOKEN: ...`, `--secret-key=...`.
+    re.compile(r"(?i)(?:secret|passw(?:or)?d|token|api[_-]?key|private[_-]?key|credential)"
+               r"[A-Za-z0-9_.-]*[\"']?\s*[:=]\s*[\"']?([^\s\"',;]{8,})"),
+)
+
+
+def mask_key_shapes(text: str) -> str:
+    """Mask values shaped like credentials in text shown to users (a source excerpt),
+    whether or not a rule reported them: the rule may not have been selected."""
+    for pattern in _KEY_SHAPES:
+        text = pattern.sub(lambda m: m.group(0).replace(m.group(1), redact(m.group(1))), text)
+    return text

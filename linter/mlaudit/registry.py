@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 from typing import Generic, Protocol, TypeVar
 
@@ -10,6 +11,9 @@ from mlaudit.errors import UsageError
 from mlaudit.severity import Category
 
 _CATEGORIES = {c.value for c in Category}
+# An id prefix: letters then digits (MLA2, ORG00). Built-in ids are MLA + 3 digits; policy
+# and plugin ids are their authors' (ORG001, ACME-12).
+_PREFIX_RE = re.compile(r"^[A-Z][A-Z]+[-_]?[0-9]*$")
 
 
 class RuleLike(Protocol):
@@ -44,9 +48,19 @@ class Registry(Generic[R]):
         return rule
 
     def _suggest(self, ref: str) -> str:
+        if ref.strip().lower() in _CATEGORIES or ref.strip().upper() == "ALL":
+            return f" ({ref.strip()!r} is a category, not one rule)"
         candidates = list(self.by_id) + list(self.by_name) + sorted(_CATEGORIES)
         close = difflib.get_close_matches(ref, candidates, n=1)
         return f" (did you mean {close[0]!r}?)" if close else ""
+
+    def suggest(self, ref: str) -> str:
+        """` (did you mean 'MLA201'?)` for a mistyped rule id or name, else ''."""
+        return self._suggest(ref)
+
+    def names_rules(self, selector: str) -> bool:
+        """True when `selector` is a valid id, name, id prefix, category or ALL."""
+        return self._specificity(selector, None) is not None
 
     def validate_selector(self, selector: str) -> None:
         if self._specificity(selector, None) is None:
@@ -57,7 +71,8 @@ class Registry(Generic[R]):
     def _specificity(self, selector: str, rule: R | None) -> int | None:
         """How specifically `selector` names `rule` (None: not at all / not valid).
 
-        Exact id or name: 100. Id prefix (MLA2, MLA20): its length. Category: 2. ALL: 1.
+        Exact id or name: 100. Id prefix (MLA2, MLA20, ORG): its length. Category: 2.
+        ALL: 1.
         With rule=None, answers whether the selector names any rule at all.
         """
         sel = selector.strip()
@@ -71,8 +86,9 @@ class Registry(Generic[R]):
                 score = 1
             elif sel.lower() == r.category.value:
                 score = 2
-            elif sel.upper().startswith("MLA") and r.id.startswith(sel.upper()):
-                score = len(sel)
+            elif _PREFIX_RE.match(sel.upper()) and r.id.startswith(sel.upper()) and (
+                    sel.upper().startswith("MLA") or not r.id.startswith("MLA")):
+                score = len(sel)  # MLA2, MLA20; a policy or plugin family: ORG, ORG00
             if score is not None and (best is None or score > best):
                 best = score
         if rule is None and best is None and sel.lower() in _CATEGORIES:

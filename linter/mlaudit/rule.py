@@ -116,6 +116,9 @@ class Rule(Generic[T]):
     roles: frozenset[Role] = DEFAULT_ROLES
     # A different severity for findings in files of some roles (e.g. lower in examples).
     role_severity: Mapping[Role, Severity] = field(default_factory=dict)
+    # Where the rule comes from: "mlaudit" (built in), "plugin <distribution>" (entry point
+    # group `mlaudit.rules`) or "policy <file>" (a Rego policy); shown by `mlaudit rules`.
+    origin: str = "mlaudit"
     _check: Callable[[T, RuleContext], Iterable[Finding]] | None = None
 
     def check(
@@ -199,6 +202,9 @@ class RuleContext:
     # Returns a file's lines by repo-relative path (for default fingerprint keys).
     line_lookup: Callable[[str], list[str]] | None = None
     roles: RoleResolver | None = None
+    # Every raw secret value passed to `finding` during the scan (shared by the engine
+    # between all contexts): the source excerpts of findings are masked with them.
+    seen_secrets: set[str] | None = None
 
     def option(self, name: str) -> Any:
         return self.options[name]
@@ -225,6 +231,8 @@ class RuleContext:
         the engine from the primary line's text, redacted).
         """
         secret_list = tuple(s for s in secrets if s)
+        if self.seen_secrets is not None:
+            self.seen_secrets.update(secret_list)
         location = at if isinstance(at, Location) else Location(span=at)
         related_items: list[Related] = []
         markers: set[tuple[Any, ...]] = set()

@@ -25,6 +25,8 @@ class FileKind(enum.Enum):
     REQUIREMENTS = "requirements"
     PYPROJECT = "pyproject"
     DOTENV = "dotenv"
+    NOTEBOOK = "notebook"  # *.ipynb: code cells read as Python
+    PAAS = "paas"  # render.yaml, Procfile, app.json, fly.toml
     AWS_CREDENTIALS = "aws-credentials"
     PRIVATE_KEY = "private-key"
     YAML = "yaml"  # any other YAML: scanned for secrets only
@@ -136,10 +138,17 @@ def dockerfile_by_content(head: bytes) -> bool:
     return False
 
 
+_PAAS_NAMES = frozenset({"render.yaml", "render.yml", "procfile", "app.json", "fly.toml"})
+
+
 def _classify(posix: PurePosixPath) -> FileKind | None:
     name = posix.name
     lower = name.lower()
     parts = [p.lower() for p in posix.parts]
+    if lower in _PAAS_NAMES or (lower.startswith("fly.") and lower.endswith(".toml")):
+        return FileKind.PAAS  # the parser sniffs: an Expo app.json yields no model
+    if lower.endswith(".ipynb"):
+        return FileKind.NOTEBOOK
     if lower.endswith(".py"):
         return FileKind.PYTHON
     if lower.endswith(".tf"):
@@ -177,6 +186,8 @@ def _classify(posix: PurePosixPath) -> FileKind | None:
     if lower in _PRIVATE_KEY_NAMES or lower.endswith((".pem", ".key", ".p12", ".pfx")):
         return FileKind.PRIVATE_KEY
     if lower.endswith((".txt", ".cfg", ".ini", ".toml", ".sh", ".properties",
-                       ".hcl", ".tpl", ".tftpl", ".env", ".md", ".j2")):
+                       ".hcl", ".tpl", ".tftpl", ".env", ".md", ".j2", ".ipynb")):
+        # A notebook is read as text for secrets: keys pasted into cells or printed into
+        # saved outputs are reported at their line of the .ipynb file.
         return FileKind.TEXT
     return None

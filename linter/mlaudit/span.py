@@ -12,8 +12,9 @@ C = TypeVar("C", bound=type)
 def compact_pickle(cls: C) -> C:
     """Pickle a (slotted, frozen) dataclass as its constructor arguments.
 
-    The parse cache unpickles hundreds of thousands of model objects on a warm run of a
-    large repository; the default path for slotted dataclasses sets each field through
+    Parser processes hand hundreds of thousands of model objects back to the main process
+    on a cold run of a large repository (the parse cache itself stores JSON, never
+    pickles); the default path for slotted dataclasses sets each field through
     `dataclasses.fields()`, 2.5x slower than calling the constructor, and writes the
     field names into every object. Apply it above `@dataclass`.
     """

@@ -38,10 +38,36 @@ def _is_comment_only(line: str) -> bool:
     return stripped.startswith(("#", "//")) or not stripped
 
 
+_MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def _fenced_lines(lines: list[str]) -> set[int]:
+    """Indexes of the lines inside Markdown code fences (the fences included)."""
+    inside: set[int] = set()
+    opener: str | None = None
+    for index, line in enumerate(lines):
+        match = _FENCE.match(line)
+        if opener is None:
+            if match:
+                opener = match.group(1)
+                inside.add(index)
+        else:
+            inside.add(index)
+            # A fence closes with the same character, at least as long, and nothing else.
+            if match and match.group(1)[0] == opener[0] and len(match.group(1)) >= len(
+                    opener) and not line.strip().strip(opener[0]):
+                opener = None
+    return inside
+
+
 def parse_suppressions(path: str, lines: list[str]) -> list[InlineSuppression]:
     found: list[InlineSuppression] = []
+    # In Markdown, code fences hold examples (a README showing how to suppress a rule),
+    # not directives.
+    fenced = _fenced_lines(lines) if path.lower().endswith(_MARKDOWN_SUFFIXES) else set()
     for index, line in enumerate(lines):
-        if "mlaudit:" not in line:
+        if "mlaudit:" not in line or index in fenced:
             continue
         match = _DIRECTIVE_RE.search(line)
         if match is None:

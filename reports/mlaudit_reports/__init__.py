@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from mlaudit.engine import ScanResult
@@ -33,6 +34,12 @@ class ReportContext:
     rules: list[Rule[Any]] = field(default_factory=list)  # every enabled rule
     sarif_category: str | None = None
     verbose: bool = False
+    # Text output: the source line under each finding, the width to wrap at (None: no
+    # wrapping), counts by rule instead of findings, the directory paths are shown from.
+    show_source: bool = False
+    width: int | None = None
+    statistics: bool = False
+    base: Path | None = None
 
 
 Renderer = Callable[[ScanResult, ReportContext], str]

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from mlaudit.engine import ScanResult
+from mlaudit.finding import Finding
 from mlaudit.models.deployment import (
     Deployment,
     EntryPoint,
@@ -40,39 +41,76 @@ def _class(node: Node) -> str:
 
 
 def finding_marks(result: ScanResult, deployment: Deployment) -> dict[str, list[str]]:
-    """node id -> ["MLA201 medium", ...] for the active findings touching the node."""
-    marks: dict[str, list[str]] = {}
+    """node id -> ["MLA401 high", "MLA201 medium", ...] for the active findings touching
+    the node, the most severe first (then by rule id)."""
+    found: dict[str, dict[str, Finding]] = {}
     for finding in result.active:
         spans: list[Span] = [s for s in [finding.location.span,
                                          *(r.location.span for r in finding.related)] if s]
         for span in spans:
             for node in deployment.nodes_at(span):
                 mark = f"{finding.rule_id} {finding.severity.value}"
-                if mark not in marks.setdefault(node.id, []):
-                    marks[node.id].append(mark)
-    return marks
+                found.setdefault(node.id, {}).setdefault(mark, finding)
+    return {node_id: [mark for mark, _ in sorted(
+                marks.items(), key=lambda item: (-item[1].severity.rank, item[0]))]
+            for node_id, marks in found.items()}
+
+
+def _port_phrase(ports: list[int]) -> str:
+    """"port 8000", "ports 80, 443": what a reader expects instead of `:80,443`."""
+    if not ports:
+        return "port unknown"
+    listed = ", ".join(str(p) for p in ports)
+    return f"port {listed}" if len(ports) == 1 else f"ports {listed}"
+
+
+def _range_phrase(node: EntryPoint) -> str:
+    low, high = node.from_port, node.to_port
+    if low is None or high is None:
+        return "all ports" if node.protocol in ("-1", "all") else ""
+    if (low, high) in ((0, 65535), (0, 0)) or (low <= 0 and node.protocol in ("-1", "all")):
+        return "all ports"  # AWS writes "every port" as 0-65535, or 0/0 with protocol -1
+    return f"port {low}" if low == high else f"ports {low}-{high}"
 
 
 def describe(node: Node, deployment: Deployment) -> str:
     """One line about a node: its kind, name and the facts that matter most."""
     if isinstance(node, Service):
-        ports = ",".join(str(p) for p in sorted(deployment.ports_of(node))) or "?"
-        image = node.image.raw if node.image else (node.image_id or "?").removeprefix("image:")
-        return f"{node.platform} service {node.name} :{ports} (image {image})"
+        ports = _port_phrase(sorted(deployment.ports_of(node)))
+        image = node.image.raw if node.image else (node.image_id or "").removeprefix("image:")
+        return f"{node.platform} service {node.name}, {ports}" + (
+            f" (image {image})" if image else " (image unknown)")
     if isinstance(node, Image):
-        server = node.server.server if node.server else "no server"
-        ports = ",".join(str(p.port) for p in node.ports if p.port) or "?"
-        return f"image {node.dockerfile} ({server} :{ports})"
+        exposed = [p.port for p in node.ports if p.port]
+        if node.server is None:
+            serves = "no server found" + (f", exposes {_port_phrase(exposed)}" if exposed
+                                          else "")
+        else:
+            serves = f"{node.server.server} on {_port_phrase(exposed)}" if exposed else \
+                f"{node.server.server}, port unknown"
+        return f"image {node.dockerfile} ({serves})"
     if isinstance(node, EntryPoint):
-        ports = "" if node.from_port is None else (
-            f" :{node.from_port}" if node.from_port == node.to_port
-            else f" :{node.from_port}-{node.to_port}")
-        extra = f" from {','.join(node.cidrs)}" if node.cidrs else ""
-        tls = " tls" if node.tls else ""
-        return f"{node.kind} {node.name}{ports}{extra}{tls}"
+        extra = f" from {', '.join(node.cidrs)}" if node.cidrs else ""
+        tls = " with TLS" if node.tls else ""
+        if node.kind == "nginx-server":
+            # The model names it "<server_name> :<ports>"; say it in words.
+            name = node.name.rsplit(" :", 1)[0]
+            name = "(default server)" if name == "server" else name
+            return f"nginx server {name} on {_range_phrase(node) or 'port 80'}{tls}"
+        if node.kind == "compose-port":  # named "<host>-><container>" already
+            return f"compose port mapping {node.name}{extra}{tls}"
+        ports = _range_phrase(node)
+        return f"{node.kind} {node.name}{' on ' + ports if ports else ''}{extra}{tls}"
     if isinstance(node, Proxy):
-        return f"{node.kind} {node.name}" + (f" :{node.port}" if node.port and
-                                             node.kind != "nginx" else "")
+        if node.kind == "nginx":
+            location = node.name.split(" -> ", 1)[0]
+            if node.host is None and node.port is None:
+                target = "an upstream mlaudit cannot resolve (a variable or a unix socket)"
+            else:
+                target = f"{node.host or 'an unknown host'}" + (
+                    f" port {node.port}" if node.port else "")
+            return f"nginx location {location} → {target}"
+        return f"{node.kind} {node.name}" + (f" to port {node.port}" if node.port else "")
     if isinstance(node, HealthCheck):
         served = {True: " (served)", False: " (NOT served by the app)", None: ""}[node.served]
         state = " disabled" if node.disabled else ""
@@ -128,8 +166,6 @@ def render_text(result: ScanResult, deployment: Deployment) -> str:
                          ("scaling", "Scaling")):
         pending = [n for n in deployment.nodes.values()
                    if _class(n) == group and n.id not in seen]
-        if group == "job":
-            pending = [n for n in pending if not deployment.edges_to(n.id, "needs")]
         if not pending:
             continue
         lines.append("")
@@ -162,9 +198,20 @@ def _units_header(deployment: Deployment, lines: list[str]) -> None:
 
 
 def _needs(deployment: Deployment, node: Node, lines: list[str]) -> None:
+    """A job's `needs:` edges both ways: every job is listed once, at its own place, and
+    says which jobs it waits for and which wait for it."""
     if isinstance(node, PipelineJob):
         for job in deployment.jobs_needed_by(node):
             lines.append(f"   needs job {job.job}")
+        waiting = sorted(_class_name_job(deployment, e.source)
+                         for e in deployment.edges_to(node.id, "needs"))
+        for name in waiting:
+            lines.append(f"   needed by job {name}")
+
+
+def _class_name_job(deployment: Deployment, node_id: str) -> str:
+    node = deployment.nodes.get(node_id)
+    return node.job if isinstance(node, PipelineJob) else node_id
 
 
 def _escape_mermaid(text: str) -> str:
@@ -223,12 +270,15 @@ def render_dot(result: ScanResult, deployment: Deployment) -> str:
     for number, (_, title, members) in enumerate(_by_unit(deployment)):
         out.append(f'  subgraph cluster_u{number} {{ label="{_escape_dot(title)}";')
         for node in members:
-            label = describe(node, deployment) if node.id != "internet" else "internet"
+            label = _escape_dot(describe(node, deployment) if node.id != "internet"
+                                else "internet")
             style = ""
             if node.id in marks:
+                # `\n` in a DOT string is Graphviz's line break: added after escaping, so
+                # it is not turned into a literal backslash and n.
                 label += "\\n" + _escape_dot(", ".join(marks[node.id]))
                 style = ", color=red, penwidth=2"
-            out.append(f'    {ids[node.id]} [label="{_escape_dot(label)}"{style}];')
+            out.append(f'    {ids[node.id]} [label="{label}"{style}];')
         out.append("  }")
     for edge in deployment.edges:
         if edge.source in ids and edge.target in ids:

@@ -35,7 +35,10 @@ _ICON = {
 
 
 def rule_help_uri(rule: Rule[Any] | None) -> str:
-    """Absolute link to a rule's section of the reference (the bare page when unknown)."""
+    """Absolute link to a rule's section of the reference (the bare page when unknown);
+    "" for a policy's or plugin's rule, which mlaudit's reference does not document."""
+    if rule is not None and rule.origin != "mlaudit":
+        return ""
     return f"{RULES_DOC_URL}#{anchor(rule)}" if rule is not None else RULES_DOC_URL
 
 
@@ -55,7 +58,8 @@ def _where(finding: Finding) -> str:
 
 def _row(finding: Finding, rules: dict[str, Rule[Any]]) -> str:
     rule = rules.get(finding.rule_id)
-    link = f"[{finding.rule_id}]({rule_help_uri(rule)})"
+    uri = rule_help_uri(rule)
+    link = f"[{finding.rule_id}]({uri})" if uri else finding.rule_id
     severity = f"{_ICON[finding.severity]} {finding.severity.value}"
     if finding.suppression is not None:
         severity += f" (suppressed: {finding.suppression.kind.value})"

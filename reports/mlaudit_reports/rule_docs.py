@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -31,6 +32,7 @@ def rule_summary(rule: Rule[Any]) -> dict[str, Any]:
         "target": rule.target.__name__,
         "since": rule.since,
         "roles": role_names(rule),
+        "origin": rule.origin,
     }
 
 
@@ -49,11 +51,16 @@ def _roles_line(rule: Rule[Any]) -> str:
 
 
 def rules_table(rules: Iterable[Rule[Any]]) -> str:
-    rows = [("ID", "NAME", "SEVERITY", "CATEGORY", "TITLE")]
-    rows += [(r.id, r.name, r.severity.value, r.category.value, r.title) for r in rules]
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines = ["  ".join(cell.ljust(widths[i]) if i < 4 else cell for i, cell in enumerate(row))
-             for row in rows]
+    rule_list = list(rules)
+    # The ORIGIN column appears once a policy or plugin adds rules to the built-ins.
+    origin = any(r.origin != "mlaudit" for r in rule_list)
+    rows = [("ID", "NAME", "SEVERITY", "CATEGORY", *(("ORIGIN",) if origin else ()), "TITLE")]
+    rows += [(r.id, r.name, r.severity.value, r.category.value,
+              *((r.origin,) if origin else ()), r.title) for r in rule_list]
+    last = len(rows[0]) - 1
+    widths = [max(len(row[i]) for row in rows) for i in range(last)]
+    lines = ["  ".join(cell.ljust(widths[i]) if i < last else cell
+                       for i, cell in enumerate(row)) for row in rows]
     return "\n".join(lines) + "\n"
 
 
@@ -61,7 +68,12 @@ def explain(rule: Rule[Any]) -> str:
     head = (f"{rule.id} {rule.name}: {rule.title}\n"
             f"severity: {rule.severity.value}   category: {rule.category.value}   "
             f"kind: {rule.kind.value}   confidence: {rule.confidence.value}\n"
-            f"reports on files of role: {_roles_line(rule)}\n")
+            f"reports on files of role: {_roles_line(rule)}\n"
+            + (f"origin: {rule.origin}\n" if rule.origin != "mlaudit" else ""))
+    if rule.options:
+        # What `[rules.ID]` in the config may set (anything else is a config error).
+        head += "options (config [rules.{}]): {}\n".format(rule.id, ", ".join(
+            f"{name} = {json.dumps(value)}" for name, value in sorted(rule.options.items())))
     body = rule.docs.strip("\n").split("\n", 1)[1] if "\n" in rule.docs.strip("\n") else ""
     return head + body.rstrip() + "\n"
 

@@ -80,7 +80,10 @@ def _help(rule: Rule[Any]) -> tuple[str, str]:
         if example.strip():
             text.append(f"{label} example:\n{example.rstrip()}")
             markdown.append(f"### {label}\n\n```{fence}\n{example.rstrip()}\n```")
-    text.append(f"Documentation: {rule_help_uri(rule)}")
+    if rule_help_uri(rule):
+        text.append(f"Documentation: {rule_help_uri(rule)}")
+    else:
+        text.append(f"Origin: {rule.origin}")
     return "\n\n".join(text), "\n\n".join(markdown)
 
 
@@ -95,7 +98,7 @@ def descriptor(rule: Rule[Any]) -> dict[str, Any]:
         properties["security-severity"] = SECURITY_SEVERITY[rule.severity]
     else:
         properties["problem.severity"] = PROBLEM_SEVERITY[rule.severity]
-    return {
+    out = {
         "id": rule.id,
         "name": truncate(rule.name, MAX_NAME),
         "shortDescription": {"text": truncate(rule.title or rule.id, MAX_DESCRIPTION)},
@@ -107,6 +110,9 @@ def descriptor(rule: Rule[Any]) -> dict[str, Any]:
         "defaultConfiguration": {"level": LEVEL[rule.severity]},
         "properties": properties,
     }
+    if not out["helpUri"]:  # a policy or plugin rule: its help text is all there is
+        del out["helpUri"]
+    return out
 
 
 def fallback_descriptor(finding: Finding) -> dict[str, Any]:

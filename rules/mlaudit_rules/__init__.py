@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mlaudit.rule import Rule, RuleRef
 
-FAMILIES = ("tool", "secrets", "containers", "iac", "ci", "edge", "python", "project")
+FAMILIES = ("tool", "secrets", "containers", "iac", "ci", "edge", "python", "project",
+            "kubernetes", "paas", "live")
 
 
 def rule_modules() -> list[str]:

@@ -4,6 +4,7 @@ format belongs in its parser or model."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 PLACEHOLDER_RE = re.compile(
     r"^(?:<[^>]*>|\{\{.*\}\}|\$\{.*\}|\$[A-Za-z_]\w*|x{4,}|\*+|\.{3,}|"
@@ -26,3 +27,18 @@ def is_placeholder(value: str) -> bool:
 
 def is_public_cidr(cidr: str) -> bool:
     return cidr.strip() in ("0.0.0.0/0", "::/0")
+
+
+def dockerfile_serves(dockerfile: Any, deployment: Any) -> bool:
+    """Whether a Dockerfile's image serves HTTP: `Dockerfile.is_serving` (an app server, or
+    a program plus EXPOSE), or a `python app.py` whose script runs a web app
+    (`app.run()`, `uvicorn.run(app)`: the deployment model gives the image its ports and
+    routes from the code), EXPOSE or not."""
+    if dockerfile.is_serving:
+        return True
+    server = dockerfile.server
+    if deployment is None or server is None or server.server != "python-script":
+        return False
+    image = deployment.image_for_dockerfile(dockerfile.path)
+    return image is not None and (bool(image.routes)
+                                  or any(p.origin == "python" for p in image.ports))

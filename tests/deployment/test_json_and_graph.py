@@ -108,9 +108,10 @@ def test_text_tree_reads_from_the_internet_down() -> None:
     assert "  terraform:terraform (terraform-root, 1 file)" in lines
     assert "  terraform:terraform --runs--> compose:docker-compose.yml" in lines
     assert lines[lines.index("") + 1] == "internet"
-    assert any("security-group-rule" in ln and ":8000" in ln and "::/0" in ln for ln in lines)
-    assert any("proxies → compose service api :8000" in ln for ln in lines)
-    assert any("image Dockerfile (gunicorn :8000)" in ln and "MLA201 medium" in ln
+    assert any("security-group-rule" in ln and "on port 8000" in ln and "::/0" in ln
+               for ln in lines)
+    assert any("proxies → compose service api, port 8000" in ln for ln in lines)
+    assert any("image Dockerfile (gunicorn on port 8000)" in ln and "MLA201 medium" in ln
                for ln in lines)
 
 

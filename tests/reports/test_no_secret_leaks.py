@@ -31,8 +31,9 @@ def _outputs(result: ScanResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     outputs: dict[str, str] = {}
     for include in (False, True):
+        # show_source: the text report's source excerpts are masked too.
         ctx = ReportContext(fail_on=Severity.HIGH, include_suppressed=include,
-                            rules=list(REGISTRY.rules), verbose=True)
+                            rules=list(REGISTRY.rules), verbose=True, show_source=True)
         for name in REPORTERS:
             outputs[f"{name}-{include}"] = renderer(name)(result, ctx)
     outputs["step-summary"] = summary.read_text(encoding="utf-8")

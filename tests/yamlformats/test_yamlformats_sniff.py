@@ -38,11 +38,19 @@ def test_serverless_under_another_name(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("relative", [
-    "sniff/k8s.yaml", "sniff/settings.yaml", "sniff/config.json",
+    "sniff/settings.yaml", "sniff/config.json",
     "sniff/chart-deployment.yaml",  # Helm template: not YAML until rendered, not an error
 ])
 def test_ordinary_files_yield_nothing(relative: str) -> None:
     assert parse_fixture(relative) is None
+
+
+def test_kubernetes_manifest_under_any_name_is_a_manifest() -> None:
+    from mlaudit.models.kubernetes import Manifest
+
+    model = parse_fixture("sniff/k8s.yaml")
+    assert isinstance(model, Manifest)
+    assert [o.kind for o in model.objects] == ["Deployment", "Service"]
 
 
 def test_task_definition_json_under_another_name() -> None:

@@ -57,6 +57,10 @@ def _format_steps(builder: Builder, present: set[str]) -> list[tuple[str, Callab
         from mlaudit.deployment.nginx import build_nginx
 
         steps.append(("nginx", lambda: build_nginx(builder)))
+    if "mlaudit.models.kubernetes" in present:
+        from mlaudit.deployment.kubernetes import build_kubernetes
+
+        steps.append(("kubernetes", lambda: build_kubernetes(builder)))
     if "mlaudit.models.ecs" in present:
         from mlaudit.deployment.ecs import build_task_definition_files
 
@@ -80,6 +84,12 @@ def _steps(builder: Builder) -> list[tuple[str, Callable[[], None]]]:
         steps += [("terraform network", lambda: build_network(builder, tf, index)),
                   ("terraform compute", lambda: build_compute(builder, tf, index)),
                   ("terraform images", lambda: build_terraform_images(builder, tf))]
+        if any(True for _ in tf.resources("kubernetes_")) or \
+                any(True for _ in tf.resources("helm_release")):
+            from mlaudit.deployment.kubernetes import build_terraform_kubernetes
+
+            steps.append(("terraform kubernetes",
+                          lambda: build_terraform_kubernetes(builder, tf)))
     if "mlaudit.models.functions" in present:
         from mlaudit.deployment.functions import build_functions
 
@@ -88,6 +98,7 @@ def _steps(builder: Builder) -> list[tuple[str, Callable[[], None]]]:
         from mlaudit.deployment.workflows import build_workflows
 
         steps.append(("workflows", lambda: build_workflows(builder)))
+    steps += _serving_steps(builder, present, index)  # after the names images are built as
     steps += [
         ("link images", lambda: link.link_images(builder)),
         ("link proxies", lambda: link.link_proxies(builder)),
@@ -98,6 +109,25 @@ def _steps(builder: Builder) -> list[tuple[str, Callable[[], None]]]:
     if index is not None:  # security groups exist only in Terraform
         steps.insert(len(steps) - 3, ("link security groups",
                                       lambda: link.link_security_groups(builder, index)))
+    return steps
+
+
+def _serving_steps(builder: Builder, present: set[str], index: Any
+                   ) -> list[tuple[str, Callable[[], None]]]:
+    """SageMaker endpoints (Terraform, templates, SDK code, notebooks) and PaaS services;
+    imported only when a model that can hold them was parsed."""
+    project = builder.project
+    tf = builder.terraform
+    steps: list[tuple[str, Callable[[], None]]] = []
+    if tf is not None or any(getattr(m, "sagemaker", None) is not None
+                             for m in project.models.values()):
+        from mlaudit.deployment.serving import build_sagemaker
+
+        steps.append(("sagemaker", lambda: build_sagemaker(builder, index)))
+    if tf is not None or "mlaudit.models.paas" in present:
+        from mlaudit.deployment.serving import build_paas
+
+        steps.append(("paas", lambda: build_paas(builder, index)))
     return steps
 
 

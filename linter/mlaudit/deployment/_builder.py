@@ -111,6 +111,9 @@ class Builder:
 def repo_key(name: str) -> str:
     """The comparable part of an image/repository name: last path component, no tag."""
     text = name.strip().lower()
+    # A tag from a variable (`repo:${GITHUB_SHA}`) still names the repository.
+    if ":" in text.rsplit("/", 1)[-1]:
+        text = text.rsplit(":", 1)[0]
     if not text or "$" in text or "{" in text:
         return ""
     ref = parse_image(text)

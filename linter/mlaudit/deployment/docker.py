@@ -33,7 +33,7 @@ def build_images(builder: Builder) -> None:
         server = dockerfile.server
         command = final.entrypoint or final.cmd
         launch_span = command.span if command is not None else final.from_span
-        if server is not None and server.server != "python-script":
+        if server is not None and not server.is_script:
             port = server.effective_port
             if port is not None or server.port_text is not None:
                 ports.append(ListenPort(port, "cmd", launch_span, server.host))

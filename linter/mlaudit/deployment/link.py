@@ -27,7 +27,8 @@ if TYPE_CHECKING:  # imported lazily: a repository without Terraform never loads
     from mlaudit.deployment.terraform_net import TfIndex
 
 INTERNET = "internet"
-_FIRST_HOPS = ("security-group-rule", "load-balancer", "function-url", "api-event")
+_FIRST_HOPS = ("security-group-rule", "load-balancer", "function-url", "api-event",
+               "k8s-load-balancer", "ingress", "platform-url")
 
 
 def link_images(builder: Builder) -> None:

@@ -35,6 +35,7 @@ def assign_units(builder: Builder, roles: RoleResolver | None) -> None:
     if builder.terraform is not None:
         _terraform_units(collector, project, builder.terraform)
     _compose_units(collector, project)
+    _kubernetes_units(collector, deployment)
     _file_units(collector, project)
     _image_app_files(collector, deployment)
     _place_nodes(deployment)
@@ -157,6 +158,15 @@ def _mounted(services: Any, directory: str, candidates: set[str]) -> list[str]:
     return out
 
 
+def _kubernetes_units(collector: _Collector, deployment: Deployment) -> None:
+    """One unit per Kustomize overlay, Helm chart or directory of plain manifests
+    (`mlaudit.deployment.kubernetes`); their nodes were placed by the builder. Terraform's
+    `kubernetes_*` resources belong to their root's unit, which exists already."""
+    for app in deployment.extra_subjects:
+        if type(app).__name__ == "KubeApp" and app.kind != "terraform-kubernetes":
+            collector.unit(app.unit, app.kind, app.name, app.path, app.span, list(app.files))
+
+
 _FILE_UNIT_KINDS = {
     "Dockerfile": ("image", "image"),
     "Workflow": ("workflow", "workflow"),
@@ -180,6 +190,35 @@ def _file_units(collector: _Collector, project: ParsedProject) -> None:
             continue  # already part of a unit (mounted by a compose project)
         collector.unit(f"{prefix}:{path}", kind, path, posixpath.dirname(path) or ".",
                        Span(path, 1, 1), [path])
+    _serving_units(collector, project)
+
+
+# PaaS files -> unit kind. A Heroku app is its directory: the Procfile and app.json there.
+_PAAS_UNIT_KINDS = {"render": "render-blueprint", "fly": "fly-app", "procfile": "heroku-app",
+                    "heroku-app": "heroku-app"}
+
+
+def _serving_units(collector: _Collector, project: ParsedProject) -> None:
+    """PaaS apps, and Python deploy scripts and notebooks that deploy SageMaker endpoints
+    (each is deployed on its own when it runs)."""
+    heroku: dict[str, list[str]] = defaultdict(list)
+    for path, model in sorted(project.models.items()):
+        name = type(model).__name__
+        if name == "PaasFile":
+            kind = _PAAS_UNIT_KINDS.get(getattr(model, "platform", ""), "paas-app")
+            if kind == "heroku-app":
+                heroku[posixpath.dirname(path)].append(path)
+                continue
+            collector.unit(f"{kind.split('-')[0]}:{path}", kind, path,
+                           posixpath.dirname(path) or ".", Span(path, 1, 1), [path])
+        elif name in ("PythonModule", "Notebook") and \
+                bool(getattr(getattr(model, "sagemaker", None), "endpoints", None)):
+            kind = "notebook" if name == "Notebook" else "sagemaker-script"
+            collector.unit(f"{kind}:{path}", kind, path, posixpath.dirname(path) or ".",
+                           Span(path, 1, 1), [path])
+    for directory, files in sorted(heroku.items()):
+        collector.unit(f"heroku:{directory or '.'}", "heroku-app", files[0], directory or ".",
+                       Span(files[0], 1, 1), files)
 
 
 def _image_app_files(collector: _Collector, deployment: Deployment) -> None:

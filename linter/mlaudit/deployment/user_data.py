@@ -34,7 +34,7 @@ def analyse_user_data(builder: Builder, instance: Resource, script: str, span: S
                 _compose_up(builder, instance, words, span)
             else:
                 launch = analyse_argv(words)
-                if launch is not None and launch.server != "python-script":
+                if launch is not None and not launch.is_script:
                     service = builder.add(Service(
                         node_id("service", "ec2", instance.id, launch.server), "ec2",
                         launch.server, span,

@@ -85,12 +85,29 @@ class _Job:
             context = step.input("context")
             file = step.input("file")
             tags = step.input("tags")
+            names = [t for t in re.split(r"[\s,]+", substitute(tags.value, env)) if t] \
+                if tags else []
+            names += self.metadata_images(tags.value if tags else "")
             self.built(file.value if file else None, context.value if context else ".",
-                       [t for t in re.split(r"[\s,]+", substitute(tags.value, env)) if t]
-                       if tags else [],
-                       tags.span if tags else uses.span, env)
+                       names, tags.span if tags else uses.span, env)
         elif uses.name in _DEPLOY_ACTIONS:
             self.role("deploy", uses.span)
+
+    def metadata_images(self, tags: str) -> list[str]:
+        """The `images:` of the docker/metadata-action step whose tags a build uses
+        (`tags: ${{ steps.meta.outputs.tags }}`): the repositories it is pushed as."""
+        match = re.search(r"steps\.([\w-]+)\.outputs\.tags", tags)
+        if match is None:
+            return []
+        for other in self.job.steps:
+            images = other.input("images") if other.id == match.group(1) and \
+                other.uses is not None and other.uses.is_action("docker/metadata-action") \
+                else None
+            if images is not None and isinstance(images.value, str):
+                # one image per line, optionally `name=<image>,enable=...`
+                return [line.split(",")[0].removeprefix("name=").strip()
+                        for line in images.value.splitlines() if line.strip()]
+        return []
 
     def command(self, words: list[str], span: Span, env: dict[str, str], cwd: str) -> None:
         if not words:
@@ -151,11 +168,12 @@ class _Job:
         self.builder.link(self.id, image_id, "builds", span)
         for tag in tags:
             name = substitute(tag, env).strip("\"'")
-            if name and "$" not in name:
+            if name:  # a tag from a variable still names the repository (`repo_key`)
                 self.builder.name_image(name, image_id)
-                if not (name.startswith("/") or name.endswith(":") or "/:" in name):
-                    # whole reference known (no run-time expression was dropped from it)
-                    self.builder.image_ref(name, span, "workflow-tag", self.id)
+            if name and "$" not in name and not (
+                    name.startswith("/") or name.endswith(":") or "/:" in name):
+                # whole reference known (no run-time expression was dropped from it)
+                self.builder.image_ref(name, span, "workflow-tag", self.id)
 
     def repository_path(self, *parts: str) -> str:
         """A path a workflow names, relative to the scan root: workflow paths are relative
@@ -189,6 +207,12 @@ def build_workflows(builder: Builder) -> None:
         jobs = [_Job(builder, workflow, job) for job in workflow.jobs]
         for item in jobs:
             env = {**base, **{v.name: v.value for v in item.job.env}}
+            # The job's container and service containers are pulled like any image.
+            containers = [(item.job.container, "workflow-container")]
+            containers += [(s.image, "workflow-service") for s in item.job.services]
+            for value, context in containers:
+                if value is not None and "${{" not in value.value:
+                    builder.image_ref(value.value, value.span, context, item.id)
             for step in item.job.steps:
                 item.step(step, env)
             last = max([item.job.span.line] + [s.span.line for s in item.job.steps]

@@ -55,6 +55,12 @@ class ServerLaunch:
         return DEFAULT_PORTS.get(self.server)
 
     @property
+    def is_script(self) -> bool:
+        """A program we cannot read (`python app.py`, `node server.js`, `java -jar app.jar`):
+        it serves only with other evidence (an EXPOSE, a web app in the script)."""
+        return self.server in ("python-script", "program")
+
+    @property
     def binds_all_interfaces(self) -> bool:
         host = self.host if self.host is not None else DEFAULT_HOSTS.get(self.server)
         return host in ("0.0.0.0", "::", "[::]", "")
@@ -131,12 +137,17 @@ def _analyse_segment(argv: list[str]) -> ServerLaunch | None:
     if re.match(r"^python(\d(\.\d+)?)?$", prog):
         if len(rest) >= 2 and rest[0] == "-m":
             prog, rest = rest[1], rest[2:]
+            if prog.startswith("vllm.entrypoints."):  # vLLM's OpenAI server, run as a module
+                prog = "vllm"
             if prog == "flask":
                 prog = "flask"
         elif rest and rest[0].endswith(".py"):
             return ServerLaunch("python-script", tuple(argv), app=rest[0])
         else:
             return None
+    program = _program(prog, rest, argv)
+    if program is not None:
+        return program
     if (prog == "fastapi" and rest[:1] == ["run"]) or (prog == "flask" and rest[:1] == ["run"]):
         rest = rest[1:]
     elif prog in ("fastapi", "flask"):
@@ -144,6 +155,26 @@ def _analyse_segment(argv: list[str]) -> ServerLaunch | None:
     if prog not in APP_SERVERS:
         return None
     return _options(prog, argv, rest)
+
+
+# Runtimes whose programs may serve HTTP: `node app.js`, `java -jar app.jar`, `npm start`.
+_RUNTIMES = {"node", "nodejs", "deno", "bun", "java", "ruby", "dotnet", "php"}
+_SCRIPT_RUNNERS = {"npm", "yarn", "pnpm"}
+
+
+def _program(prog: str, rest: list[str], argv: list[str]) -> ServerLaunch | None:
+    """A long-running program of another runtime, as a "program" launch (see `is_script`)."""
+    args = [a for a in rest if not a.startswith("-")]
+    if prog in _RUNTIMES and args:
+        if prog == "deno" and args[:1] == ["run"]:
+            args = args[1:]
+        if prog == "php" and "-S" not in rest:
+            return None  # a PHP script is a one-shot; `php -S` is a server
+        return ServerLaunch("program", tuple(argv), app=args[0] if args else None)
+    if prog in _SCRIPT_RUNNERS and args[:1] in (["start"], ["run"]) and (
+            args[:1] == ["start"] or args[1:2] in (["start"], ["serve"], ["prod"])):
+        return ServerLaunch("program", tuple(argv))
+    return None
 
 
 def _options(server: str, argv: list[str], rest: list[str]) -> ServerLaunch:

@@ -84,11 +84,12 @@ class Dockerfile:
 
     @property
     def is_serving(self) -> bool:
-        """Serves HTTP: an app server in CMD/ENTRYPOINT, or a python script plus EXPOSE."""
+        """Serves HTTP: an app server in CMD/ENTRYPOINT, or a program (`python app.py`,
+        `node app.js`) plus EXPOSE."""
         final = self.final_stage
         if final is None or self.server is None:
             return False
-        if self.server.server == "python-script":
+        if self.server.is_script:
             return bool(final.exposed)
         return True
 

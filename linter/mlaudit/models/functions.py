@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mlaudit.models.compose import EnvVar, find_env
+from mlaudit.models.sagemaker import SageMakerDeploys
 from mlaudit.span import Span
 
 __all__ = ["EnvVar", "Event", "Function", "FunctionUrl", "ProvisionedConcurrency",
@@ -47,6 +48,10 @@ class Event:
     span: Span
     path: str | None = None
     method: str | None = None
+    # For HTTP events, who may call: "NONE" (anyone), the authorizer or "API_KEY" when
+    # something checks the caller (event, API or Globals level), None when it cannot be
+    # told (an intrinsic, an API defined elsewhere).
+    auth: str | None = None
 
     @property
     def is_http(self) -> bool:
@@ -112,6 +117,8 @@ class ServerlessApp:
     path: str
     kind: Literal["sam", "serverless"]
     functions: tuple[Function, ...]
+    # SageMaker endpoints and their scaling declared in the same template.
+    sagemaker: SageMakerDeploys | None = None
 
     def function(self, name: str) -> Function | None:
         for function in self.functions:

@@ -206,6 +206,9 @@ class NginxConfig:
     http_limit_req: tuple[LimitRule, ...] = ()
     http_limit_conn: tuple[LimitRule, ...] = ()
     directives: tuple[Directive, ...] = ()  # top-level (main context) directives
+    # The http block's own directives: settings that apply to the servers of included
+    # conf.d files (`ssl_protocols` in nginx.conf, servers elsewhere).
+    http_directives: tuple[Directive, ...] = ()
 
     def upstream(self, name: str) -> Upstream | None:
         return next((u for u in self.upstreams if u.name == name), None)

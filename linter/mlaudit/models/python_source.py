@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from mlaudit.models.command import ServerLaunch
+from mlaudit.models.sagemaker import SageMakerDeploys
 from mlaudit.span import Span
 
 HEALTH_SEGMENT_RE = re.compile(
@@ -59,6 +60,7 @@ class App:
     framework: str
     span: Span
     prefix: str = ""
+    guards: tuple[str, ...] = ()  # names inside `dependencies=[...]`: checks on every route
 
     @property
     def is_router(self) -> bool:
@@ -74,6 +76,7 @@ class RouterInclude:
     router: str  # the router expression as written: "router", "users.router"
     prefix: str | None
     span: Span
+    guards: tuple[str, ...] = ()  # names inside the call's `dependencies=[...]`
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +96,7 @@ class Route:
     local_path: str | None = None
     path_complete: bool = True
     style: str = "decorator"  # decorator | add_api_route | add_url_rule | starlette
+    guards: tuple[str, ...] = ()  # names inside the route's `dependencies=[...]`
 
     @property
     def is_health(self) -> bool:
@@ -139,6 +143,9 @@ class Function:
     is_async: bool = False
     class_name: str | None = None
     calls: tuple[str, ...] = ()  # resolved dotted names called in the body, in order
+    # Dotted names in the parameters' defaults and annotations: the dependencies a
+    # framework injects (`user: User = Depends(get_current_user)`, `Security(...)`).
+    param_refs: tuple[str, ...] = ()
 
     @property
     def lambda_handler_candidate(self) -> bool:
@@ -229,6 +236,8 @@ class PythonModule:
     boto3_calls: tuple[Boto3Call, ...] = ()
     strings: tuple[StringLiteral, ...] = ()
     env_reads: tuple[EnvRead, ...] = ()
+    # SageMaker endpoints the file deploys with the SDK (mlaudit.parsers.sagemaker_sdk).
+    sagemaker: SageMakerDeploys | None = None
 
     def health_routes(self) -> tuple[Route, ...]:
         return tuple(r for r in self.routes if r.is_health)

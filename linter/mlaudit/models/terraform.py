@@ -40,6 +40,12 @@ class Unknown:
     # What is known of a value that is only partly unknown: `jsonencode(...)` of a list
     # holding one unresolved image tag keeps the list here (see `Resource.decoded`).
     partial: Any = field(default=None, compare=False)
+    # What is known of a string template with unknown parts, each unknown part written as
+    # UNKNOWN_PART: `"${aws_ecr_repository.api.repository_url}:latest"` keeps "\0:latest".
+    text: str | None = field(default=None, compare=False)
+
+
+UNKNOWN_PART = "\0"
 
 
 def is_known(value: Any) -> bool:

@@ -115,6 +115,7 @@ class Step:
     continue_on_error: str | None = None  # "true"/"false" or an expression
     shell: str | None = None
     working_directory: str | None = None
+    if_span: Span | None = None  # the `if:` key
 
     def input(self, name: str) -> Value | None:
         """A `with:` input by name (GitHub matches input names case-insensitively)."""
@@ -141,6 +142,7 @@ class ServiceContainer:
     name: str
     span: Span
     env: tuple[Value, ...] = ()
+    image: Value | None = None  # `image:`, as written
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,8 @@ class Job:
     steps: tuple[Step, ...] = ()
     continue_on_error: str | None = None
     services: tuple[ServiceContainer, ...] = ()
+    if_span: Span | None = None  # the `if:` key
+    container: Value | None = None  # the job container's image (`container:` or its `image:`)
 
     @property
     def label(self) -> str:

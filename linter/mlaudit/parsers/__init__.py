@@ -56,6 +56,8 @@ PARSER_MODULES: dict[FileKind, str] = {
     FileKind.REQUIREMENTS: "requirements",
     FileKind.PYPROJECT: "pyproject",
     FileKind.DOTENV: "dotenv",
+    FileKind.NOTEBOOK: "notebook",
+    FileKind.PAAS: "paas",
 }
 
 _MISSING: set[str] = set()

@@ -21,7 +21,7 @@ from mlaudit.redact import printable_token
 from mlaudit.sources import SourceFile
 from mlaudit.span import Span
 
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 _VAR_RE = re.compile(
     # The reference definition of `substitute` (which scans by hand; tests compare).

@@ -28,8 +28,8 @@ def _version() -> str:
     try:
         state = importlib.import_module("mlaudit.parsers.terraform_state")
     except Exception:  # absent or broken: such documents yield no model anyway
-        return "2"
-    return f"2+{getattr(state, 'PARSER_VERSION', '0')}"
+        return "3"
+    return f"3+{getattr(state, 'PARSER_VERSION', '0')}"
 
 
 PARSER_VERSION = _version()

@@ -2,7 +2,9 @@
 
 Every `*.conf` is routed here, so the text is sniffed first: a file without an nginx block
 or a `;`-terminated nginx directive (supervisord, redis, fluentd configs) yields None and
-no diagnostic. `include` is recorded, never followed: a parser reads only its own file.
+no diagnostic. Snippets meant for `include` count (`ssl_protocols …;`,
+`server_tokens on;`, `add_header …;` alone in a file). `include` is recorded, never
+followed: a parser reads only its own file.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from mlaudit.parsers import ParseError
 from mlaudit.sources import SourceFile
 from mlaudit.span import Span
 
-PARSER_VERSION = "3"
+PARSER_VERSION = "5"
 _USERINFO_RE = re.compile(r"^((?:[a-z][a-z0-9+.-]*:)?//)[^/@\s]*@", re.I)
 
 # Linear on any text: leading blanks of one line only (`\s*` after `^` with re.M crossed
@@ -37,8 +39,8 @@ _USERINFO_RE = re.compile(r"^((?:[a-z][a-z0-9+.-]*:)?//)[^/@\s]*@", re.I)
 _SNIFF_RE = re.compile(
     r"^[ \t]*(?:(?:http|server|location|upstream|events|stream|map|types)\b[^;{}#]{0,512}\{"
     r"|(?:include|proxy_pass|listen|server_name|worker_processes|proxy_set_header|root"
-    r"|fastcgi_pass|uwsgi_pass|grpc_pass|ssl_certificate|limit_req_zone)\s[^;{}#]{0,512};)",
-    re.M)
+    r"|fastcgi_pass|uwsgi_pass|grpc_pass|ssl_[a-z_]+|limit_req_zone|server_tokens"
+    r"|client_max_body_size|add_header)\s[^;{}#]{0,512};)", re.M)
 _PASS = ("proxy_pass", "grpc_pass", "uwsgi_pass", "fastcgi_pass", "scgi_pass")
 _SETTINGS = ("server_tokens", "client_max_body_size", "ssl_protocols", "ssl_certificate",
              "ssl_certificate_key")
@@ -273,4 +275,4 @@ def parse(source: SourceFile) -> NginxConfig | None:
         source.path, tuple(servers), tuple(builder.upstreams), tuple(builder.includes),
         tuple(builder.zones), bool(http_level), http_level.get("server_tokens"),
         http_level.get("limit_req", ()), http_level.get("limit_conn", ()),
-        tuple(main["directives"]))
+        tuple(main["directives"]), tuple(http_level.get("directives", ())))

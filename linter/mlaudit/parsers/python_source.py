@@ -26,11 +26,12 @@ from mlaudit.models.python_source import (
     RouterInclude,
     StringLiteral,
 )
+from mlaudit.models.sagemaker import SageMakerDeploys
 from mlaudit.parsers import ParseError
 from mlaudit.sources import MODEL_ARTIFACT_SUFFIXES, SourceFile
 from mlaudit.span import Span
 
-PARSER_VERSION = "3"
+PARSER_VERSION = "9"
 
 _VERBS = {"get", "post", "put", "delete", "patch", "head", "options", "trace"}
 
@@ -259,9 +260,10 @@ class _Walker:
             if framework:
                 prefix_node = _kw(node.value, "prefix", "url_prefix")
                 prefix = self.value(prefix_node)[0] if prefix_node is not None else ""
+                guards = _names_in(_kw(node.value, "dependencies"))
                 for target in targets:
                     self.apps.append(App(ast.unparse(target), framework, self.span(node),
-                                         prefix or ""))
+                                         prefix or "", guards))
             if callee in ("boto3.Session", "boto3.session.Session"):
                 self.sessions.update(ast.unparse(t) for t in targets)
         saved, self.targets = self.targets, list(targets)
@@ -304,10 +306,16 @@ class _Walker:
         for stmt in node.body:
             self.visit(stmt)
         self.frames.pop()
+        refs: list[str] = []
+        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+            refs += _names_in(arg.annotation)
+        for default_node in (*args.defaults, *args.kw_defaults):
+            refs += _names_in(default_node)
         self.functions.append(Function(
             node.name, tuple(params), decorators, self.span(node),
             len(self.frames) == 1 and class_name is None,
-            isinstance(node, ast.AsyncFunctionDef), class_name, tuple(frame.calls)))
+            isinstance(node, ast.AsyncFunctionDef), class_name, tuple(frame.calls),
+            tuple(dict.fromkeys(refs))))
 
     def string(self, name: str | None, node: ast.AST | None, context: str,
                call: str | None = None) -> None:
@@ -327,7 +335,8 @@ class _Walker:
         if not known and not (path or "").startswith("/"):
             return  # `@thing.get(...)` on an unknown object without a URL: not a route
         self.routes.append(Route(path, self.methods(deco, method), handler, receiver,
-                                 self.span(deco), path))
+                                 self.span(deco), path,
+                                 guards=_names_in(_kw(deco, "dependencies"))))
 
     def methods(self, call: ast.Call, method: str) -> tuple[str, ...]:
         if method in _VERBS:
@@ -466,7 +475,8 @@ class _Walker:
             prefix_node = _kw(node, "prefix", "url_prefix")
             prefix = None if prefix_node is None else self.value(prefix_node)[0] or "?"
             self.includes.append(RouterInclude(receiver, ast.unparse(node.args[0]), prefix,
-                                               self.span(node)))
+                                               self.span(node),
+                                               _names_in(_kw(node, "dependencies"))))
         elif attr == "add_event_handler" and _const_str(_arg(node, 0)) == "startup":
             hook_node = _arg(node, 1)
             if isinstance(hook_node, ast.Name):
@@ -490,6 +500,18 @@ class _Walker:
         method = "websocket" if "WebSocket" in callee or "websocket" in attr else "route"
         self.routes.append(Route(path, self.methods(node, method), handler,
                                  receiver or None, self.span(node), local, style=style))
+
+
+def _names_in(node: ast.AST | None) -> tuple[str, ...]:
+    """Every dotted name inside an expression (`[Depends(auth.verify)]` -> Depends,
+    auth.verify), as written: enough to tell what a dependency list checks."""
+    if node is None:
+        return ()
+    found: list[str] = []
+    for child in ast.walk(node):
+        if isinstance(child, (ast.Name, ast.Attribute)):
+            found.append(ast.unparse(child))
+    return tuple(dict.fromkeys(found))
 
 
 def _is_main_test(test: ast.expr) -> bool:
@@ -567,7 +589,7 @@ def _prefixed(walker: _Walker) -> list[Route]:
             continue
         head, complete = prefix(route.app)
         out.append(Route(head + route.local_path, route.methods, route.handler, route.app,
-                         route.span, route.local_path, complete, route.style))
+                         route.span, route.local_path, complete, route.style, route.guards))
     return out
 
 
@@ -628,4 +650,12 @@ def parse(source: SourceFile) -> PythonModule:
         tuple(_prefixed(walker)), tuple(walker.launches),
         tuple(sorted(walker.functions, key=lambda f: (f.span.line, f.span.column))),
         tuple(_settle_loads(walker)), tuple(walker.boto3), tuple(walker.strings),
-        tuple(walker.env_reads))
+        tuple(walker.env_reads), _sagemaker(tree, source))
+
+
+def _sagemaker(tree: ast.Module, source: SourceFile) -> SageMakerDeploys | None:
+    from mlaudit.parsers import sagemaker_sdk
+
+    if not sagemaker_sdk.mentions_sagemaker(source.text):
+        return None
+    return sagemaker_sdk.extract(tree, source.path, "sdk")

@@ -8,6 +8,7 @@ None (named in `Function.unresolved`), environment values None.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from mlaudit.models.compose import EnvVar
@@ -31,7 +32,7 @@ from mlaudit.parsers.yaml_document import (
 from mlaudit.sources import SourceFile
 from mlaudit.span import Span
 
-PARSER_VERSION = "1"
+PARSER_VERSION = "3"
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 _FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
@@ -51,7 +52,8 @@ def parse(source: SourceFile) -> ServerlessApp | None:
 
 
 def looks_like_template(data: dict[Any, Any]) -> bool:
-    """A SAM transform, or a CloudFormation template declaring a Lambda function."""
+    """A SAM transform, or a CloudFormation template declaring a Lambda function or a
+    SageMaker model, endpoint configuration or endpoint."""
     transform = data.get("Transform")
     transforms = transform if isinstance(transform, list) else [transform]
     if SAM_TRANSFORM in transforms:
@@ -59,7 +61,9 @@ def looks_like_template(data: dict[Any, Any]) -> bool:
     resources = data.get("Resources")
     if not isinstance(resources, dict):
         return False
-    return any(isinstance(r, dict) and r.get("Type") in _FUNCTION_TYPES
+    from mlaudit.parsers.cfn_sagemaker import SAGEMAKER_TYPES
+
+    return any(isinstance(r, dict) and r.get("Type") in (*_FUNCTION_TYPES, *SAGEMAKER_TYPES)
                for r in resources.values())
 
 
@@ -106,9 +110,64 @@ def from_document(path: str, data: dict[Any, Any]) -> ServerlessApp:
         if serverless and isinstance(defaults, dict):
             props = merge_globals(defaults, props)
         span = key_span(path, resources, name)
-        functions.append(_function(path, str(name), span, resource, props, serverless,
-                                   urls.get(str(name))))
-    return ServerlessApp(path, "sam", tuple(functions))
+        function = _function(path, str(name), span, resource, props, serverless,
+                             urls.get(str(name)))
+        events = tuple(replace(e, auth=_event_auth(e, props, resources, globals_))
+                       if e.type in ("Api", "HttpApi") else e for e in function.events)
+        functions.append(replace(function, events=events))
+    from mlaudit.parsers.cfn_sagemaker import sagemaker_from_template
+
+    return ServerlessApp(path, "sam", tuple(functions),
+                         sagemaker_from_template(path, resources))
+
+
+def _api_auth(auth: Any, http: bool) -> str | None:
+    """What an `Auth` map of an event or API requires of callers: "NONE", a named
+    authorizer / "AWS_IAM" / "API_KEY", or None when it says nothing."""
+    if not isinstance(auth, dict):
+        return None
+    if auth.get("ApiKeyRequired") is True:
+        return "API_KEY"
+    key = "Authorizer" if "Authorizer" in auth else "DefaultAuthorizer"
+    authorizer = auth.get(key)
+    if authorizer is None:
+        return None
+    text = as_str(authorizer)
+    if text is None:
+        return "UNKNOWN"  # an intrinsic
+    return "NONE" if text.upper() == "NONE" else text
+
+
+def _event_auth(event: Event, function_props: dict[Any, Any], resources: dict[Any, Any],
+                globals_: Any) -> str | None:
+    """Who may call an Api/HttpApi event: the event's `Auth`, else the API resource's
+    `Auth` (`RestApiId`/`ApiId: !Ref X`), else `Globals.Api`/`Globals.HttpApi`."""
+    http = event.type == "HttpApi"
+    events = function_props.get("Events")
+    spec = events.get(event.name) if isinstance(events, dict) else None
+    props = spec.get("Properties") if isinstance(spec, dict) else None
+    props = props if isinstance(props, dict) else {}
+    own = _api_auth(props.get("Auth"), http)
+    if own is not None:
+        return None if own == "UNKNOWN" else own
+    api_ref = props.get("ApiId" if http else "RestApiId")
+    api_props: Any = None
+    if api_ref is not None:
+        name = api_ref.get("Ref") if isinstance(api_ref, dict) else None
+        api = resources.get(name) if isinstance(name, str) else None
+        if not isinstance(api, dict):
+            return None  # an API defined elsewhere: cannot tell
+        api_props = api.get("Properties")
+        if isinstance(api_props, dict) and "DefinitionBody" in api_props:
+            return None  # an OpenAPI body declares its own security
+        level = _api_auth(api_props.get("Auth") if isinstance(api_props, dict) else None, http)
+        if level is not None:
+            return None if level == "UNKNOWN" else level
+    section = globals_.get("HttpApi" if http else "Api") if isinstance(globals_, dict) else None
+    level = _api_auth(section.get("Auth") if isinstance(section, dict) else None, http)
+    if level is not None:
+        return None if level == "UNKNOWN" else level
+    return "NONE"
 
 
 def _url_resources(path: str, resources: dict[Any, Any]) -> dict[str, FunctionUrl]:

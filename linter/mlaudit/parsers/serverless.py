@@ -30,7 +30,7 @@ from mlaudit.parsers.yaml_document import (
 from mlaudit.sources import SourceFile
 from mlaudit.span import Span
 
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 __all__ = ["from_document", "looks_like_service", "parse"]
 
@@ -172,13 +172,18 @@ def _events(path: str, value: Any) -> tuple[Event, ...]:
         if not isinstance(item, dict) or len(item) != 1:
             continue
         kind, spec = next(iter(item.items()))
-        route_path = method = None
+        route_path = method = auth = None
         if isinstance(spec, str) and kind in ("http", "httpApi"):
             method, _, route_path = spec.partition(" ")
             if not route_path:  # httpApi: '*'
                 method, route_path = "*", spec
+            auth = "NONE"
         elif isinstance(spec, dict):
             route_path, method = as_str(spec.get("path")), as_str(spec.get("method"))
+            if kind in ("http", "httpApi"):
+                # `private: true` requires an API key; an `authorizer` checks callers.
+                auth = ("API_KEY" if spec.get("private") is True else
+                        "AUTHORIZER" if spec.get("authorizer") is not None else "NONE")
         out.append(Event(f"{kind}{index}", str(kind), item_span(path, value, index),
-                         route_path, method))
+                         route_path, method, auth))
     return tuple(out)

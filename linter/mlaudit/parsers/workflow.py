@@ -25,7 +25,7 @@ from mlaudit.parsers import ParseError
 from mlaudit.sources import SourceFile
 from mlaudit.span import Span
 
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"
 
 _SCOPES = {
     "actions", "attestations", "checks", "contents", "deployments", "discussions",
@@ -179,7 +179,8 @@ def _job(ctx: _Ctx, job_id: str, span: Span, body: Any) -> Job:
     services_raw = body.get("services")
     services = tuple(
         ServiceContainer(str(name), ctx.key_span(services_raw, name),
-                         _values(ctx, item.get("env")) if isinstance(item, LMap) else ())
+                         _values(ctx, item.get("env")) if isinstance(item, LMap) else (),
+                         _image(ctx, item))
         for name, item in services_raw.items()) if isinstance(services_raw, LMap) else ()
     steps_raw = body.get("steps")
     steps: list[Step] = []
@@ -206,7 +207,21 @@ def _job(ctx: _Ctx, job_id: str, span: Span, body: Any) -> Job:
         steps=tuple(steps),
         continue_on_error=_text(body.get("continue-on-error")),
         services=services,
+        if_span=ctx.key_span(body, "if") if "if" in body else None,
+        container=_image(ctx, body.get("container")) if isinstance(
+            body.get("container"), LMap) else Value(
+            "container", _scalar(body["container"]), ctx.key_span(body, "container"))
+        if isinstance(body.get("container"), str) else None,
     )
+
+
+def _image(ctx: _Ctx, item: Any) -> Value | None:
+    """A container's `image:` (job container or service), with the key's line."""
+    from mlaudit.parsers.yaml_source import LMap
+
+    if isinstance(item, LMap) and isinstance(item.get("image"), str):
+        return Value("image", item["image"], ctx.key_span(item, "image"))
+    return None
 
 
 def _step(ctx: _Ctx, index: int, span: Span, body: Any) -> Step:
@@ -225,6 +240,7 @@ def _step(ctx: _Ctx, index: int, span: Span, body: Any) -> Step:
         continue_on_error=_text(body.get("continue-on-error")),
         shell=_text(body.get("shell")),
         working_directory=_text(body.get("working-directory")),
+        if_span=ctx.key_span(body, "if") if "if" in body else None,
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from mlaudit.sources import SourceFile
 from mlaudit.span import Span
 
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 
 def key_span(path: str, node: Any, key: Any, fallback: Span | None = None) -> Span:
@@ -126,10 +126,28 @@ def parse(source: SourceFile) -> Any:
     """Sniff a YAML file; random YAML (Kubernetes manifests, app config) yields None."""
     from mlaudit.parsers.yaml_source import LMap
 
+    if _kubernetes_claims(source):  # manifests, kustomization.yaml, Helm chart files
+        from mlaudit.parsers import kubernetes
+
+        return kubernetes.parse(source)
     data = load_yaml(source, skip_templates=True)
     if not isinstance(data, LMap):
         return None
     return sniff_mapping(source.path, data)
+
+
+def _kubernetes_claims(source: SourceFile) -> bool:
+    """Kubernetes files, by name (Kustomize, Helm) or content (`apiVersion` + `kind`)."""
+    import re
+
+    name = source.name
+    if name.lower() in ("kustomization.yaml", "kustomization.yml") or \
+            name in ("Chart.yaml", "Chart.yml") or re.match(r"values(?:[.-][\w.-]+)?\.ya?ml$",
+                                                             name, re.I):
+        return True
+    text = source.text
+    return bool(re.search(r"(?m)^apiVersion:[ \t]*\S", text)
+                and re.search(r"(?m)^kind:[ \t]*\S", text))
 
 
 def sniff_mapping(path: str, data: dict[Any, Any]) -> Any:

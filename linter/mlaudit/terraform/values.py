@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlaudit import limits
-from mlaudit.models.terraform import Unknown, is_known
+from mlaudit.models.terraform import UNKNOWN_PART, Unknown, is_known
 from mlaudit.models.terraform_syntax import (
     Call,
     Conditional,
@@ -100,17 +100,21 @@ def _evaluate(expr: Expr, scope: Scope) -> Any:
             return _evaluate(expr.parts[0], scope)  # "${x}" keeps x's type, as Terraform does
         pieces: list[str] = []
         size = 0
+        unknown = False
         for part in expr.parts:
             value = part if isinstance(part, str) else evaluate(part, scope)
             text = to_string(value)
             if text is None:
-                return Unknown("template")
+                unknown, text = True, UNKNOWN_PART
             size += len(text)
             if size > limits.MAX_STRING:  # checked before joining: never built
                 _limit(expr, f"an evaluated string is over {limits.MAX_STRING} characters; "
                              "treated as unknown")
                 return Unknown("too large")
             pieces.append(text)
+        if unknown:
+            # Keep the known text: an image's `:latest` tag after an unknown repository URL.
+            return Unknown("template", text="".join(pieces))
         return "".join(pieces)
     if isinstance(expr, Ref):
         return _reference(expr, scope)

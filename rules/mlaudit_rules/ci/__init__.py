@@ -14,4 +14,7 @@ MODULES: tuple[str, ...] = (
     "pull_request_target_checkout",
     "workflow_permissions_excessive",
     "workflow_script_injection",
+    "deploy_on_pull_request",
+    "workflow_condition_unsound",
+    "production_deploy_without_environment",
 )

@@ -40,6 +40,31 @@ _DEPLOY_COMMANDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("serverless", ("deploy",), "deploys a Serverless service"),
     ("sls", ("deploy",), "deploys a Serverless service"),
     ("cdk", ("deploy",), "deploys a CDK app"),
+    ("cdktf", ("deploy",), "deploys a CDK for Terraform app"),
+    ("pulumi", ("up",), "updates a Pulumi stack"),
+    ("copilot", ("deploy",), "deploys a Copilot application"),
+    ("copilot", ("svc", "deploy"), "deploys a Copilot service"),
+    ("copilot", ("job", "deploy"), "deploys a Copilot job"),
+    ("aws", ("cloudformation", "create-stack"), "creates a CloudFormation stack"),
+    ("aws", ("cloudformation", "update-stack"), "updates a CloudFormation stack"),
+    ("aws", ("lambda", "update-function-configuration"), "updates a Lambda function"),
+    ("aws", ("apprunner", "start-deployment"), "deploys an App Runner service"),
+    ("aws", ("apprunner", "update-service"), "updates an App Runner service"),
+    ("aws", ("sagemaker", "update-endpoint"), "updates a SageMaker endpoint"),
+    ("aws", ("sagemaker", "create-endpoint"), "creates a SageMaker endpoint"),
+    ("gcloud", ("run", "deploy"), "deploys a Cloud Run service"),
+    ("gcloud", ("app", "deploy"), "deploys an App Engine app"),
+    ("gcloud", ("functions", "deploy"), "deploys a Cloud Function"),
+    ("az", ("webapp", "deploy"), "deploys an Azure web app"),
+    ("az", ("containerapp", "update"), "updates an Azure container app"),
+    ("flyctl", ("deploy",), "deploys a Fly.io app"),
+    ("fly", ("deploy",), "deploys a Fly.io app"),
+    ("eb", ("deploy",), "deploys an Elastic Beanstalk environment"),
+    ("kubectl", ("rollout", "restart"), "restarts a Kubernetes deployment"),
+    ("kubectl", ("create",), "creates Kubernetes resources"),
+    ("kubectl", ("replace",), "replaces Kubernetes resources"),
+    ("skaffold", ("run",), "deploys with Skaffold"),
+    ("skaffold", ("deploy",), "deploys with Skaffold"),
     ("kubectl", ("apply",), "applies Kubernetes manifests"),
     ("kubectl", ("set", "image"), "updates a Kubernetes deployment"),
     ("helm", ("upgrade",), "upgrades a Helm release"),
@@ -61,8 +86,22 @@ def _program(argv: tuple[str, ...]) -> str:
 
 
 def _has_subcommand(argv: tuple[str, ...], words: tuple[str, ...]) -> bool:
+    """The sub-command words come first among the arguments, options skipped: with the
+    option's value too when it takes one (`cdk --app "python app.py" deploy`,
+    `kubectl -n prod apply`), or without (`terraform apply -auto-approve`)."""
     rest = [a for a in argv[1:] if not a.startswith("-")]
-    return tuple(rest[: len(words)]) == words
+    if tuple(rest[: len(words)]) == words:
+        return True
+    positional: list[str] = []
+    skip = False
+    for arg in argv[1:]:
+        if skip:
+            skip = False
+        elif arg.startswith("-"):
+            skip = "=" not in arg and len(arg) > 1
+        else:
+            positional.append(arg)
+    return tuple(positional[: len(words)]) == words
 
 
 def command_deploys(command: Command) -> str | None:

@@ -6,6 +6,9 @@ which means `latest`): `docker/build-push-action` with `push: true` and `tags:` 
 only `:latest`, or `docker push repo:latest` / `docker push repo` with no versioned tag
 pushed in the same job. The finding sits on the `tags:` input or the push command.
 
+Tags set through the workflow's, job's or step's `env:` (`docker push $IMAGE:$TAG` with
+`TAG: latest`, `tags: ${{ env.IMAGE }}:latest`) are read through it.
+
 Not flagged: jobs that also push a versioned tag (`${{ github.sha }}`, `$VERSION`, `1.4.2`);
 tags computed at run time (`${{ steps.meta.outputs.tags }}`, `$IMAGE`): cannot tell.
 
@@ -73,24 +76,43 @@ def _tag_kind(image: str) -> str:
     return "latest" if tag == "latest" else "versioned"
 
 
+_ENV_REF_RE = re.compile(
+    r"\$\{\{\s*env\.([A-Za-z_]\w*)\s*\}\}|\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)")
+
+
+def _resolve(text: str, env: dict[str, str]) -> str:
+    """Substitute `env:` values (`${{ env.TAG }}`, `$TAG`, `${TAG}`) that are literals:
+    a tag set through the workflow's env is as mutable as one written inline."""
+    def value(match: re.Match[str]) -> str:
+        name = next(g for g in match.groups() if g)
+        found = env.get(name)
+        return found if found is not None and "$" not in found else match.group(0)
+
+    return _ENV_REF_RE.sub(value, text)
+
+
 @RULE.check
 def check(workflow: Workflow, ctx: RuleContext) -> Iterator[Finding]:
+    base = {v.name: v.value for v in workflow.env}
     for job in workflow.jobs:
         pushes: list[tuple[str, Span]] = []  # (kind, where)
+        job_env = {**base, **{v.name: v.value for v in job.env}}
         for step in job.steps:
+            env = {**job_env, **{v.name: v.value for v in step.env}}
             uses = step.uses
             push = step.input("push")
             tags = step.input("tags")
             if uses is not None and uses.is_action(PUSH_ACTIONS[0]) and push is not None \
                     and push.value.strip().lower() == "true":
-                if tags is None or "${{ steps." in tags.value or "${{ env." in tags.value:
+                value = _resolve(tags.value, env) if tags is not None else ""
+                if tags is None or "${{ steps." in value or "${{ env." in value:
                     pushes.append(("unknown", step.span))
                     continue
-                for tag in re.split(r"[\n,]", tags.value):
+                for tag in re.split(r"[\n,]", value):
                     if tag.strip():
                         pushes.append((_tag_kind(tag.strip()), tags.span))
             for command in commands(step):
-                argv = command.argv
+                argv = tuple(_resolve(a, env) for a in command.argv)
                 if argv[:2] not in (("docker", "push"), ("podman", "push")):
                     continue
                 images = [a for a in argv[2:] if not a.startswith("-")]

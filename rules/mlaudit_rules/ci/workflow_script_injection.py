@@ -7,6 +7,11 @@ discussion titles and bodies, comment and review bodies, branch names (`github.h
 `pull_request.head.ref`/`label`, `workflow_run.head_branch`), commit messages and author
 names, wiki page names. The finding sits on the script line holding the expression.
 
+A value passed through `env:` and expanded again as `${{ env.X }}` is the same
+injection (the expression is substituted into the script text); so are
+`github.event.workflow.path` and `workflow_run.path`/`display_title` (a fork chooses its
+workflow file's name and its run's title).
+
 Not flagged: the same value passed through `env:` and used as `"$VAR"`; trusted fields
 such as `github.sha`, `github.event.pull_request.number` or `github.repository`.
 
@@ -64,27 +69,39 @@ DANGEROUS = re.compile(
     r"|pull_request\.head\.(?:ref|label|repo\.default_branch)"
     rf"|pages{_ANY}\.page_name"
     rf"|(?:commits{_ANY}|head_commit)\.{_AUTHOR}"
-    rf"|workflow_run\.(?:head_branch|head_commit\.{_AUTHOR}"
+    rf"|workflow_run\.(?:head_branch|display_title|path|head_commit\.{_AUTHOR}"
     rf"|pull_requests{_ANY}\.head\.ref)"
+    r"|workflow\.path"
     r")\b)"
 )
+_ENV_REF = re.compile(r"\benv\.([A-Za-z_][\w-]*)")
 
 
-def _dangerous(text: str) -> str | None:
-    for _, _, inner in expressions(text):
-        match = DANGEROUS.search(inner)
+def _dangerous(text: str, env: dict[str, str] | None = None) -> str | None:
+    """The attacker-controlled field an expression of `text` expands, also through an
+    `env:` value re-expanded as `${{ env.X }}` (which substitutes it into the script text
+    just the same)."""
+    for _, _, expression in expressions(text):  # linear: no `.*?` per unclosed `${{`
+        match = DANGEROUS.search(expression)
         if match:
             return match.group(0)
+        for name in _ENV_REF.findall(expression):
+            inner = _dangerous((env or {}).get(name, ""))
+            if inner:
+                return f"{inner} (through env.{name})"
     return None
 
 
 @RULE.check
 def check(workflow: Workflow, ctx: RuleContext) -> Iterator[Finding]:
+    base = {v.name: v.value for v in workflow.env}
     for job in workflow.jobs:
+        job_env = {**base, **{v.name: v.value for v in job.env}}
         for step in job.steps:
+            env = {**job_env, **{v.name: v.value for v in step.env}}
             if step.run is not None:
                 for line, text in step.run.lines:
-                    field = _dangerous(text)
+                    field = _dangerous(text, env)
                     if field:
                         yield ctx.finding(
                             f"`run:` in job {job.id} expands attacker-controlled {field} "
@@ -93,7 +110,7 @@ def check(workflow: Workflow, ctx: RuleContext) -> Iterator[Finding]:
             uses = step.uses
             script = step.input("script")
             if uses is not None and uses.is_action("actions/github-script") and script:
-                field = _dangerous(script.value)
+                field = _dangerous(script.value, env)
                 if field:
                     yield ctx.finding(
                         f"github-script in job {job.id} expands attacker-controlled {field} "

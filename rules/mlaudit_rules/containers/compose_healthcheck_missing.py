@@ -3,7 +3,8 @@
 ## What it flags
 A compose service that serves (it publishes `ports`/`expose`s one, or its `command` or
 its image's `CMD` starts an app server) with no `healthcheck` (or one disabled with
-`disable: true` / `test: ["NONE"]`), whose image has none either. The finding sits on
+`disable: true` / `test: ["NONE"]`, which also turns off the image's own check, so any
+image counts, in the repository or not), whose image has none either. The finding sits on
 the service name.
 
 The image's own health check is known for images built from an in-repo Dockerfile
@@ -159,7 +160,7 @@ def _judge(service: ComposeService, project_id: str | None,
         else:  # the image's own CMD runs; a script counts only with an EXPOSE
             launch = analyse_argv(stage.launch_argv) if stage.launch_argv else None
             serves = launch is not None and (
-                launch.server != "python-script" or bool(stage.exposed))
+                not launch.is_script or bool(stage.exposed))
         serves = serves or published
         why = f"built from {dockerfile.path}, which has no HEALTHCHECK"
     elif service.build is None and service.image is not None and \
@@ -170,6 +171,9 @@ def _judge(service: ComposeService, project_id: str | None,
             serves = published
         elif image.registry is None and "/" not in name.removeprefix("library/"):
             serves = service.server is not None  # official image: never a HEALTHCHECK
+        elif disabled:
+            # Whatever the image defines, `disable: true` / `test: ["NONE"]` turns it off.
+            serves = published or service.server is not None
         else:
             return None  # a registry image we know nothing about: cannot tell
         why = f"image {image.raw} defines none"

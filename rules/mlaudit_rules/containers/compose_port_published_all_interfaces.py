@@ -98,7 +98,7 @@ def _app_ports(service: ComposeService, node: Any, deployment: Any,
     own = deployment.ports_of(node) if node is not None else set()
     image = deployment.image_of(node) if node is not None else None
     server = service.server or getattr(image, "server", None)
-    if server is not None and server.server != "python-script" and \
+    if server is not None and not server.is_script and \
             server.effective_port is None and not own:
         return None
     return ports | own

@@ -2,7 +2,9 @@
 
 ## What it flags
 A Dockerfile whose final stage starts an app server (uvicorn, gunicorn, hypercorn,
-flask, `python app.py` with an `EXPOSE`, …) and defines no `HEALTHCHECK`, nor inherits
+flask, …), a program with an `EXPOSE` (`python app.py`, `node app.js`, `java -jar
+app.jar`, `npm start`), or a `python app.py` whose script runs a web app (`app.run()`,
+`uvicorn.run(app)`; EXPOSE or not), and defines no `HEALTHCHECK`, nor inherits
 one from an earlier stage it builds on. The finding sits on the final `FROM` line.
 
 Not flagged: batch, training and other images that start no server; SageMaker training
@@ -54,6 +56,7 @@ from mlaudit.image_purpose import is_training_image, knative_deployed
 from mlaudit.models.dockerfile import Dockerfile
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
+from mlaudit_rules.helpers import dockerfile_serves
 
 RULE = Rule(
     id="MLA201",
@@ -71,7 +74,8 @@ RULE = Rule(
 @RULE.check
 def check(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     final = dockerfile.final_stage
-    if final is None or not dockerfile.is_serving or dockerfile.server is None:
+    if final is None or dockerfile.server is None or not dockerfile_serves(dockerfile,
+                                                                           ctx.deployment):
         return
     if final.healthcheck is not None and not final.healthcheck_disabled:
         return

@@ -42,6 +42,7 @@ from mlaudit.finding import Finding
 from mlaudit.models.dockerfile import Dockerfile
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Severity
+from mlaudit_rules.helpers import dockerfile_serves
 
 RULE = Rule(
     id="MLA202",
@@ -58,7 +59,7 @@ RULE = Rule(
 @RULE.check
 def check(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     final = dockerfile.final_stage
-    if final is None or not dockerfile.is_serving:
+    if final is None or not dockerfile_serves(dockerfile, ctx.deployment):
         return
     if final.user is None:
         inherited = dockerfile.inherited_user

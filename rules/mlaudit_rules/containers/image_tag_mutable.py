@@ -5,12 +5,16 @@ Every container image reference in the repository with no tag or with `:latest`,
 `@sha256:` digest: Dockerfile `FROM` (every stage), compose `image:`, ECS container `image`
 (task-definition JSON and Terraform `container_definitions`), Terraform image attributes
 (`aws_lambda_function.image_uri`, App Runner `image_identifier`, any `image`), SAM /
-Serverless function images, `docker run` in EC2 user data, and workflow `docker://` steps.
+Serverless function images, `docker run` in EC2 user data, workflow `docker://` steps, and
+Kubernetes container images (manifests; Kustomize overlays, where an `images:` entry that
+sets `newTag: latest` is the line reported; Helm `image.tag` in `values.yaml`).
 
 Not flagged: `scratch`; a `FROM` naming an earlier build stage; a version tag
 (`python:3.12-slim`); a digest pin; any reference holding a variable or an unresolved value
 (`${IMAGE}`, `var.image`, `${{ ... }}`, an ECR URL whose tag comes from a variable); a
-compose `image:` next to `build:` (it names the image the build produces); the tags a
+compose `image:` next to `build:` (it names the image the build produces); a Kustomize
+base's untagged image that every overlay pins with `images:`; a Helm chart's empty
+`image.tag` (the chart's `appVersion` is used); the tags a
 workflow builds and pushes (MLA4xx rules cover those).
 
 ## Why it matters
@@ -72,7 +76,7 @@ _WHERE = {"dockerfile-from": "base image", "compose-image": "compose image",
           "ecs-image": "ECS container image", "terraform-image": "Terraform image",
           "function-image": "Lambda function image", "user-data-image": "user-data image",
           "workflow-uses": "workflow step image", "workflow-container": "job container image",
-          "workflow-service": "job service image"}
+          "workflow-service": "job service image", "k8s-image": "Kubernetes container image"}
 # Terraform attributes naming a container image, read only on resources that run
 # containers: `image` on a VM resource (google_compute_instance, a droplet) is an OS image.
 _TF_ATTRIBUTES = ("image", "image_uri", "image_identifier")
@@ -102,6 +106,28 @@ def _skipped(deployment: Deployment) -> set[tuple[str, int]]:
     return out
 
 
+def _partly_unknown(value: object) -> str | None:
+    """An image whose repository is unknown but whose tag is not: `"${aws_ecr_repository.
+    api.repository_url}:latest"`, or a bare ECR repository URL (no tag: `:latest`). The
+    image as shown, else None."""
+    from mlaudit.models.terraform import UNKNOWN_PART, Unknown
+
+    if not isinstance(value, Unknown):
+        return None
+    if value.ref.startswith(("aws_ecr_repository.", "data.aws_ecr_repository.")) \
+            and value.ref.endswith(".repository_url"):
+        return f"{value.ref} (no tag)"
+    text = value.text
+    if text is None or " " in text.strip() or "@sha256:" in text:
+        return None
+    tail = text.rsplit(UNKNOWN_PART, 1)[-1]
+    if text.endswith(UNKNOWN_PART) or "/" in tail:
+        return None  # the tag (or more of the name) is what is unknown: cannot tell
+    if tail == ":latest":
+        return text.replace(UNKNOWN_PART, "<unresolved>")
+    return None
+
+
 def _terraform(deployment: Deployment) -> Iterator[ImageReference]:
     def walk(body: Body, owner: str, depth: int) -> Iterator[ImageReference]:
         for name in _TF_ATTRIBUTES:
@@ -109,6 +135,7 @@ def _terraform(deployment: Deployment) -> Iterator[ImageReference]:
             if isinstance(value, str) and value.strip() and " " not in value.strip():
                 yield ImageReference(parse_image(value), body.span_of(name),
                                      "terraform-image", owner)
+
         for bodies in body.nested.values():
             for child in bodies:
                 if depth < 6:
@@ -118,6 +145,24 @@ def _terraform(deployment: Deployment) -> Iterator[ImageReference]:
         for res in module.resources:
             if res.type.startswith(_TF_CONTAINER_TYPES):
                 yield from walk(res.body, res.address, 0)
+
+
+def _terraform_partial(deployment: Deployment) -> Iterator[tuple[str, Span]]:
+    """(image as shown, span) for container images whose repository URL is unknown but
+    whose tag is known to be mutable: through variables, tfvars or module inputs."""
+    for module in getattr(deployment.terraform, "modules", ()):
+        for res in module.resources:
+            if not res.type.startswith(_TF_CONTAINER_TYPES):
+                continue
+            pending: list[tuple[Body, int]] = [(res.body, 0)]
+            while pending:
+                body, depth = pending.pop()
+                for name in _TF_ATTRIBUTES:
+                    shown = _partly_unknown(body.attributes.get(name))
+                    if shown is not None:
+                        yield shown, body.span_of(name)
+                if depth < 6:
+                    pending += [(c, depth + 1) for cs in body.nested.values() for c in cs]
 
 
 def _describe(ref: ImageRef) -> str:
@@ -139,6 +184,12 @@ def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
         seen.add(marker)  # a file evaluated twice (a module called twice): one finding
         if ref.is_latest_or_untagged and ref.repository:
             yield _finding(ctx, item, where, span)
+    for shown, span in _terraform_partial(deployment):
+        if (span.path, span.line, shown) not in seen:
+            seen.add((span.path, span.line, shown))
+            what = "has no tag" if shown.endswith("(no tag)") else "uses :latest"
+            yield ctx.finding(f"Terraform image {shown.removesuffix(' (no tag)')} {what}; pin "
+                              "a version or digest", span, key=f"terraform-image:{shown}")
 
 
 def _finding(ctx: RuleContext, item: ImageReference, where: str, span: Span) -> Finding:

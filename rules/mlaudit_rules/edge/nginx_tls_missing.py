@@ -4,7 +4,8 @@
 An nginx `server` listening on port 80 (or with no `listen`, which means 80) that proxies
 (`proxy_pass`, `grpc_pass`, `uwsgi_pass`, `fastcgi_pass`) or serves files (`root`,
 `alias`, `try_files`) instead of redirecting to HTTPS, when no nginx file of the
-repository defines a TLS server (`listen 443 ssl`, `quic`, `ssl on`) and no load balancer
+repository defines a TLS server (`listen 443 ssl`, `quic`, `ssl on`, also in a snippet a
+server includes) and no load balancer
 listener in the repository's Terraform speaks HTTPS/TLS. The finding sits on the
 `listen` line.
 
@@ -85,6 +86,14 @@ def _tls(server: Server) -> bool:
                              for d in server.directives)
 
 
+def _tls_snippet(config: NginxConfig) -> bool:
+    """A file of server-level directives for `include` (`listen 443 ssl;` at its top
+    level, where nginx only accepts it inside a server): its TLS is the including
+    server's."""
+    return any((d.name == "listen" and {"ssl", "quic"} & set(d.args[1:]))
+               or (d.name == "ssl" and d.args[:1] == ("on",)) for d in config.directives)
+
+
 def _redirects(server: Server) -> bool:
     if any(r.redirects_to_https for r in server.returns):
         return True
@@ -125,7 +134,8 @@ def check(config: NginxConfig, ctx: RuleContext) -> Iterator[Finding]:
     if behind_sagemaker_endpoint(ctx, config):
         return  # SageMaker's endpoint is the edge; this nginx is internal
     configs = configs_of(ctx) or [config]
-    if any(_tls(s) for c in configs for s in c.servers) or _tls_load_balancer(ctx):
+    if any(_tls(s) for c in configs for s in c.servers) or _tls_load_balancer(ctx) \
+            or any(_tls_snippet(c) for c in configs):
         return
     for server in config.servers:
         if server.stream or is_internal(server) or _redirects(server):

@@ -65,7 +65,7 @@ def check(config: NginxConfig, ctx: RuleContext) -> Iterator[Finding]:
     # Every place the directive can be written: top level (snippets), the effective
     # server value (it points at the http-level line when inherited), and locations.
     found: dict[tuple[int, int], tuple[str, Span]] = {}
-    candidates: list[Directive] = list(config.directives)
+    candidates: list[Directive] = [*config.directives, *config.http_directives]
     for server in config.servers:
         candidates.extend(server.directives)
         for loc in server.all_locations():

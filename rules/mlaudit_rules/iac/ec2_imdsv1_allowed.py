@@ -1,7 +1,8 @@
 """Instance metadata service allows IMDSv1
 
 ## What it flags
-An `aws_instance` or `aws_launch_template` that does not set
+An `aws_instance`, `aws_launch_template` or (older autoscaling groups)
+`aws_launch_configuration` that does not set
 `metadata_options { http_tokens = "required" }`: the block is missing, `http_tokens` is
 missing or `"optional"`. The finding sits on `http_tokens`, on `metadata_options`, or on
 the resource block, whichever exists.
@@ -73,7 +74,8 @@ def check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
-    for res in module.resources_of("aws_instance", "aws_launch_template"):
+    for res in module.resources_of("aws_instance", "aws_launch_template",
+                                   "aws_launch_configuration"):
         if res.block_unknown("metadata_options"):
             continue
         options = res.blocks("metadata_options")

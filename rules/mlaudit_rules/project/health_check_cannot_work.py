@@ -3,8 +3,10 @@
 ## What it flags
 A health check that fails against the app it checks, found by reading them together:
 - its HTTP path (a Dockerfile `HEALTHCHECK` URL, compose/ECS check URL, target group
-  `health_check` path) is served by no route of the Python app (router prefixes
-  included);
+  `health_check` path, Kubernetes `readinessProbe`/`livenessProbe` `httpGet` path) is
+  served by no route of the Python app (router prefixes included);
+- a Kubernetes probe's port (a number, or a named container port) differs from the port
+  the container's server listens on (its own `command`, else its in-repo image's `CMD`);
 - a Dockerfile `HEALTHCHECK` runs `curl`/`wget` in an image whose final base lacks it
   (`python:*-slim`, Debian, Ubuntu, distroless, scratch, Chainguard; Alpine has `wget`
   only) and that no stage it builds on installs;
@@ -64,9 +66,10 @@ RULE = Rule(
     severity=Severity.HIGH,
     category=Category.HEALTH,
     target=Deployment,
-    requires=(Dockerfile, "mlaudit.models.terraform.TerraformModule"),
+    requires=(Dockerfile, "mlaudit.models.terraform.TerraformModule",
+              "mlaudit.models.kubernetes.KubeApp"),
     kind=Kind.RELIABILITY,
-    tags=("cross-file", "docker", "load-balancer"),
+    tags=("cross-file", "docker", "load-balancer", "kubernetes"),
     docs=__doc__ or "",
 )
 
@@ -110,13 +113,45 @@ def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
             dockerfile = dockerfiles.get(images[0].dockerfile)
             if dockerfile is not None:
                 yield from _dockerfile_checks(ctx, check, images[0], dockerfile)
+        label = f"{check.origin} health check"
+        if check.origin == "kubernetes":
+            label = "Kubernetes " + check.kind.replace("-", " ")
+            yield from _probe_port(deployment, ctx, check, label)
         if path is not None and images:
             missing = [_unserved(i, path, modules) for i in images]
             if all(m is not None for m in missing):
                 app = missing[0] or check.span
-                yield ctx.finding(f"{check.origin} health check requests {path}, which the "
+                yield ctx.finding(f"{label} requests {path}, which the "
                                   "app does not serve", check.span,
                                   related=[(app, "the app's routes")], key=f"{check.id}:path")
+
+
+def _probe_port(deployment: Deployment, ctx: RuleContext, check: HealthCheck,
+                label: str) -> Iterator[Finding]:
+    """A Kubernetes probe on a port the container's server does not listen on (the port of
+    its own command's server, else of its in-repo image's CMD)."""
+    if check.port is None:
+        return
+    for edge in deployment.edges_from(check.id, "checks"):
+        service = deployment.node(edge.target)
+        if not isinstance(service, Service):
+            continue
+        own = [p for p in service.ports if p.origin == "k8s-command"]
+        image = deployment.image_of(service)
+        server = image.server if image is not None and not own else None
+        if own:
+            port, at = own[0].port, own[0].span
+        elif server is not None and server.server in _PY_SERVERS | {"tritonserver",
+                                                                    "torchserve", "vllm"}:
+            port = server.effective_port
+            at = next((p.span for p in image.ports if p.origin == "cmd"), image.span) \
+                if image is not None else check.span
+        else:
+            continue
+        if port is not None and port != check.port:
+            yield ctx.finding(f"{label} probes port {check.port} but the server listens on "
+                              f"{port}", check.span, related=[(at, f"listens on {port}")],
+                              key=f"{check.id}:port")
 
 
 def _dockerfile_checks(ctx: RuleContext, check: HealthCheck, image: Image,

@@ -132,7 +132,7 @@ def _server(deployment: Deployment, res: Resource, script: str) -> str:
             while argv[:1] and argv[0] in ("nohup", "setsid", "exec", "sudo"):
                 argv = argv[1:]
             launch = analyse_argv(argv)
-            if launch is not None and launch.server != "python-script":
+            if launch is not None and not launch.is_script:
                 return f"runs {launch.server}"
     if _COMPOSE_UP.search(script):
         return "runs docker compose up"

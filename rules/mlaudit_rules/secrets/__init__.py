@@ -9,4 +9,5 @@ MODULES: tuple[str, ...] = (
     "credential_file_committed",
     "secret_hardcoded",
     "secret_in_plain_environment",
+    "model_api_key_hardcoded",
 )

@@ -23,6 +23,7 @@ from mlaudit_rules.secrets._values import (
     is_secret_name,
     key_of,
     keyword_is_not_secret,
+    literal_secret,
     local_fixture_url,
     names_id,
     names_metadata,
@@ -210,7 +211,7 @@ def detect(filename: str, lines: list[str], hint: str) -> list[Detected]:
     from detect_secrets.util.code_snippet import get_code_snippet
 
     plugins = _plugins()
-    found: list[Detected] = []
+    found: list[Detected] = list(_name_value_pairs(lines))
     public = _public_pem_lines(lines)
     for index in indexes:
         line = lines[index].rstrip()
@@ -244,6 +245,70 @@ def _allowlisted(check: Any, hint: str, line: str, context: Any) -> bool:
             len(text) > limits.MAX_ALLOWLIST_LINE for text in getattr(context, "lines", ())):
         return "pragma: allowlist" in line[-256:].lower()
     return bool(check(hint, line, context))
+
+
+# Kubernetes-style environment lists: `- name: DB_PASSWORD` then `value: "…"` (also ECS
+# JSON written one key per line). The secret's name is on the line above its value.
+_NAME_LINE_RE = re.compile(
+    r"""^\s*(?:-\s+)?["']?name["']?\s*:\s*["']?([A-Za-z_][\w.-]*)["']?\s*,?\s*$""")
+_VALUE_LINE_RE = re.compile(
+    r"""^\s*(?:-\s+)?["']?value["']?\s*:\s*(["']?)([^"'\s#][^"'#]*?)\1\s*,?\s*(?:#.*)?$""")
+
+
+# Defaults of parameters and variables: a SAM/CloudFormation `Parameters:` entry
+# (`DbPassword:` then `Default: …`) or a Terraform `variable "db_password" { default = … }`.
+_DEFAULT_LINE_RE = re.compile(
+    r"""^(\s*)["']?(?:Default|default)["']?\s*[:=]\s*(["']?)([^"'\s#{\[][^"'#]*?)\2\s*,?\s*(?:#.*)?$""")
+_OWNER_RE = re.compile(
+    r"""^\s*(?:variable\s+"([^"]+)"\s*\{|["']?([A-Za-z_][\w.-]*)["']?\s*:\s*$)""")
+
+
+def _default_owner(lines: list[str], index: int, indent: int) -> str | None:
+    """The parameter or variable a `Default:` / `default =` line belongs to: the nearest
+    line above it that is less indented (within a few lines)."""
+    for i in range(index - 1, max(-1, index - 12), -1):
+        text = lines[i]
+        if not text.strip() or _COMMENT_RE.match(text):
+            continue
+        if len(text) - len(text.lstrip()) < indent:
+            owner = _OWNER_RE.match(text)
+            return (owner.group(1) or owner.group(2)) if owner else None
+    return None
+
+
+def _name_value_pairs(lines: list[str]) -> list[Detected]:
+    """Literal secrets in `name:` / `value:` pairs whose name says it holds a secret, and in
+    the defaults of secret-named parameters and variables."""
+    out: list[Detected] = []
+    for index, line in enumerate(lines):
+        if index == 0:
+            continue
+        name: str | None = None
+        match = _VALUE_LINE_RE.match(line)
+        if match is not None:
+            named = next((m for m in (_NAME_LINE_RE.match(lines[i])
+                                      for i in range(max(0, index - 2), index)) if m), None)
+            name = named.group(1) if named else None
+            value, start = match.group(2), match.start(2)
+        else:
+            default = _DEFAULT_LINE_RE.match(line)
+            if default is None:
+                continue
+            name = _default_owner(lines, index, len(default.group(1)))
+            value, start = default.group(3), default.start(3)
+            # A default is often the *name* or *path* of a secret (`kube_secret =
+            # "tailscale"`, `ssm_key_password = "admin/db_password"`): only a value that
+            # looks generated counts, not a word, a phrase or a path.
+            if "/" in value or not _random_looking_value(value) or not any(
+                    c.isdigit() for c in value):
+                continue
+        if name is None:
+            continue
+        secret = literal_secret(name, value.strip())
+        if secret is None:
+            continue
+        out.append(Detected(index + 1, line.find(secret, start), secret, "Secret Keyword", name))
+    return out
 
 
 def _named_random_value(line: str, hint: str) -> Detected | None:

@@ -143,12 +143,14 @@ def plain_environment_secrets(deployment: Any, local_fixtures: bool = False,
     Shared by MLA104, which reports them, and MLA102, which leaves those lines to MLA104
     so that one literal password in a compose/ECS/Lambda environment is one finding.
     SAM Globals / Serverless provider variables are merged into every function: each
-    written line is yielded once. AWS keys are MLA101's and are skipped.
+    written line is yielded once. AWS keys are MLA101's and hosted-model API keys
+    MLA105's: both are skipped.
     """
     from mlaudit.models.compose import ComposeFile
     from mlaudit.models.ecs import TaskDefinition
     from mlaudit.models.functions import ServerlessApp
     from mlaudit_rules.secrets._aws import find_aws_keys
+    from mlaudit_rules.secrets._model_keys import find_model_keys
 
     environments: list[tuple[str, Iterable[EnvVar]]] = []
     siblings: dict[str, frozenset[str]] = {}  # where -> the services next to it
@@ -166,6 +168,8 @@ def plain_environment_secrets(deployment: Any, local_fixtures: bool = False,
     for app in deployment.models(ServerlessApp):
         environments += [(f"function {f.logical_name}", f.environment) for f in app.functions]
     environments += _terraform_environments(deployment)
+    environments += _kubernetes_environments(deployment)
+    environments += _sagemaker_environments(deployment)
     seen: set[tuple[str, int, str]] = set()
     for where, variables in environments:
         for var in variables:
@@ -176,10 +180,39 @@ def plain_environment_secrets(deployment: Any, local_fixtures: bool = False,
             secret = literal_secret(var.name, var.value)
             if secret is None or find_aws_keys([f'{var.name} = "{var.value}"']):
                 continue
+            if find_model_keys([var.value]):
+                continue  # a hosted-model API key: MLA105 reports it, by its exact shape
             if not local_fixtures and local_fixture_url(
                     var.value, siblings.get(where, frozenset())):
                 continue
             yield where, var, secret
+
+
+def _kubernetes_environments(deployment: Any) -> list[tuple[str, list[EnvVar]]]:
+    """Kubernetes containers' `env` name/value lists (manifests, Kustomize overlays, Helm
+    values): a `valueFrom` (secretKeyRef, configMapKeyRef) is a reference, no value."""
+    out: list[tuple[str, list[EnvVar]]] = []
+    for app in getattr(deployment, "extra_subjects", ()):
+        if type(app).__name__ != "KubeApp":
+            continue
+        for workload in app.workloads():
+            for container in (*(workload.containers or ()), *(workload.init_containers or ())):
+                out.append((f"Kubernetes container {container.name} of {workload.kind} "
+                            f"{workload.name}", [e.as_env_var() for e in container.env or ()]))
+    return out
+
+
+def _sagemaker_environments(deployment: Any) -> list[tuple[str, Iterable[EnvVar]]]:
+    """The containers' environment of every SageMaker model an endpoint runs (Terraform,
+    templates, SDK `env=` in deploy scripts and notebooks)."""
+    from mlaudit.models.sagemaker import SageMakerEndpoint
+
+    out: list[tuple[str, Iterable[EnvVar]]] = []
+    for endpoint in getattr(deployment, "extra_subjects", ()):
+        if isinstance(endpoint, SageMakerEndpoint):
+            out += [(f"SageMaker model {v.model.name}", v.model.environment)
+                    for v in endpoint.variants if v.model is not None]
+    return out
 
 
 def _terraform_environments(deployment: Any) -> list[tuple[str, list[EnvVar]]]:

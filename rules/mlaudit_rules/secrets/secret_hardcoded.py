@@ -2,10 +2,14 @@
 
 ## What it flags
 A secret written literally into any file mlaudit reads, found by the detect-secrets
-plugins: private key blocks, GitHub/GitLab/Slack/Stripe/SendGrid/Twilio/OpenAI/npm/PyPI
+plugins: private key blocks, GitHub/GitLab/Slack/Stripe/SendGrid/Twilio/npm/PyPI
 tokens, JSON web tokens, passwords in URLs (`postgres://app:…@db`), secret-named
 values (`password = "…"`, `API_TOKEN: …`, a UUID-shaped `api_key`), Slack and Microsoft
-Teams incoming webhook URLs, and random-looking strings of a secret's size. The message
+Teams incoming webhook URLs, and random-looking strings of a secret's size. A secret's
+name may sit on the line above its value: Kubernetes-style environment lists
+(`- name: DB_PASSWORD` then `value: …`) and the defaults of secret-named SAM /
+CloudFormation parameters (`DbPassword:` … `Default: …`) and Terraform variables
+(`variable "db_password" { default = … }`) are read as `name: value`. The message
 says why the value looks secret (its kind, key, length and character classes), never
 the value. A lone word under a password key (`POSTGRES_PASSWORD: nextcloud`) is a weak
 password and words joined by `-` or `_` with no stand-in word among them
@@ -26,7 +30,9 @@ repeats the user or database name (`postgres://app:app@localhost/app`), in a Git
 workflow the `env` of a job's `services:` containers and URLs from the job to those
 containers or the loopback (throwaway CI databases; a token-shaped value there still
 fires), lines marked `# pragma: allowlist secret`, and
-`.env`/credential/key files (MLA103 reports the file).
+`.env`/credential/key files (MLA103 reports the file), Jupyter notebooks (their quoted code and
+widget ids read as secrets to the generic detectors), and API keys of hosted model
+services, OpenAI, Anthropic, Hugging Face and others (MLA105 reports them).
 
 ## Why it matters
 A committed secret is readable by everyone with the repository, its forks, CI logs and
@@ -80,6 +86,8 @@ from mlaudit_rules.secrets._detect import (
     could_hold_secret,
     detect,
 )
+from mlaudit_rules.secrets._model_keys import CANDIDATE_RE as MODEL_KEY_RE
+from mlaudit_rules.secrets._model_keys import find_model_keys
 from mlaudit_rules.secrets._shape import is_phrase, shape
 from mlaudit_rules.secrets._values import plain_environment_secrets
 from mlaudit_rules.secrets._workflow import ci_fixtures
@@ -141,7 +149,10 @@ def _environment_lines(deployment: object) -> frozenset[tuple[str, int]]:
 
 @RULE.check
 def check(source: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
-    if source.kind in _FILE_RULE_KINDS:
+    if source.kind in _FILE_RULE_KINDS or source.path.endswith(".ipynb"):
+        # Notebooks are read for hosted-model keys only (MLA105, by exact shape): their
+        # JSON quotes every code line, and saved outputs hold widget ids and generated
+        # names that the entropy and keyword plugins take for secrets.
         return
     text = source.text
     if not could_hold_secret(text):  # a clean file never imports detect-secrets
@@ -151,9 +162,12 @@ def check(source: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
     # one finding: its fix is to move the value to a secret store).
     env_lines = {line for path, line in _environment_lines(ctx.deployment) if path == source.path}
     aws = find_aws_keys(lines) if CANDIDATE_RE.search(text) else []
+    # Hosted-model API keys are MLA105's (critical, by their exact shape): one key, one finding.
+    model_keys = find_model_keys(lines) if MODEL_KEY_RE.search(text) else []
+    taken = [(k.line, k.value) for k in aws] + [(k.line, k.value) for k in model_keys]
     hits = [h for h in detect(source.path, lines, _hint(source))
-            if not any(k.line == h.line and (k.value in h.value or h.value in k.value)
-                       for k in aws)]
+            if not any(line == h.line and (value in h.value or h.value in value)
+                       for line, value in taken)]
     on_line: dict[int, list[str]] = {}
     for line, value in [*((h.line, h.value) for h in hits), *((k.line, k.value) for k in aws)]:
         on_line.setdefault(line, []).append(value)

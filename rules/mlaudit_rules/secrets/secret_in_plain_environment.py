@@ -4,10 +4,16 @@
 A secret-named variable (`*PASSWORD*`, `*SECRET*`, `*TOKEN*`, `*API_KEY*`,
 `*PRIVATE_KEY*`, `*CREDENTIALS`, a `DATABASE_URL` with a password in it) given a literal
 value in the plain environment of a deployment: an ECS container's `environment`, a SAM or
-Serverless function's environment variables, a compose service's `environment`.
+Serverless function's environment variables, a compose service's `environment`, a
+Kubernetes container's `env` list (manifests, Kustomize overlays, Helm `values.yaml`), a
+SageMaker model container's `environment` (Terraform, CloudFormation `Environment`, the
+SDK's `env=` in a deploy script or notebook: `HF_TOKEN`, `HUGGING_FACE_HUB_TOKEN`, API keys),
+a Terraform Lambda or ECS environment, also when the literal comes through a tfvars file,
+a variable and a module input (the tfvars line is shown as related).
 
 Not flagged: references resolved at deploy or run time (`${VAR}`, `{{resolve:…}}`,
-`!Ref`, Secrets Manager or SSM ARNs, `${ssm:…}`), placeholders (`YOUR-TOKEN-HERE`,
+`!Ref`, Secrets Manager or SSM ARNs, `${ssm:…}`, Kubernetes `valueFrom.secretKeyRef`),
+placeholders (`YOUR-TOKEN-HERE`,
 `changethis`, `abc123`, phrases of words with a stand-in word such as
 `replace-with-strong-jwt-secret` or `dev-jwt-secret-change-me`), words and numbers
 (`PASSWORD_ITERATIONS: 4096`), empty values, local fixture URLs (a `DATABASE_URL` whose
@@ -27,7 +33,8 @@ a redeploy.
 ## How to fix
 Keep the secret in Secrets Manager or SSM Parameter Store and reference it: ECS
 `secrets` with `valueFrom`, `{{resolve:secretsmanager:…}}` or a runtime fetch in Lambda,
-compose `secrets:` (mounted under `/run/secrets/`) or an untracked env file.
+compose `secrets:` (mounted under `/run/secrets/`) or an untracked env file, Kubernetes
+`valueFrom.secretKeyRef` (a Secret created outside the repository, or sealed/external).
 
 ## Example
 ```json
@@ -53,9 +60,11 @@ from mlaudit.models.compose import ComposeFile
 from mlaudit.models.deployment import Deployment
 from mlaudit.models.ecs import TaskDefinition
 from mlaudit.models.functions import ServerlessApp
+from mlaudit.models.sagemaker import SageMakerEndpoint
 from mlaudit.models.terraform import TerraformModule
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Confidence, Severity
+from mlaudit.span import Span
 from mlaudit_rules.secrets._shape import shape
 from mlaudit_rules.secrets._values import plain_environment_secrets
 
@@ -66,17 +75,32 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     category=Category.SECRETS,
     target=Deployment,
-    requires=(ComposeFile, TaskDefinition, ServerlessApp, TerraformModule),
+    requires=(ComposeFile, TaskDefinition, ServerlessApp, TerraformModule, SageMakerEndpoint,
+              "mlaudit.models.kubernetes.KubeApp"),
     confidence=Confidence.HIGH,
-    tags=("credentials", "ecs", "lambda", "compose", "cwe-312"),
+    tags=("credentials", "ecs", "lambda", "compose", "kubernetes", "cwe-312"),
     docs=__doc__ or "",
 )
+
+
+def _written_in_tfvars(deployment: Deployment, secret: str) -> list[tuple[Span, str]]:
+    """Where a Terraform environment value is written when it came through a variable:
+    the tfvars assignment holding the same literal (tfvars -> variable -> module input ->
+    environment)."""
+    from mlaudit.models.terraform_syntax import Literal, TfvarsFile
+
+    return [(attribute.span, f"the value is set here, in {tfvars.path}")
+            for tfvars in deployment.models(TfvarsFile) for attribute in tfvars.attributes
+            if isinstance(attribute.expr, Literal) and attribute.expr.value == secret]
 
 
 @RULE.check
 def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
     for where, var, secret in plain_environment_secrets(deployment):
+        related = _written_in_tfvars(deployment, secret) if var.span.path.endswith(
+            (".tf", ".tf.json")) else []
         yield ctx.finding(
             f"{where} sets {var.name} to a literal secret ({shape(secret)}) in its plain"
-            " environment",
-            var.span, key=f"{where}:{var.name}", secrets=[secret, var.value or ""])
+            " environment" + (" (through a Terraform variable)" if related else ""),
+            var.span, key=f"{where}:{var.name}", secrets=[secret, var.value or ""],
+            related=related)

@@ -52,7 +52,9 @@ RULE = Rule(
 @RULE.check
 def check(subject: UnusedSuppressions, ctx: RuleContext) -> Iterator[Finding]:
     for item, ref in subject.unknown:
-        yield ctx.finding(f"suppression names unknown rule {ref!r}", item.span,
+        close = subject.suggestions.get(ref)
+        hint = f" (did you mean {close!r}?)" if close else ""
+        yield ctx.finding(f"suppression names unknown rule {ref!r}{hint}", item.span,
                           key=f"unknown:{ref}")
     for item, ref in subject.items:
         yield ctx.finding(f"suppression of {ref} matches no finding; remove it", item.span,

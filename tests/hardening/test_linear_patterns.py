@@ -17,7 +17,7 @@ from mlaudit.parsers.requirements import _logical_lines
 from mlaudit.terraform.functions import _FORMAT_RE
 from mlaudit_rules.ci.workflow_script_injection import _dangerous
 from mlaudit_rules.secrets._aws import find_aws_keys
-from mlaudit_rules.secrets._detect import _allowlisted, _named_random_value
+from mlaudit_rules.secrets._detect import _NAME_LINE_RE, _allowlisted, _named_random_value
 from tests.helpers import scan_dir
 
 N = 40_000
@@ -55,6 +55,8 @@ CASES: dict[str, Callable[[], object]] = {
     "secret-assignment": lambda: _named_random_value(
         "api_token = Zk8s9Qw2Lp0Vn3Rt7Yb1" + " " * N + "!", "settings.env"),
     "detect-secrets-allowlist": _allowlist_check,
+    # `\s*,?\s*` at the end of a `- name: X` line.
+    "secret-name-line": lambda: _NAME_LINE_RE.match("  - name: token" + " " * N + "!"),
 }
 
 

@@ -250,7 +250,7 @@ def _allowlisted(check: Any, hint: str, line: str, context: Any) -> bool:
 # Kubernetes-style environment lists: `- name: DB_PASSWORD` then `value: "…"` (also ECS
 # JSON written one key per line). The secret's name is on the line above its value.
 _NAME_LINE_RE = re.compile(
-    r"""^\s*(?:-\s+)?["']?name["']?\s*:\s*["']?([A-Za-z_][\w.-]*)["']?\s*,?\s*$""")
+    r"""^\s*(?:-\s+)?["']?name["']?\s*:\s*["']?([A-Za-z_][\w.-]*)["']?\s*(?:,\s*)?$""")
 _VALUE_LINE_RE = re.compile(
     r"""^\s*(?:-\s+)?["']?value["']?\s*:\s*(["']?)([^"'\s#][^"'#]*?)\1\s*,?\s*(?:#.*)?$""")
 

@@ -41,6 +41,9 @@ def read(path: Path) -> set[str]:
         raise UsageError(f"baseline file {path} does not exist") from None
     except (OSError, json.JSONDecodeError) as exc:
         raise UsageError(f"baseline file {path} is not a valid mlaudit baseline: {exc}") from None
+    except (UnicodeDecodeError, RecursionError) as exc:
+        why = "it is not UTF-8" if isinstance(exc, UnicodeDecodeError) else "nested too deeply"
+        raise UsageError(f"baseline file {path} is not a valid mlaudit baseline: {why}") from None
     if not isinstance(document, dict) or document.get("version") != BASELINE_VERSION:
         raise UsageError(f"baseline file {path} has an unsupported format (want version 1)")
     items = document.get("findings", [])

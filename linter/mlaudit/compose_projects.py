@@ -92,11 +92,20 @@ def compose_projects(project: ParsedProject) -> list[ComposeProject]:
 def project_of_service(project: ParsedProject, group: str | None, name: str
                        ) -> tuple[ComposeProject, ComposeService] | None:
     """The merged service a compose Service node (`group` = project id) stands for."""
-    for item in compose_projects(project):
-        if item.id == group:
-            service = item.service(name)
-            return (item, service) if service is not None else None
-    return None
+    # Indexed once per scan: asked for every service, a walk over every project each
+    # time is quadratic on a monorepo of thousands of compose files.
+    store = vars(project)
+    index = store.get(_CACHE_KEY + "-by-id")
+    if index is None:
+        index = {}
+        for item in compose_projects(project):
+            index.setdefault(item.id, item)
+        store[_CACHE_KEY + "-by-id"] = index
+    found = index.get(group)
+    if found is None:
+        return None
+    service = found.service(name)
+    return (found, service) if service is not None else None
 
 
 # -- discovery -------------------------------------------------------------------------------
@@ -623,7 +632,7 @@ def _with_purpose(services: list[ComposeService], project: ParsedProject,
                   test_runs: frozenset[str] = frozenset()) -> Iterable[ComposeService]:
     completed = {d.name for s in services for d in s.depends_on
                  if d.condition == "service_completed_successfully"}
-    dockerfiles = {p: m for p, m in project.models.items() if isinstance(m, Dockerfile)}
+    dockerfiles = project.by_path(Dockerfile)
     for service in services:
         argv: tuple[str, ...] = ()
         base = None

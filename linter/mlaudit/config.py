@@ -199,6 +199,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise UsageError(f"{path.name}: invalid TOML: {exc}") from None
     except OSError as exc:
         raise UsageError(f"cannot read config {path.name}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path.name}: invalid TOML: the file is not UTF-8") from None
+    except RecursionError:
+        raise UsageError(f"{path.name}: invalid TOML: nested too deeply") from None
 
 
 def load(root: Path, explicit: Path | None) -> Config:

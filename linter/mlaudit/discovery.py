@@ -11,6 +11,7 @@ artifacts (weights) are recorded by size, never read.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,6 +79,11 @@ class _IgnoreRules:
     def _spec(self, lines: list[str], where: str) -> object:
         import pathspec  # only when there is a .gitignore or an exclude to apply
 
+        costly = {number for number, line in enumerate(lines, 1) if _too_costly(line)}
+        for number in sorted(costly):
+            self.bad_lines.append((where, number, "too many wildcards: matching it could "
+                                   "take exponential time"))
+        lines = ["" if number in costly else line for number, line in enumerate(lines, 1)]
         try:
             return pathspec.GitIgnoreSpec.from_lines(lines)
         except Exception:  # pathspec raises several kinds; find the culprits line by line
@@ -119,6 +125,28 @@ class _IgnoreRules:
         return False
 
 
+# pathspec turns a pattern into a regular expression that backtracks: `*a*a*a*b` takes
+# seconds on a 255-character name, three `**` seconds on a deep path. Real ignore files
+# stay far below these counts.
+_MAX_DOUBLE_STARS = 2
+_MAX_STARS_PER_SEGMENT = 3
+
+
+def _too_costly(line: str) -> bool:
+    pattern = line.strip()
+    if not pattern or pattern.startswith("#"):
+        return False
+    if pattern.count("**") > _MAX_DOUBLE_STARS:
+        return True
+    for segment in pattern.split("/"):
+        if segment != "**" and len([run for run in segment.split("*")]) - 1 > 0:
+            runs = sum(1 for i, c in enumerate(segment)
+                       if c == "*" and (i == 0 or segment[i - 1] != "*"))
+            if runs > _MAX_STARS_PER_SEGMENT:
+                return True
+    return False
+
+
 def _relative(path: Path, root: Path) -> str | None:
     try:
         rel = path.relative_to(root).as_posix()
@@ -154,7 +182,7 @@ def discover(
         elif absolute.is_dir():
             walked.append(rel)
             _walk(absolute, root, ignore, result, seen, max_bytes, respect_gitignore)
-        elif absolute.is_file():
+        elif absolute.is_file() or absolute.exists():  # a FIFO named: a notice, below
             result.explicit.add(rel)
             _add_file(absolute, rel, result, seen, max_bytes, explicit=True)
         else:
@@ -221,7 +249,15 @@ def _walk(start: Path, root: Path, ignore: _IgnoreRules, result: Discovery, seen
         for i in range(1, len(parts) + 1):
             sub = "/".join(parts[:i])
             ignore.load_dir(sub, root / sub)
-    for dirpath, dirnames, filenames in os.walk(start, followlinks=False):
+    def unreadable(exc: OSError) -> None:
+        # A directory the walk cannot list is reported, never silently missing.
+        where = _relative(Path(exc.filename), root) if exc.filename else None
+        result.diagnostics.append(Diagnostic(
+            f"cannot read directory: {exc.strerror or type(exc).__name__}; skipped",
+            Span(_display(where or str(exc.filename))), DiagnosticLevel.WARNING,
+            "unreadable-directory"))
+
+    for dirpath, dirnames, filenames in os.walk(start, followlinks=False, onerror=unreadable):
         current = Path(dirpath)
         rel_dir = _relative(current, root) or ""
         if respect_gitignore and current != start and current != root:
@@ -233,13 +269,37 @@ def _walk(start: Path, root: Path, ignore: _IgnoreRules, result: Discovery, seen
                 continue
             if (current / d).is_symlink():
                 continue  # never follow directory links: they can leave the root or loop
+            if _undecodable(d):
+                _undecodable_notice(result, rel, "directory")
+                continue
             kept.append(d)
         dirnames[:] = kept
         for name in sorted(filenames):
             rel = f"{rel_dir}/{name}" if rel_dir else name
             if ignore.ignored(rel, False):
                 continue
+            if _undecodable(name):
+                if classify(_display(rel)) is not None:
+                    _undecodable_notice(result, rel, "file")
+                continue
             _add_file(current / name, rel, result, seen, max_bytes, explicit=False)
+
+
+def _undecodable(name: str) -> bool:
+    """A name with bytes that are not UTF-8 (os.fsdecode keeps them as lone surrogates,
+    which no report, cache key or terminal can encode)."""
+    return any("\udc80" <= c <= "\udcff" for c in name)
+
+
+def _display(path: str) -> str:
+    """A path with undecodable bytes shown as escapes (\\xff)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _undecodable_notice(result: Discovery, rel: str, what: str) -> None:
+    result.diagnostics.append(Diagnostic(
+        f"{what} name is not valid UTF-8; skipped", Span(_display(rel)),
+        DiagnosticLevel.NOTE, "undecodable-name"))
 
 
 def _link_target(link: Path) -> Path | str:
@@ -275,11 +335,19 @@ def _add_file(path: Path, rel: str, result: Discovery, seen: set[str], max_bytes
         path = target
     lower = rel.lower()
     try:
-        size = path.stat().st_size
+        status = path.stat()
     except OSError as exc:
         result.diagnostics.append(Diagnostic(
             f"cannot read file: {exc.strerror}", Span(rel), DiagnosticLevel.ERROR, "unreadable"))
         return
+    if not stat.S_ISREG(status.st_mode):
+        # A FIFO blocks the reader forever, a device never ends: never opened.
+        if explicit or classify(rel) is not None:
+            result.diagnostics.append(Diagnostic(
+                "not a regular file (a FIFO, socket or device); skipped", Span(rel),
+                DiagnosticLevel.NOTE, "special-file"))
+        return
+    size = status.st_size
     if lower.endswith(MODEL_ARTIFACT_SUFFIXES):
         result.artifacts.append(Artifact(rel, size))
         return

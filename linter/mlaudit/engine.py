@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from mlaudit import limits
 from mlaudit.cache import CachedError, ParseCache
 from mlaudit.compat import ensure_for_kinds
 from mlaudit.config import Config
@@ -29,7 +31,7 @@ from mlaudit.finding import (
 )
 from mlaudit.parsers import ParseError, parser_for
 from mlaudit.project import ParsedProject
-from mlaudit.redact import mask_key_shapes, redact_in
+from mlaudit.redact import mask_key_shapes, redact_in, scrub
 from mlaudit.roles import RoleResolver
 from mlaudit.rule import Rule, RuleContext, RuleRef, qualified_name
 from mlaudit.severity import Severity
@@ -110,6 +112,41 @@ class ScanResult:
 _Failure = tuple[str, int, int, bool, str]
 
 
+class _ParseTimeout(BaseException):
+    """Raised in a parser that ran past its time (BaseException: no parser's
+    `except Exception` swallows it)."""
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the block after `seconds` of wall time, where a timer signal can: the main
+    thread of a POSIX process (the scan's own, or a parser pool worker's)."""
+    import signal
+    import threading
+
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not \
+            threading.main_thread():
+        yield
+        return
+
+    active = [True]
+
+    def expired(signum: int, frame: Any) -> None:
+        if active[0]:
+            raise _ParseTimeout
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    # Repeating: an exception raised from a signal handler can land where Python swallows
+    # it (a garbage-collector callback, a __del__); the next tick tries again.
+    signal.setitimer(signal.ITIMER_REAL, seconds, max(0.5, seconds / 10))
+    try:
+        yield
+    finally:
+        active[0] = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _parse_one(args: tuple[str, str, str]) -> tuple[str, Any, _Failure | None]:
     """Worker: parse one file. Returns (path, model, error). Runs in a pool process."""
     path, abspath, kind_value = args
@@ -118,14 +155,21 @@ def _parse_one(args: tuple[str, str, str]) -> tuple[str, Any, _Failure | None]:
     if found is None:
         return path, None, None
     try:
-        return path, found[0](source), None
+        with _time_limit(limits.MAX_PARSE_SECONDS):
+            return path, found[0](source), None
+    except _ParseTimeout:
+        return path, None, (f"parsing took over {limits.MAX_PARSE_SECONDS:g} s; the file is "
+                            "skipped", 1, 1, True, "limit-exceeded")
     except ParseError as exc:
         return path, None, (exc.message, exc.line, exc.column, exc.notice, exc.code)
+    except MemoryError:
+        return path, None, ("the file needs more memory to parse than is available; skipped",
+                            1, 1, True, "limit-exceeded")
     except RecursionError:
         return path, None, ("file is nested too deeply to parse", 1, 1, False, "parse-error")
     except Exception as exc:  # a parser bug must not end the scan: report and go on
-        return path, None, (f"internal parser error ({type(exc).__name__}: {exc})", 1, 1, False,
-                            "parse-error")
+        return path, None, (scrub(f"internal parser error ({type(exc).__name__}: {exc})"), 1,
+                            1, False, "parse-error")
 
 
 def parse_files(
@@ -220,6 +264,8 @@ def scan(request: ScanRequest) -> ScanResult:
 
     from mlaudit.models.deployment import build_deployment
 
+    limit_sink = limits.start()  # bounds hit while modelling or checking: notes per file
+
     roles = _role_resolver(request, report_only)
     deployment = build_deployment(project, roles)
     lines_by_path = {s.path: s for s in found.files}
@@ -239,6 +285,7 @@ def scan(request: ScanRequest) -> ScanResult:
 
     run = _RuleRun(request, deployment, line_lookup, report_only, roles, extra)
     raw = _merge_identical(_by_role(run.all(models, found.files, diagnostics), run.ran, roles))
+    diagnostics.extend(d for d in limits.stop(limit_sink) if d not in diagnostics)
     inline = _all_inline_suppressions(found.files)
     findings, inline = _apply_suppressions(raw, config, request.baseline, found.files, inline)
     if run.suppression_rule is not None:

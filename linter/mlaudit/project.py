@@ -18,17 +18,36 @@ class ParsedProject:
     files: list[SourceFile] = field(default_factory=list)
     models: dict[str, Any] = field(default_factory=dict)  # repo path -> parsed model
     artifacts: list[Artifact] = field(default_factory=list)
+    # Models by class, built on first use: rules and builders ask for "every Dockerfile"
+    # once per service, and a walk over every model each time is quadratic on a monorepo.
+    # Keyed by the models dict's size, the only way the engine changes it (it adds).
+    _by_type: dict[Any, tuple[int, Any]] = field(default_factory=dict, repr=False)
+    _by_path: tuple[int, dict[str, SourceFile]] | None = field(default=None, repr=False)
 
     def of_type(self, cls: type[T]) -> Iterator[T]:
-        for model in self.models.values():
-            if isinstance(model, cls):
-                yield model
+        cached = self._by_type.get(cls)
+        if cached is None or cached[0] != len(self.models):
+            cached = (len(self.models), [m for m in self.models.values() if isinstance(m, cls)])
+            self._by_type[cls] = cached
+        return iter(cached[1])
+
+    def by_path(self, cls: type[T]) -> dict[str, T]:
+        """Models of a class by repository path, built once per scan. Shared: callers
+        must not change it."""
+        key = ("path", cls)
+        cached = self._by_type.get(key)
+        if cached is None or cached[0] != len(self.models):
+            found = {m.path: m for m in self.models.values()  # type: ignore[attr-defined]
+                     if isinstance(m, cls)}
+            cached = (len(self.models), found)
+            self._by_type[key] = cached
+        value: dict[str, T] = cached[1]
+        return value
 
     def file(self, path: str) -> SourceFile | None:
-        for source in self.files:
-            if source.path == path:
-                return source
-        return None
+        if self._by_path is None or self._by_path[0] != len(self.files):
+            self._by_path = (len(self.files), {s.path: s for s in reversed(self.files)})
+        return self._by_path[1].get(path)
 
     def read_text(self, path: str) -> str | None:
         """Text of a repo-relative file (e.g. a template named by `file()`), or None.

@@ -29,6 +29,39 @@ def redact_in(text: str, secrets: list[str] | tuple[str, ...]) -> str:
     return text
 
 
+# URL userinfo (`scheme://user:password@`); bounded repetitions keep it linear.
+_USERINFO_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]{0,30}://)[^/\s@'\"]{1,512}@")
+# A quoted stretch of a message (bounded; quotes of both kinds).
+_QUOTED_RE = re.compile(r"'([^'\n]{1,4096})'|\"([^\"\n]{1,4096})\"")
+# Quoted text that is a name, not a value: parser terminals (STRING_LIT), directives,
+# short punctuation and blanks (a newline shown escaped), and words.
+_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z_.-]{0,23}|(?:\\[nrt]|[^A-Za-z0-9]){1,8}")
+
+
+def scrub(message: str) -> str:
+    """A diagnostic message with what may be a secret masked, before anything prints it.
+
+    Parser errors quote the offending source text (an HCL string, a YAML scalar, an
+    nginx argument), which may be the very password a finding redacts. URL userinfo and
+    every quoted value that is not a short name are masked.
+    """
+    message = _USERINFO_RE.sub(r"\1****@", message)
+
+    def mask(match: re.Match[str]) -> str:
+        quote = "'" if match.group(1) is not None else '"'
+        value = match.group(1) if match.group(1) is not None else match.group(2)
+        if _NAME_RE.fullmatch(value):
+            return match.group(0)
+        return f"{quote}{redact(value)}{quote}"
+
+    return _QUOTED_RE.sub(mask, message)
+
+
+def printable_token(token: str) -> str:
+    """A source token for a message: short words as written, anything else masked."""
+    return token if _NAME_RE.fullmatch(token) and len(token) <= 16 else redact(token)
+
+
 _KEY_SHAPES = (
     # AWS access key ids.
     re.compile(r"(?<![A-Za-z0-9])((?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})(?![A-Za-z0-9])"),

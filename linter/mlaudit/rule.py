@@ -235,7 +235,14 @@ class RuleContext:
             self.seen_secrets.update(secret_list)
         location = at if isinstance(at, Location) else Location(span=at)
         related_items: list[Related] = []
+        markers: set[tuple[Any, ...]] = set()
+        more = 0
         for item in related:
+            if len(markers) >= MAX_RELATED:
+                # Bounded: a fact about one file never lists the whole repository (a
+                # monorepo of thousands of services would make each finding that large).
+                more += 1
+                continue
             if isinstance(item, Related):
                 related_items.append(
                     Related(item.location, redact_in(item.note, secret_list))
@@ -244,6 +251,11 @@ class RuleContext:
                 where, note = item
                 loc = where if isinstance(where, Location) else Location(span=where)
                 related_items.append(Related(loc, redact_in(note, secret_list)))
+            last = related_items[-1]
+            markers.add((last.location.describe(), last.note))
+        if more:
+            related_items.append(Related(location, f"and up to {more} more related "
+                                                   "locations, not listed"))
         return Finding(
             rule_id=self.rule.id,
             rule_name=self.rule.name,
@@ -264,6 +276,10 @@ class RuleContext:
             if 0 < span.line <= len(lines):
                 return "".join(lines[span.line - 1].split())
         return f"{span.path}:{span.line}"
+
+
+# Related locations kept per finding (documented in docs/limits.md).
+MAX_RELATED = 50
 
 
 def _dedupe(items: list[Related]) -> list[Related]:

@@ -63,6 +63,7 @@ class Builder:
             existing = nodes[node.id]
             return existing if type(existing) is type(node) else node
         nodes[node.id] = node
+        self.deployment.version += 1
         span = node.span
         last = max(end_line, span.end_line, span.line)
         self.deployment.extents[node.id] = (span.path, span.line, last)
@@ -72,6 +73,7 @@ class Builder:
         """Replace a frozen node with changed fields (keeps its extent)."""
         new = replace(node, **changes)
         self.deployment.nodes[node.id] = new
+        self.deployment.version += 1
         return new
 
     def link(self, source: str, target: str, kind: str, span: Span | None = None) -> None:

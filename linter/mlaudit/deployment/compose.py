@@ -6,7 +6,9 @@ project id: an override file is read with the file it overrides, never on its ow
 
 from __future__ import annotations
 
+import bisect
 import posixpath
+from typing import Any
 
 from mlaudit.compose_projects import ComposeProject, compose_projects
 from mlaudit.deployment._builder import Builder, node_id
@@ -14,7 +16,6 @@ from mlaudit.deployment.docker import probe_target
 from mlaudit.models.compose import ComposeService
 from mlaudit.models.deployment import EntryPoint, HealthCheck, ListenPort, PublishedPort, Service
 from mlaudit.models.dockerfile import Dockerfile
-from mlaudit.span import Span
 
 
 def build_compose(builder: Builder) -> None:
@@ -93,21 +94,43 @@ def _published_entry(builder: Builder, service: Service, port: PublishedPort) ->
 
 
 def compose_services_named(builder: Builder, host: str, near: str) -> list[Service]:
-    """Compose services a host name resolves to, preferring compose files nearest `near`."""
-    hits = [s for s in builder.deployment.of_kind(Service)
-            if s.platform == "compose" and s.name == host]
-    if len(hits) <= 1:
-        return hits
-    depth = [(_shared_prefix(s.span, near), s) for s in hits]
-    best = max(d for d, _ in depth)
-    return [s for d, s in depth if d == best]
+    """Compose services a host name resolves to, preferring compose files nearest `near`
+    (the most leading directories in common)."""
+    deployment = builder.deployment
+    entries = deployment.indexed("compose-services-by-name", lambda: _by_name(deployment)
+                                 ).get(host)
+    if not entries:
+        return []
+    if len(entries) == 1:
+        return [entries[0][2]]
+    # Indexed by directory (sorted): the deepest ancestor of `near` holding any of them
+    # decides; a scan comparing every same-named service is quadratic on a monorepo
+    # where every project has an `api`.
+    dirs = [d for d, _, _ in entries]
+    near_dir = posixpath.dirname(near)
+    found: list[tuple[str, int, Service]] = []
+    if not near_dir:
+        found = [e for e in entries if e[0] == ""]
+    else:
+        parts = near_dir.split("/")
+        for depth in range(len(parts), 0, -1):
+            directory = "/".join(parts[:depth])
+            lo = bisect.bisect_left(dirs, directory)
+            hi = bisect.bisect_left(dirs, directory + "0")  # '0' follows '/'
+            found = [e for e in entries[lo:hi]
+                     if e[0] == directory or e[0].startswith(directory + "/")]
+            if found:
+                break
+    return [s for _, _, s in sorted(found or entries, key=lambda e: e[1])]
 
 
-def _shared_prefix(span: Span, path: str) -> int:
-    a, b = posixpath.dirname(span.path).split("/"), posixpath.dirname(path).split("/")
-    count = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        count += 1
-    return count
+def _by_name(deployment: Any) -> dict[str, list[tuple[str, int, Service]]]:
+    """Compose services by name: (directory of the file, order, service), sorted."""
+    out: dict[str, list[tuple[str, int, Service]]] = {}
+    for order, service in enumerate(deployment.of_kind(Service)):
+        if service.platform == "compose":
+            out.setdefault(service.name, []).append(
+                (posixpath.dirname(service.span.path), order, service))
+    for entries in out.values():
+        entries.sort(key=lambda e: (e[0], e[1]))
+    return out

@@ -14,6 +14,7 @@ from mlaudit.compose_projects import project_of_service
 from mlaudit.deployment._builder import Builder, node_id
 from mlaudit.models.deployment import EntryPoint, Proxy, Service
 from mlaudit.models.nginx import Location, NginxConfig, Server, Upstream
+from mlaudit.span import Span
 
 
 def build_nginx(builder: Builder) -> None:
@@ -22,6 +23,7 @@ def build_nginx(builder: Builder) -> None:
     for config in configs:
         for upstream in config.upstreams:
             upstreams.setdefault(upstream.name, upstream)
+    binds = _compose_binds(builder)
     for config in configs:
         for index, server in enumerate(config.servers):
             if server.stream:
@@ -29,7 +31,7 @@ def build_nginx(builder: Builder) -> None:
             entry = _server_entry(builder, config, index, server)
             for location in server.all_locations():
                 _proxies(builder, config, entry, location, upstreams)
-            _mounted_by(builder, config, entry)
+            _mounted_by(builder, config, entry, binds)
 
 
 def _server_entry(builder: Builder, config: NginxConfig, index: int, server: Server
@@ -73,7 +75,16 @@ def _proxies(builder: Builder, config: NginxConfig, entry: EntryPoint, location:
         builder.link(entry.id, proxy.id, "forwards", location.span)
 
 
-def _mounted_by(builder: Builder, config: NginxConfig, entry: EntryPoint) -> None:
+_Binds = dict[str, list[tuple[int, str, Span | None]]]
+
+
+def _compose_binds(builder: Builder) -> _Binds:
+    """Bind-mount sources of compose services -> (order, service id, volume span).
+
+    Built once per scan: matched per nginx server, a walk over every compose service
+    each time is quadratic on a monorepo."""
+    binds: _Binds = {}
+    order = 0
     for service in builder.deployment.of_kind(Service):
         if service.platform != "compose" or service.group is None:
             continue
@@ -86,5 +97,23 @@ def _mounted_by(builder: Builder, config: NginxConfig, entry: EntryPoint) -> Non
                 continue
             # bind sources are relative to the project's first file (Compose "Merge")
             source = posixpath.normpath(posixpath.join(compose.directory, volume.source))
-            if source == config.path or config.path.startswith(source.rstrip("/") + "/"):
-                builder.link(service.id, entry.id, "forwards", volume.span)
+            binds.setdefault(source.rstrip("/") or "/", []).append(
+                (order, service.id, volume.span))
+            order += 1
+    return binds
+
+
+def _mounted_by(builder: Builder, config: NginxConfig, entry: EntryPoint, binds: _Binds
+                ) -> None:
+    # The config itself, or any directory above it, bound into a container.
+    candidates = [config.path]
+    parent = posixpath.dirname(config.path)
+    while parent:
+        candidates.append(parent)
+        parent = posixpath.dirname(parent) if "/" in parent else ""
+    found = sorted((hit for c in candidates for hit in binds.get(c, ())),
+                   key=lambda hit: hit[0])
+    for _, service_id, span in found:
+        builder.link(service_id, entry.id, "forwards", span)
+
+

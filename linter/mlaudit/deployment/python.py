@@ -32,7 +32,7 @@ def app_module_path(launch: ServerLaunch) -> str | None:
 
 def find_module(builder: Builder, context: str, relpath: str) -> PythonModule | None:
     """The parsed module `relpath` under the build context (or deeper, e.g. src/)."""
-    modules = {m.path: m for m in builder.project.of_type(PythonModule)}
+    modules = builder.project.by_path(PythonModule)
     exact = posixpath.normpath(posixpath.join(context, relpath)) if context else relpath
     if exact in modules:
         return modules[exact]

@@ -18,6 +18,7 @@ files: their text is read through the project (inside the root only).
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import json
 import posixpath
@@ -128,7 +129,19 @@ class _Files:
     def __init__(self, project: ParsedProject) -> None:
         self.project = project
         self.paths = sorted({f.path for f in project.files} | set(project.models))
+        self._set = set(self.paths)
         self._text: dict[str, str | None] = {}
+
+    def under(self, directory: str) -> list[str]:
+        """The paths `_under` the directory, in order, by bisection on the sorted list
+        (a scan per COPY is quadratic on a monorepo): the path itself, then every path
+        starting with `directory/` ('0' is the character after '/')."""
+        if directory in ("", "."):
+            return list(self.paths)
+        lo = bisect.bisect_left(self.paths, directory + "/")
+        hi = bisect.bisect_left(self.paths, directory + "0")
+        exact = [directory] if directory in self._set else []
+        return exact + self.paths[lo:hi]
 
     def text(self, path: str) -> str | None:
         if path not in self._text:
@@ -139,12 +152,11 @@ class _Files:
         """(scanned files a COPY source brings in, candidate program paths)."""
         norm = _norm(posixpath.join(context, source.rstrip("/") or "."))
         if any(c in source for c in "*?["):
-            files = [p for p in self.paths if _under(p, context)
-                     and fnmatch.fnmatchcase(p, norm)]
+            files = [p for p in self.under(context) if fnmatch.fnmatchcase(p, norm)]
             programs = [f"{posixpath.dirname(norm)}/{name}".lstrip("/") for name in _PROGRAMS
                         if fnmatch.fnmatchcase(name, posixpath.basename(norm))]
             return files, programs
-        files = [p for p in self.paths if _under(p, norm)]
+        files = self.under(norm)
         if posixpath.basename(norm) in _PROGRAMS:
             return files, [norm]
         return files, [posixpath.join(norm, name) if norm else name for name in _PROGRAMS]

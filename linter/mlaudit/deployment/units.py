@@ -60,7 +60,9 @@ class _Collector:
         for path_ in ordered:
             if unit_id not in self.files[path_]:
                 self.files[path_].append(unit_id)
-        self.deployment.file_units = {k: tuple(v) for k, v in self.files.items()}
+            # Only the files of this unit change (rebuilding the whole map per unit is
+            # quadratic on a monorepo).
+            self.deployment.file_units[path_] = tuple(self.files[path_])
 
 
 def _terraform_units(collector: _Collector, project: ParsedProject, tf: Any) -> None:

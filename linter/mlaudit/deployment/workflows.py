@@ -15,11 +15,10 @@ from mlaudit.deployment._builder import Builder, node_id
 from mlaudit.models.command import segments, split_shell
 from mlaudit.models.deployment import PipelineJob
 from mlaudit.models.dockerfile import Dockerfile
-from mlaudit.models.workflow import Job, Step, Workflow
+from mlaudit.models.workflow import Job, Step, Workflow, drop_expressions
 from mlaudit.span import Span
 
 _EXPR_ENV_RE = re.compile(r"\$\{\{\s*env\.([A-Za-z_]\w*)\s*\}\}")
-_EXPR_RE = re.compile(r"\$\{\{.*?\}\}")
 _VAR_RE = re.compile(r"\$\{?([A-Za-z_]\w*)\}?")
 _ASSIGN_RE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_]\w*)=(\S+)\s*$")
 _TEST_PROGRAMS = {"pytest", "py.test", "tox", "nox"}
@@ -35,7 +34,7 @@ def substitute(text: str, env: dict[str, str]) -> str:
     for _ in range(3):  # variables defined through other variables
         text = _EXPR_ENV_RE.sub(lambda m: env.get(m.group(1), m.group(0)), text)
         text = _VAR_RE.sub(lambda m: env.get(m.group(1), m.group(0)), text)
-    return _EXPR_RE.sub("", text)
+    return drop_expressions(text)
 
 
 class _Job:
@@ -45,7 +44,7 @@ class _Job:
         self.job = job
         self.roles: list[tuple[str, Span]] = []
         self.id = node_id("job", workflow.path, job.id)
-        self.dockerfiles = {d.path for d in builder.project.of_type(Dockerfile)}
+        self.dockerfiles = builder.project.by_path(Dockerfile)
 
     def role(self, role: str, span: Span) -> None:
         if not any(r == role for r, _ in self.roles):
@@ -61,7 +60,7 @@ class _Job:
         cwd = step.working_directory or ""
         for number, raw in step.run.lines:
             # Expressions may hold blanks: resolve env ones, blank the rest, then split.
-            line = _EXPR_RE.sub("", _EXPR_ENV_RE.sub(lambda m: env.get(m.group(1), ""), raw))
+            line = drop_expressions(_EXPR_ENV_RE.sub(lambda m: env.get(m.group(1), ""), raw))
             assign = _ASSIGN_RE.match(line)
             if assign:
                 env[assign.group(1)] = assign.group(2).strip("\"'")

@@ -320,6 +320,7 @@ class Deployment:
     # Builder steps that failed on unexpected input (the model is then partial, not wrong).
     problems: list[str] = field(default_factory=list)
     _memo: dict[Hashable, Any] = field(default_factory=dict, repr=False)
+    version: int = field(default=0, repr=False)  # bumped on every node added or replaced
 
     def memo(self, key: Hashable, factory: Callable[[], T]) -> T:
         """A project-wide fact computed once per scan.
@@ -348,7 +349,16 @@ class Deployment:
         return self.nodes.get(node_id)
 
     def of_kind(self, cls: type[T]) -> list[T]:
-        return [n for n in self.nodes.values() if isinstance(n, cls)]
+        # Indexed per class: asked once per service by builders and rules, a walk over
+        # every node each time is quadratic. Builders change nodes only through
+        # DeploymentBuilder.add/update, which bump `version`.
+        key = ("_of_kind", cls)
+        cached = self._memo.get(key)
+        if cached is None or cached[0] != (self.version, len(self.nodes)):
+            cached = ((self.version, len(self.nodes)),
+                      [n for n in self.nodes.values() if isinstance(n, cls)])
+            self._memo[key] = cached
+        return list(cached[1])
 
     def _edge_index(self) -> tuple[dict[str, list[Edge]], dict[str, list[Edge]]]:
         """Edges by source and by target. Builders only append edges, so the index is
@@ -393,13 +403,48 @@ class Deployment:
     def images(self) -> list[Image]:
         return self.of_kind(Image)
 
+    def indexed(self, name: str, build: Callable[[], T]) -> T:
+        """An index over the nodes, rebuilt when a builder changed them (unlike `memo`,
+        usable while the graph is being built)."""
+        key = ("_index", name)
+        cached = self._memo.get(key)
+        if cached is None or cached[0] != (self.version, len(self.nodes)):
+            cached = ((self.version, len(self.nodes)), build())
+            self._memo[key] = cached
+        value: T = cached[1]
+        return value
+
     def image_for_dockerfile(self, path: str) -> Image | None:
-        return next((i for i in self.images() if i.dockerfile == path), None)
+        def build() -> dict[str, Image]:
+            out: dict[str, Image] = {}
+            for image in self.images():
+                out.setdefault(image.dockerfile or "", image)
+            return out
+        return self.indexed("image-by-dockerfile", build).get(path)
 
     def service_for_dockerfile(self, path: str) -> list[Service]:
         """Every deployment (compose, ECS, EC2 container) of the image a Dockerfile builds."""
         image = self.image_for_dockerfile(path)
-        return [s for s in self.services() if image is not None and s.image_id == image.id]
+        if image is None:
+            return []
+
+        def build() -> dict[str, list[Service]]:
+            out: dict[str, list[Service]] = {}
+            for service in self.services():
+                out.setdefault(service.image_id or "", []).append(service)
+            return out
+        return list(self.indexed("services-by-image", build).get(image.id, ()))
+
+    def compose_service(self, group: str | None, name: str) -> Service | None:
+        """The compose Service node of project `group` named `name` (indexed: rules ask
+        per compose service)."""
+        def build() -> dict[tuple[str | None, str], Service]:
+            out: dict[tuple[str | None, str], Service] = {}
+            for service in self.services():
+                if service.platform == "compose":
+                    out.setdefault((service.group, service.name), service)
+            return out
+        return self.indexed("compose-services", build).get((group, name))
 
     def image_of(self, service: Service) -> Image | None:
         node = self.nodes.get(service.image_id or "")

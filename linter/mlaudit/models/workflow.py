@@ -236,3 +236,35 @@ class Workflow:
                     progress = True
         order.extend(j.id for j in self.jobs if j.id not in placed)
         return tuple(order)
+
+
+def expressions(text: str) -> list[tuple[int, int, str]]:
+    """The `${{ ... }}` expressions of a line: (start, end, inner text), left to right,
+    as `\\$\\{\\{(.*?)\\}\\}` finds them, in linear time (that pattern rescanned the rest
+    of the line from every unclosed `${{`)."""
+    out: list[tuple[int, int, str]] = []
+    pos = 0
+    while True:
+        start = text.find("${{", pos)
+        if start < 0:
+            return out
+        end = text.find("}}", start + 3)
+        if end < 0:
+            return out  # no `}}` after this one: none after any later `${{` either
+        newline = text.find("\n", start + 3, end)
+        if newline >= 0:  # `.` stops at a line break: every start before it fails too
+            pos = newline + 1
+            continue
+        out.append((start, end + 2, text[start + 3:end]))
+        pos = end + 2
+
+
+def drop_expressions(text: str) -> str:
+    """The text with every `${{ ... }}` expression removed."""
+    pieces: list[str] = []
+    pos = 0
+    for start, end, _ in expressions(text):
+        pieces.append(text[pos:start])
+        pos = end
+    pieces.append(text[pos:])
+    return "".join(pieces)

@@ -13,6 +13,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
+from mlaudit.redact import scrub
 from mlaudit.sources import FileKind, SourceFile
 
 
@@ -25,6 +26,8 @@ class ParseError(Exception):
 
     def __init__(self, message: str, line: int = 1, column: int = 1, *,
                  notice: bool = False, code: str = "parse-error") -> None:
+        # Parser messages quote source text: masked here, before any output sees it.
+        message = scrub(message)
         super().__init__(message)
         self.message = message
         self.line = max(1, line)

@@ -44,11 +44,33 @@ __all__ = ["containers_from_data", "decode_json", "load_json", "looks_like_task_
 def decode_json(text: str) -> Any:
     """Plain JSON values; a syntax error becomes ParseError at the JSON line and column."""
     try:
-        return json.loads(text)
+        return json.loads(text, parse_int=_int)
     except json.JSONDecodeError as exc:
         raise ParseError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+    except _HugeNumber as exc:
+        where = text.find(exc.digits)
+        line = text.count("\n", 0, where) + 1 if where >= 0 else 1
+        raise ParseError(f"number {exc.digits[:12]}... has {len(exc.digits)} digits, over "
+                         f"the limit of {_MAX_DIGITS}", line) from None
     except RecursionError:
         raise ParseError("JSON nested too deeply") from None
+
+
+# Python refuses to convert integers of over 4,300 digits (a denial-of-service guard); a
+# number that long is no value of a task definition.
+_MAX_DIGITS = 4000
+
+
+class _HugeNumber(ValueError):
+    def __init__(self, digits: str) -> None:
+        super().__init__(digits[:20])
+        self.digits = digits
+
+
+def _int(digits: str) -> int:
+    if len(digits.lstrip("-")) > _MAX_DIGITS:
+        raise _HugeNumber(digits)
+    return int(digits)
 
 
 def load_json(text: str, plain: Any = None) -> Any:
@@ -97,8 +119,8 @@ def task_definition_from_data(data: Any, path: str, fallback: Span) -> TaskDefin
     definitions = data.get("containerDefinitions")
     if isinstance(definitions, str):
         try:  # Terraform and CloudFormation sometimes carry them as a JSON string
-            definitions = json.loads(definitions)
-        except json.JSONDecodeError:
+            definitions = json.loads(definitions, parse_int=_int)
+        except (ValueError, RecursionError):  # invalid, or a number past the digit limit
             definitions = None
     compat = data.get("requiresCompatibilities")
     return TaskDefinition(

@@ -34,11 +34,13 @@ from mlaudit.span import Span
 PARSER_VERSION = "5"
 _USERINFO_RE = re.compile(r"^((?:[a-z][a-z0-9+.-]*:)?//)[^/@\s]*@", re.I)
 
+# Linear on any text: leading blanks of one line only (`\s*` after `^` with re.M crossed
+# lines, so every line start rescanned the blank lines below it), and a bounded gap.
 _SNIFF_RE = re.compile(
-    r"^\s*(?:(?:http|server|location|upstream|events|stream|map|types)\b[^;{}#]*\{"
+    r"^[ \t]*(?:(?:http|server|location|upstream|events|stream|map|types)\b[^;{}#]{0,512}\{"
     r"|(?:include|proxy_pass|listen|server_name|worker_processes|proxy_set_header|root"
     r"|fastcgi_pass|uwsgi_pass|grpc_pass|ssl_[a-z_]+|limit_req_zone|server_tokens"
-    r"|client_max_body_size|add_header)\s[^;{}#]*;)", re.M)
+    r"|client_max_body_size|add_header)\s[^;{}#]{0,512};)", re.M)
 _PASS = ("proxy_pass", "grpc_pass", "uwsgi_pass", "fastcgi_pass", "scgi_pass")
 _SETTINGS = ("server_tokens", "client_max_body_size", "ssl_protocols", "ssl_certificate",
              "ssl_certificate_key")

@@ -18,10 +18,21 @@ from mlaudit.span import Span
 
 PARSER_VERSION = "1"
 
-_COMMENT_RE = re.compile(r"(^|\s+)#.*$")
 _INCLUDES = {"-r": False, "--requirement": False, "-c": True, "--constraint": True}
 _LONG = {"-i": "--index-url", "-f": "--find-links", "-e": "--editable"}
 _EGG_RE = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def _strip_comment(line: str) -> str:
+    """The line without its comment: a `#` at the start or after whitespace, and the
+    whitespace before it (string operations: the `(^|\\s+)#` pattern was quadratic on a
+    long run of blanks)."""
+    at = line.find("#")
+    while at != -1:
+        if at == 0 or line[at - 1].isspace():
+            return line[:at].rstrip()
+        at = line.find("#", at + 1)
+    return line
 
 
 def _logical_lines(text: str) -> list[tuple[int, int, str]]:
@@ -30,7 +41,7 @@ def _logical_lines(text: str) -> list[tuple[int, int, str]]:
     pending: list[str] = []
     start = 0
     for number, raw in enumerate(text.splitlines(), start=1):
-        line = _COMMENT_RE.sub("", raw)
+        line = _strip_comment(raw)
         if not pending:
             start = number
         if line.endswith("\\"):

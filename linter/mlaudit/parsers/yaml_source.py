@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from mlaudit import limits
 from mlaudit.parsers import ParseError
 
 try:
@@ -76,7 +77,7 @@ def _pos(mark: Any) -> tuple[int, int]:
     return mark.line + 1, mark.column + 1
 
 
-def _convert(node: yaml.Node, memo: dict[int, Any], depth: int = 0) -> Any:
+def _convert(node: yaml.Node, memo: dict[Any, Any], depth: int = 0) -> Any:
     if depth > 200:
         raise ParseError("YAML nested too deeply", _pos(node.start_mark)[0])
     cached = memo.get(id(node))
@@ -89,7 +90,7 @@ def _convert(node: yaml.Node, memo: dict[int, Any], depth: int = 0) -> Any:
         else:
             try:
                 value = _SCALARS.construct_object(node)
-            except yaml.YAMLError:
+            except (yaml.YAMLError, ValueError):  # ValueError: an int past the digit limit
                 value = node.value
         if tag in _CFN_TAGS:
             key = _CFN_TAGS[tag]
@@ -106,6 +107,7 @@ def _convert(node: yaml.Node, memo: dict[int, Any], depth: int = 0) -> Any:
         seq.line, seq.column = _pos(node.start_mark)
         seq.end_line = node.end_mark.line + 1
         memo[id(node)] = seq
+        _spend(memo, len(node.value), node)
         for item in node.value:
             seq.append(_convert(item, memo, depth + 1))
             seq.item_pos.append(_pos(item.start_mark))
@@ -115,7 +117,7 @@ def _convert(node: yaml.Node, memo: dict[int, Any], depth: int = 0) -> Any:
         mapping.line, mapping.column = _pos(node.start_mark)
         mapping.end_line = node.end_mark.line + 1
         memo[id(node)] = mapping
-        for key_node, value_node in _merged_pairs(node):
+        for key_node, value_node in _merged_pairs(node, memo):
             key = _convert(key_node, memo, depth + 1)
             if isinstance(key, (dict, list)):
                 key = str(key)
@@ -138,9 +140,20 @@ def _wrap_tag(tag: str, value: Any, node: yaml.Node) -> Any:
     return value
 
 
-def _merged_pairs(node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
-    """Key/value node pairs with YAML merge keys (`<<: *base`) applied, local keys winning."""
-    merged: list[tuple[yaml.Node, yaml.Node]] = []
+def _merged_pairs(node: yaml.MappingNode, memo: dict[Any, Any] | None = None
+                  ) -> list[tuple[yaml.Node, yaml.Node]]:
+    """Key/value node pairs with YAML merge keys (`<<: *base`) applied, local keys winning.
+
+    Computed once per mapping node and deduplicated by key (only the last pair of a key
+    counts): merges of merges otherwise grow exponentially (a 900-byte file of
+    `<<: [*x, *x]` levels reaches gigabytes)."""
+    memo = {} if memo is None else memo
+    key = ("merged", id(node))
+    cached = memo.get(key)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    memo[key] = []  # a merge cycle sees an empty mapping
+    pairs: list[tuple[yaml.Node, yaml.Node]] = []
     local: list[tuple[yaml.Node, yaml.Node]] = []
     for key_node, value_node in node.value:
         if key_node.tag == "tag:yaml.org,2002:merge":
@@ -148,10 +161,32 @@ def _merged_pairs(node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
                 value_node]
             for source in sources:
                 if isinstance(source, yaml.MappingNode):
-                    merged.extend(_merged_pairs(source))
+                    pairs.extend(_merged_pairs(source, memo))
         else:
             local.append((key_node, value_node))
-    return merged + local
+    pairs += local
+    last: dict[Any, int] = {}
+    for index, (key_node, _) in enumerate(pairs):
+        last[_key_identity(key_node)] = index
+    out = [pair for index, pair in enumerate(pairs) if last[_key_identity(pair[0])] == index]
+    _spend(memo, len(out), node)
+    memo[key] = out
+    return out
+
+
+def _key_identity(node: yaml.Node) -> Any:
+    return (node.tag, node.value) if isinstance(node, yaml.ScalarNode) else id(node)
+
+
+def _spend(memo: dict[Any, Any], count: int, node: yaml.Node) -> None:
+    """Charge `count` converted nodes to the document's budget (aliases and merge keys
+    can make a small file stand for a huge value)."""
+    spent = memo.get("spent", 0) + count
+    memo["spent"] = spent
+    if spent > memo.get("budget", limits.MAX_YAML_NODES):
+        raise ParseError(f"YAML expands to over {limits.MAX_YAML_NODES} nodes through "
+                         "aliases and merge keys; the file is skipped",
+                         _pos(node.start_mark)[0], notice=True, code="limit-exceeded")
 
 
 def load_documents(text: str) -> list[Any]:
@@ -165,8 +200,38 @@ def load_documents(text: str) -> list[Any]:
         raise ParseError(f"invalid YAML: {problem}", line, column) from None
     except yaml.YAMLError as exc:
         raise ParseError(f"invalid YAML: {exc}") from None
-    memo: dict[int, Any] = {}
-    return [_convert(node, memo) for node in nodes if node is not None]
+    # A document without aliases has fewer nodes than characters: only expansion can
+    # pass this budget, whatever the file's size.
+    budget = max(limits.MAX_YAML_NODES, len(text))
+    memo: dict[Any, Any] = {"budget": budget}
+    documents = [_convert(node, memo) for node in nodes if node is not None]
+    sizes: dict[int, int] = {}
+    if sum(_expanded(d, sizes, budget) for d in documents) > budget:
+        # Aliases are shared, not copied, but every reader that walks the value (the
+        # secrets rules, the models) would walk each use: a billion laughs.
+        raise ParseError(f"YAML expands to over {budget} nodes through aliases and merge "
+                         "keys; the file is skipped", notice=True,
+                         code="limit-exceeded")
+    return documents
+
+
+def _expanded(value: Any, sizes: dict[int, int], budget: int) -> int:
+    """Nodes of the value as a tree (each alias use counted), in time linear in the
+    distinct nodes (sizes memoised by identity)."""
+    if not isinstance(value, (dict, list)):
+        return 1
+    known = sizes.get(id(value))
+    if known is not None:
+        return known
+    sizes[id(value)] = 1  # a recursive alias counts once
+    children = value.values() if isinstance(value, dict) else value
+    total = 1
+    for child in children:
+        total += _expanded(child, sizes, budget)
+        if total > budget:
+            break
+    sizes[id(value)] = total
+    return total
 
 
 def load(text: str) -> Any:

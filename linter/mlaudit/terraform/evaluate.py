@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import replace
 from typing import Any
 
+from mlaudit import limits
 from mlaudit.models.terraform import (
     Backend,
     Body,
@@ -60,6 +61,8 @@ class _Builder:
         self.modules: list[TerraformModule] = []
         self.instances: list[ModuleInstance] = []
         self.registry: list[tuple[str, str, Resource]] = []
+        self.per_root: dict[str, int] = {}  # module instances evaluated per root
+        self.limited: set[str] = set()  # roots whose fan-out hit the limit
 
     def called_dirs(self) -> set[str]:
         called: set[str] = set()
@@ -97,6 +100,7 @@ class _Builder:
 
     def instance(self, directory: str, address: str, inputs: dict[str, tuple[Any, Span]],
                  is_root: bool, stack: tuple[str, ...], call: Span | None = None) -> None:
+        self.per_root[stack[0]] = self.per_root.get(stack[0], 0) + 1
         files = self.files[directory]
         blocks = [b for f in files for b in f.blocks]
         read = self.project.read_text
@@ -161,6 +165,16 @@ class _Builder:
             if target is None or target not in self.files or target in stack:
                 continue  # registry/git module, missing directory, or a call cycle
             if len(stack) > _MAX_MODULE_DEPTH:
+                continue
+            if self.per_root.get(stack[0], 0) >= limits.MAX_MODULE_INSTANCES:
+                # Calls fanned out at every level instantiate every combination (ten calls
+                # nine levels deep: a billion): the rest of this root is not expanded.
+                if stack[0] not in self.limited:
+                    self.limited.add(stack[0])
+                    limits.notice(block.span.path, block.span.line,
+                                  f"over {limits.MAX_MODULE_INSTANCES} module instances "
+                                  f"under the root {stack[0] or '.'}; this call and later "
+                                  "ones are not evaluated")
                 continue
             child = f"{address}.module.{block.labels[0]}" if address else \
                 f"module.{block.labels[0]}"

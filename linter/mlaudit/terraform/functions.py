@@ -12,13 +12,17 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from mlaudit import limits
 from mlaudit.models.terraform import Unknown, is_known
 from mlaudit.models.terraform_syntax import Call
 from mlaudit.span import Span
 from mlaudit.terraform.values import Scope, evaluate, module_file, to_string
 
 _ERRORS = ("missing key", "error")  # reasons that are Terraform evaluation errors
-_FORMAT_RE = re.compile(r"%(?:%|[-+# 0]*\d*(?:\.\d+)?[sdvqftb])")
+# Flags, then a width that cannot start with 0 (a flag): each character has one place to
+# go, so a long run of digits without a verb is not retried every way (linear time).
+_FORMAT_RE = re.compile(r"%(?:%|[-+# 0]*(?:[1-9]\d*)?(?:\.\d+)?[sdvqftb])")
+_MISSING = object()
 
 
 def call(expr: Call, scope: Scope) -> Any:
@@ -52,10 +56,39 @@ def call(expr: Call, scope: Scope) -> Any:
     function = _FUNCTIONS.get(name)
     if function is None or not all(is_known(a) for a in args):
         return Unknown(f"function {name}")
+    if _weight(args) > limits.MAX_WEIGHT:
+        # join() of a list of ten thousand references to one long string: never built.
+        limits.notice(expr.span.path, expr.span.line,
+                      f"the arguments of {name}() are over {limits.MAX_WEIGHT} characters "
+                      "and items; its value is treated as unknown")
+        return Unknown("too large")
     try:
         return function(scope, *args)
-    except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, AttributeError):
-        return Unknown("error")  # known arguments Terraform would reject: `try` skips it
+    except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, AttributeError,
+            ArithmeticError, StopIteration):
+        # Known arguments Terraform would reject (format() with fewer arguments than
+        # verbs, a number too large for a float): `try` skips it.
+        return Unknown("error")
+
+
+def _weight(value: Any, budget: int = limits.MAX_WEIGHT) -> int:
+    """Characters plus items of a value, counted until over `budget` (shared references
+    count each time: that is what building the result would cost)."""
+    total = 0
+    stack = [value]
+    while stack and total <= budget:
+        item = stack.pop()
+        if isinstance(item, str):
+            total += len(item)
+        elif isinstance(item, dict):
+            total += len(item)
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            total += len(item)
+            stack.extend(item)
+        else:
+            total += 1
+    return total
 
 
 def _file(scope: Scope, path: str) -> Any:
@@ -84,7 +117,11 @@ def _format(scope: Scope, fmt: str, *values: Any) -> str:
         spec = match.group(0)
         if spec == "%%":
             return "%"
-        value = next(items)
+        value = next(items, _MISSING)
+        if value is _MISSING:
+            raise ValueError("format() has fewer arguments than verbs")
+        if any(int(n) > limits.MAX_FORMAT_WIDTH for n in re.findall(r"\d+", spec)):
+            raise ValueError("format() width over the limit")
         if spec[-1] == "q":
             return str(json.dumps(value))
         if spec[-1] in "sv":

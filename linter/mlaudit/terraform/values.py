@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlaudit import limits
 from mlaudit.models.terraform import UNKNOWN_PART, Unknown, is_known
 from mlaudit.models.terraform_syntax import (
     Call,
@@ -64,11 +65,31 @@ def evaluate(expr: Expr, scope: Scope) -> Any:
         return Unknown("too deep")
     scope.depth += 1
     try:
-        return _evaluate(expr, scope)
+        value = _evaluate(expr, scope)
     except RecursionError:
         return Unknown("too deep")
+    except Exception as exc:  # an evaluator gap must cost one value, never the scan
+        _limit(expr, f"a Terraform expression could not be evaluated "
+                     f"({type(exc).__name__}); its value is treated as unknown",
+               "evaluation-error")
+        return Unknown("error")
     finally:
         scope.depth -= 1
+    if isinstance(value, str) and len(value) > limits.MAX_STRING:
+        _limit(expr, f"an evaluated string is over {limits.MAX_STRING} characters; "
+                     "treated as unknown")
+        return Unknown("too large")
+    if isinstance(value, (list, dict)) and len(value) > limits.MAX_ITEMS:
+        _limit(expr, f"an evaluated collection has over {limits.MAX_ITEMS} items; "
+                     "treated as unknown")
+        return Unknown("too large")
+    return value
+
+
+def _limit(expr: Expr, message: str, code: str = "limit-exceeded") -> None:
+    span = getattr(expr, "span", None)
+    if span is not None:
+        limits.notice(span.path, span.line, message, code)
 
 
 def _evaluate(expr: Expr, scope: Scope) -> Any:
@@ -78,12 +99,18 @@ def _evaluate(expr: Expr, scope: Scope) -> Any:
         if len(expr.parts) == 1 and not isinstance(expr.parts[0], str):
             return _evaluate(expr.parts[0], scope)  # "${x}" keeps x's type, as Terraform does
         pieces: list[str] = []
+        size = 0
         unknown = False
         for part in expr.parts:
             value = part if isinstance(part, str) else evaluate(part, scope)
             text = to_string(value)
             if text is None:
                 unknown, text = True, UNKNOWN_PART
+            size += len(text)
+            if size > limits.MAX_STRING:  # checked before joining: never built
+                _limit(expr, f"an evaluated string is over {limits.MAX_STRING} characters; "
+                             "treated as unknown")
+                return Unknown("too large")
             pieces.append(text)
         if unknown:
             # Keep the known text: an image's `:latest` tag after an unknown repository URL.
@@ -183,7 +210,13 @@ def _operation(expr: Operation, scope: Scope) -> Any:
     numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (left, right))
     if not numbers or (expr.operator in ("/", "%") and right == 0):
         return Unknown("operator")
-    return _COMPARE[expr.operator](left, right)
+    result = _COMPARE[expr.operator](left, right)
+    if isinstance(result, int) and result.bit_length() > 4096:
+        # Locals that square a number grow it without bound; Terraform's numbers stop at
+        # 512 bits of precision anyway.
+        _limit(expr, "an evaluated number is over 4096 bits; treated as unknown")
+        return Unknown("too large")
+    return result
 
 
 def to_string(value: Any) -> str | None:

@@ -44,7 +44,7 @@ import re
 from collections.abc import Iterator
 
 from mlaudit.finding import Finding
-from mlaudit.models.workflow import Workflow
+from mlaudit.models.workflow import Workflow, expressions
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Severity
 from mlaudit.span import Span
@@ -74,7 +74,6 @@ DANGEROUS = re.compile(
     r"|workflow\.path"
     r")\b)"
 )
-_EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}")
 _ENV_REF = re.compile(r"\benv\.([A-Za-z_][\w-]*)")
 
 
@@ -82,11 +81,11 @@ def _dangerous(text: str, env: dict[str, str] | None = None) -> str | None:
     """The attacker-controlled field an expression of `text` expands, also through an
     `env:` value re-expanded as `${{ env.X }}` (which substitutes it into the script text
     just the same)."""
-    for expression in _EXPRESSION.finditer(text):
-        match = DANGEROUS.search(expression.group(1))
+    for _, _, expression in expressions(text):  # linear: no `.*?` per unclosed `${{`
+        match = DANGEROUS.search(expression)
         if match:
             return match.group(0)
-        for name in _ENV_REF.findall(expression.group(1)):
+        for name in _ENV_REF.findall(expression):
             inner = _dangerous((env or {}).get(name, ""))
             if inner:
                 return f"{inner} (through env.{name})"

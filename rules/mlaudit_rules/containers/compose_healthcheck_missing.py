@@ -98,7 +98,7 @@ _CHECKED = "checked"  # a verdict: the service has a working health check
 @RULE.check
 def check(compose: ComposeFile, ctx: RuleContext) -> Iterator[Finding]:
     deployment = ctx.deployment
-    dockerfiles = {d.path: d for d in deployment.models(Dockerfile)} if deployment else {}
+    dockerfiles = deployment.project.by_path(Dockerfile) if deployment else {}
     # Each service is judged as `docker compose` runs it: merged with the rest of its project
     # (a base file's health check covers the override's service). A service defined in this
     # file is reported here, once: when it serves without a check in some project it
@@ -197,12 +197,11 @@ def _built_dockerfile(service: ComposeService, project_id: str | None,
     if deployment is None or service.image is None:
         return None
     # `image:` naming what an in-repo Dockerfile is built as: the deployment model links it.
-    for node in deployment.services():
-        if node.platform == "compose" and node.group == project_id and \
-                node.name == service.name:
-            image = deployment.image_of(node)
-            return dockerfiles.get(image.dockerfile) if image is not None else None
-    return None
+    node = deployment.compose_service(project_id, service.name)
+    if node is None:
+        return None
+    image = deployment.image_of(node)
+    return dockerfiles.get(image.dockerfile) if image is not None else None
 
 
 def _has_healthcheck(dockerfile: Dockerfile, stage: Stage | None) -> bool:

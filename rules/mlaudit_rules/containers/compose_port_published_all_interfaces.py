@@ -82,10 +82,7 @@ _PROXIES = ("nginx", "traefik", "caddy", "haproxy", "envoy", "openresty")
 
 
 def _node(deployment: Any, group: str | None, name: str) -> Any:
-    for node in deployment.services() if deployment is not None else ():
-        if node.platform == "compose" and node.group == group and node.name == name:
-            return node
-    return None
+    return deployment.compose_service(group, name) if deployment is not None else None
 
 
 def _is_proxy(service: ComposeService, base: ImageRef | None) -> bool:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlaudit import limits
 from mlaudit.models.nginx import Directive, Location, NginxConfig, Server, include_matches
 
 # Distribution files whose content is known. Values: the proxy headers they set.
@@ -36,10 +37,20 @@ class ConfigSet(list[NginxConfig]):
 
 
 def configs_of(ctx: Any) -> ConfigSet:
+    """The repository's configuration set, computed once per scan (asked per config:
+    rebuilding it each time is quadratic). Callers must not change it."""
     deployment = getattr(ctx, "deployment", None)
-    out = ConfigSet()
     if deployment is None:
-        return out
+        return ConfigSet()
+    memo = getattr(deployment, "memo", None)
+    if memo is None:
+        return _config_set(deployment)
+    found: ConfigSet = memo("nginx-config-set", lambda: _config_set(deployment))
+    return found
+
+
+def _config_set(deployment: Any) -> ConfigSet:
+    out = ConfigSet()
     out.extend(sorted(deployment.models(NginxConfig), key=lambda c: c.path))
     parsed = {c.path for c in out}
     files = getattr(getattr(deployment, "project", None), "files", ())
@@ -64,11 +75,20 @@ def pulled(directives: Iterable[Directive], configs: list[NginxConfig], here: st
     `sites-enabled/*`) loads server files, not settings, so it is not "unknown".
     """
     out = Pulled()
+    pulled_in = 0
     for d in directives:
         if d.name != "include" or not d.args:
             continue
         pattern = d.args[0]
         hits = [c for c in configs if c.path != here and include_matches(pattern, c.path)]
+        if pulled_in + len(hits) > limits.MAX_NGINX_INCLUDES:
+            # Include fan-out is bounded: past it, what is included is unknown.
+            limits.notice(d.span.path, d.span.line,
+                          f"includes pull in over {limits.MAX_NGINX_INCLUDES} files; the "
+                          "rest is not read")
+            out.unknown = True
+            break
+        pulled_in += len(hits)
         for hit in hits:
             out.directives.extend(hit.directives)
         unparsed = getattr(configs, "unparsed", ())

@@ -115,6 +115,13 @@ def _tls_load_balancer(ctx: RuleContext) -> bool:
     terraform: Any = getattr(ctx.deployment, "terraform", None)
     if terraform is None:
         return False
+    memo = getattr(ctx.deployment, "memo", None)
+    if memo is not None:  # asked per config: once per scan
+        return bool(memo("tls-load-balancer", lambda: _any_tls_listener(terraform)))
+    return _any_tls_listener(terraform)
+
+
+def _any_tls_listener(terraform: Any) -> bool:
     for res in terraform.resources("aws_"):
         if res.type in ("aws_lb_listener", "aws_alb_listener") and (
                 res.get("protocol") in ("HTTPS", "TLS") or res.has("certificate_arn")):

@@ -138,7 +138,21 @@ def scaled_services(deployment: Any, module: TerraformModule, target: Resource,
         name = _service_name(expr, module)
         if name is None:
             return None
-    return {s.config_address for s in services if s.get("name") == name}
+    memo = getattr(deployment, "memo", None)
+    by_name = memo(("ecs-services-by-name", id(services)), lambda: _by_name(services)) \
+        if memo is not None else _by_name(services)
+    return set(by_name.get(name, ()))
+
+
+def _by_name(services: list[Resource]) -> dict[Any, list[str]]:
+    """Service config addresses by literal `name` (asked per scaling target: a walk over
+    every service each time is quadratic on a monorepo)."""
+    out: dict[Any, list[str]] = {}
+    for service in services:
+        name = service.get("name")
+        if isinstance(name, str):
+            out.setdefault(name, []).append(service.config_address)
+    return out
 
 
 def is_ecs_target(target: Resource) -> bool | None:

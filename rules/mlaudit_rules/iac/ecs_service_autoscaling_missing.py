@@ -141,12 +141,29 @@ def _check(module: TerraformModule, tf: TerraformProject, ctx: RuleContext) -> I
         if id(target) not in mine or not is_ecs_target(target):
             continue
         if not any(_attached(dep, target, names, p, n) for p, n in policies):
+            # Config addresses repeat across roots (copied roots all have
+            # aws_ecs_service.api): only this root's services are the ones it registers.
+            roots, by_address = dep.memo(("ecs-service-roots", id(tf)),
+                                         lambda: _index(tf, services))
+            registered = sorted((i, s) for a in names or () for i, s in by_address.get(a, ())
+                                if roots.get(id(s), module.root) == module.root)
             yield ctx.finding(
                 f"aws_appautoscaling_target {target.config_address} has no "
                 "aws_appautoscaling_policy: the service's task count never changes",
-                target.span, related=[(s.span, "the service it registers") for s in services
-                                      if s.config_address in (names or ())],
+                target.span, related=[(s.span, "the service it registers")
+                                      for _, s in registered],
                 key=target.config_address)
+
+
+def _index(tf: TerraformProject, services: list[Resource]
+           ) -> tuple[dict[int, str], dict[str, list[tuple[int, Resource]]]]:
+    """id(resource) -> the root module directory its instance belongs to; services (in
+    order) by config address."""
+    roots = {id(r): mod.root for mod in tf.modules for r in mod.resources}
+    by_address: dict[str, list[tuple[int, Resource]]] = {}
+    for order, service in enumerate(services):
+        by_address.setdefault(service.config_address, []).append((order, service))
+    return roots, by_address
 
 
 def _attached(dep: Any, target: Resource, names: set[str] | None, policy: Resource,

@@ -53,12 +53,22 @@ def listeners_for_root(deployment: Deployment, listeners: list[Listener],
     the units the root is tied to by evidence (the images its tasks or instances run).
     With one root in the repository every app is its own; with several, an app no evidence
     ties to this root is another deployment's."""
-    roots = [u for u in deployment.units.values() if u.kind == "terraform-root"]
-    if len(roots) <= 1:
+    roots = deployment.memo("terraform-root-count", lambda: sum(
+        1 for u in deployment.units.values() if u.kind == "terraform-root"))
+    if roots <= 1:
         return listeners
     unit = f"terraform:{root or '.'}"
     near = deployment.connected_units(unit)
-    return [x for x in listeners if set(x.units) & near]
+
+    def by_unit() -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for index, listener in enumerate(listeners):
+            for unit_id in listener.units:
+                out.setdefault(unit_id, []).append(index)
+        return out
+    # Indexed once per listener list (asked per root: a walk each time is quadratic).
+    index = deployment.memo(("listeners-by-unit", id(listeners)), by_unit)
+    return [listeners[i] for i in sorted({i for u in near for i in index.get(u, ())})]
 
 
 def is_proxy_image(ref: ImageRef | None) -> bool:
@@ -95,7 +105,13 @@ def app_listeners(deployment: Deployment) -> list[Listener]:
     """Every port an application process (not a reverse proxy) of the repository listens
     on: Dockerfile CMD / EXPOSE, compose command, expose and app target ports, ECS
     containerPort, user_data servers, and `uvicorn.run`-style launches in code. Not the
-    images and code of SageMaker serving containers: only the endpoint reaches them."""
+    images and code of SageMaker serving containers: only the endpoint reaches them.
+    Computed once per scan (rules ask per module); callers must not change it."""
+    found: list[Listener] = deployment.memo("app-listeners", lambda: _app_listeners(deployment))
+    return found
+
+
+def _app_listeners(deployment: Deployment) -> list[Listener]:
     out: list[Listener] = []
     for node, port in deployment.listen_ports():
         if isinstance(node, Image) and _behind_sagemaker(deployment, node.dockerfile):

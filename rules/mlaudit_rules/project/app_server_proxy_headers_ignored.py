@@ -101,8 +101,8 @@ def _launch(deployment: Deployment, service: Service) -> tuple[ServerLaunch, Spa
         at = item.command_span or item.entrypoint_span or item.span
         return item.server, at, env
     image = deployment.image_of(service)
-    dockerfile = next((d for d in deployment.models(Dockerfile)
-                       if image is not None and d.path == image.dockerfile), None)
+    dockerfile = deployment.project.by_path(Dockerfile).get(image.dockerfile) \
+        if image is not None else None
     final = dockerfile.final_stage if dockerfile is not None else None
     if dockerfile is None or final is None or dockerfile.server is None:
         return None

@@ -113,6 +113,10 @@ def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
     upstreams = {u.name: [(s.host, s.port or 80, s.span) for s in u.servers if s.host
                           and not s.host.startswith("unix:")]
                  for c in configs for u in c.upstreams}
+    by_name: dict[str, list[Service]] = {}
+    for service in services:
+        by_name.setdefault(service.name, []).append(service)
+    related: list[tuple[Span, str]] | None = None
     for config in configs:
         for host, port, span in _targets(config, upstreams):
             if host in _LOOPBACK:
@@ -123,8 +127,9 @@ def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
                 continue
             if "." in host or ":" in host or not services:
                 continue
-            named = [s for s in services if s.name == host]
-            related = [(s.span, _describe(s, known[s.id])) for s in services]
+            named = by_name.get(host, [])
+            if related is None:  # the same for every finding: built once
+                related = [(s.span, _describe(s, known[s.id])) for s in services]
             if not named:
                 yield ctx.finding(f"proxy to {host}:{port}: no service named {host} in the "
                                   "repository", span, related=related, key=f"{host}:{port}")

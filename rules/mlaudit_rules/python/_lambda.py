@@ -65,6 +65,15 @@ def _norm(path: str) -> str:
 
 
 def lambda_functions(deployment: Any) -> list[LambdaFunction]:
+    """Every Lambda function of the repository, computed once per scan (several rules
+    ask per module or per file)."""
+    memo = getattr(deployment, "memo", None)
+    if memo is None:
+        return _lambda_functions(deployment)
+    return list(memo("lambda-functions", lambda: _lambda_functions(deployment)))
+
+
+def _lambda_functions(deployment: Any) -> list[LambdaFunction]:
     out: list[LambdaFunction] = []
     for app in deployment.models(ServerlessApp):
         for fn in app.functions:

@@ -51,9 +51,10 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from mlaudit.finding import Finding
-from mlaudit.models.deployment import Deployment, Image
+from mlaudit.models.deployment import Deployment, Image, Proxy
 from mlaudit.models.python_source import PythonModule
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Confidence, Kind, Severity
@@ -73,13 +74,56 @@ def _under(path: str, directory: str) -> bool:
     return directory in ("", ".") or path.startswith(directory.rstrip("/") + "/")
 
 
-def _deployments(deployment: Deployment, image: Image) -> list[tuple[Span, str]]:
+def _ancestors(path: str) -> Iterator[str]:
+    parent = posixpath.dirname(path)
+    while parent:
+        yield parent
+        parent = posixpath.dirname(parent)
+
+
+@dataclass
+class _Index:
+    """Per-scan lookups (the rule runs once per Python module; walking every image,
+    proxy and module each time is quadratic on a monorepo)."""
+
+    images_by_file: dict[str, list[tuple[int, Image]]]  # app file -> images
+    images_by_dir: dict[str, list[tuple[int, Image]]]  # build context, no app files known
+    proxy_order: dict[str, int]
+    health_dirs: set[str]  # directories holding (below) a module with a health route
+    health_files: set[str]  # modules with a health route (or a non-literal one)
+
+
+def _index(deployment: Deployment) -> _Index:
+    by_file: dict[str, list[tuple[int, Image]]] = {}
+    by_dir: dict[str, list[tuple[int, Image]]] = {}
+    for order, image in enumerate(deployment.images()):
+        for path in image.app_files:
+            by_file.setdefault(path, []).append((order, image))
+        directory = posixpath.dirname(image.dockerfile)
+        if not image.app_files and directory not in ("", "."):
+            by_dir.setdefault(directory.rstrip("/"), []).append((order, image))
+    health_dirs: set[str] = set()
+    health_files: set[str] = set()
+    for module in deployment.models(PythonModule):
+        if any(r.is_health or r.path is None for r in module.routes):
+            health_files.add(module.path)
+            health_dirs.update(_ancestors(module.path))
+    return _Index(by_file, by_dir, {p.id: i for i, p in enumerate(deployment.proxies())},
+                  health_dirs, health_files)
+
+
+def _deployments(deployment: Deployment, image: Image, index: _Index
+                 ) -> list[tuple[Span, str]]:
     """Where the image is deployed: services running it, proxies reaching it."""
-    out = [(s.span, f"{s.platform} service {s.name} runs this image")
-           for s in deployment.service_for_dockerfile(image.dockerfile)]
-    served = {image.id} | {s.id for s in deployment.service_for_dockerfile(image.dockerfile)}
-    out += [(p.span, f"{p.kind} {p.name} forwards to it") for p in deployment.proxies()
-            if any(t.id in served for t in deployment.targets_of(p))]
+    services = deployment.service_for_dockerfile(image.dockerfile)
+    out = [(s.span, f"{s.platform} service {s.name} runs this image") for s in services]
+    served = {image.id} | {s.id for s in services}
+    reaching = {e.source for target in served for e in deployment.edges_to(target)
+                if e.kind in ("proxies", "routes") and e.source in index.proxy_order}
+    for proxy_id in sorted(reaching, key=index.proxy_order.__getitem__):
+        proxy = deployment.nodes[proxy_id]
+        if isinstance(proxy, Proxy):
+            out.append((proxy.span, f"{proxy.kind} {proxy.name} forwards to it"))
     return out
 
 
@@ -89,19 +133,21 @@ def check(module: PythonModule, ctx: RuleContext) -> Iterator[Finding]:
     deployment = ctx.deployment
     if not apps or not isinstance(deployment, Deployment):
         return
+    index = deployment.memo("MLA602-index", lambda: _index(deployment))
     # The image the server command starts this module in; without a known entry module, an
     # image whose (non-root) build context holds it.
-    images = [i for i in deployment.images() if module.path in i.app_files or (
-        not i.app_files and posixpath.dirname(i.dockerfile) not in ("", ".")
-        and _under(module.path, posixpath.dirname(i.dockerfile)))]
-    evidence = [item for image in images for item in _deployments(deployment, image)]
+    hits = list(index.images_by_file.get(module.path, ()))
+    for directory in _ancestors(module.path):
+        hits.extend(index.images_by_dir.get(directory, ()))
+    images = [image for _, image in sorted(
+        {id(image): (order, image) for order, image in hits}.values(), key=lambda h: h[0])]
+    evidence = [item for image in images for item in _deployments(deployment, image, index)]
     if not evidence:  # not deployed by anything in the repository: cannot tell
         return
     scopes = {posixpath.dirname(module.path)} | {posixpath.dirname(i.dockerfile) for i in images}
-    package = [m for m in deployment.models(PythonModule)
-               if any(_under(m.path, s) for s in scopes) or m.path == module.path]
-    routes = [r for m in package for r in m.routes]
-    if any(r.is_health or r.path is None for r in routes):
+    if module.path in index.health_files or any(
+            (s in ("", ".") and index.health_files) or s.rstrip("/") in index.health_dirs
+            for s in scopes):
         return
     for app in apps:
         yield ctx.finding(

@@ -116,7 +116,7 @@ def check(module: PythonModule, ctx: RuleContext) -> Iterator[Finding]:
     if not named:  # no configuration names this file: the conventional handler shapes
         handlers = [(f, None) for f in module.functions if f.module_level and (
             f.name == "lambda_handler" or f.params[:2] == ("event", "context"))]
-    modules = {m.path: m for m in ctx.deployment.models(PythonModule)} \
+    modules = ctx.deployment.project.by_path(PythonModule) \
         if ctx.deployment is not None else {module.path: module}
     for handler, config in handlers:
         related: list[tuple[Span, str]] = [(handler.span, f"Lambda handler {handler.name}")]

@@ -26,11 +26,12 @@ _SECRET_NAME_RE = re.compile(
     r"aws.{0,20}secret|secret.{0,3}access.{0,3}key|secret[-_]?key|aws[-_]?sk\b", re.I
 )
 # A line that is only a generic value entry: the name it belongs to is written above.
-_VALUE_ENTRY_RE = re.compile(r"""^\s*[-{]?\s*["']?(?:value|default)["']?\s*[:=]""", re.I)
+# (One blank run per gap: `\s*[-{]?\s*` retried every split of a long run of blanks.)
+_VALUE_ENTRY_RE = re.compile(r"""^\s*(?:[-{]\s*)?["']?(?:value|default)["']?\s*[:=]""", re.I)
 _OBJECT_EDGE_RE = re.compile(r"[{}\[\]]|^\s*-\s")
 # A presigned URL carries the access key id in clear by design (SigV4 `X-Amz-Credential=`,
 # SigV2 `AWSAccessKeyId=`): the id alone signs nothing.
-_PRESIGNED_BEFORE_RE = re.compile(r"(?i)(?:X-Amz-Credential|AWSAccessKeyId)=$")
+_PRESIGNED_BEFORE = ("x-amz-credential=", "awsaccesskeyid=")
 _BASE32_RUN = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567" * 2
 _CONTEXT_LINES = 6
 
@@ -95,4 +96,7 @@ def find_aws_keys(lines: list[str]) -> list[AwsKey]:
     keys = sorted(found.values(), key=lambda k: (k.line, k.start))
     if any(k.kind == "secret access key" for k in keys):
         return keys  # with a secret in the file, an id in a URL is half of a pair
-    return [k for k in keys if not _PRESIGNED_BEFORE_RE.search(lines[k.line - 1][:k.start])]
+    # The text right before the key (a `...=$` search rescanned the whole prefix per key).
+    return [k for k in keys
+            if not lines[k.line - 1][max(0, k.start - 20):k.start].lower().endswith(
+                _PRESIGNED_BEFORE)]

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from mlaudit import limits
 from mlaudit_rules.secrets._shape import PUBLIC_KEY_RE, benign_value, is_uuid
 from mlaudit_rules.secrets._values import (
     is_reference,
@@ -83,7 +84,7 @@ _TEAMS_RE = re.compile(
 # does not know (it has no `token`): API_TOKEN=…, hf_token: …, "auth_token": "…".
 _ASSIGNMENT_RE = re.compile(
     r"""^\s*(?:export\s+|ENV\s+|ARG\s+|-\s+)?["']?([A-Za-z_][\w.-]*)["']?\s*(?::|=|:=)\s*"""
-    r"""(["']?)([\w+/=.~-]{12,200})["']?\s*,?\s*(?:#.*)?$""")
+    r"""(["']?)([\w+/=.~-]{12,200})["']?\s*(?:,\s*)?(?:#.*)?$""")  # one \s* per gap: linear
 # In source code an unquoted right-hand side is an expression (`token = parts[1]`).
 _CODE_SUFFIXES = (".py", ".js", ".jsx", ".ts", ".tsx", ".mjs", ".go", ".java", ".rb", ".php",
                   ".cs", ".kt", ".rs", ".scala", ".swift", ".c", ".cc", ".cpp", ".h")
@@ -217,7 +218,7 @@ def detect(filename: str, lines: list[str], hint: str) -> list[Detected]:
         if index in public:
             continue
         context = get_code_snippet(lines, index + 1)
-        if is_line_allowlisted(hint, line, context):  # `# pragma: allowlist secret`
+        if _allowlisted(is_line_allowlisted, hint, line, context):
             continue
         for match in _TEAMS_RE.finditer(line):
             found.append(Detected(index + 1, match.start(), match.group(0), TEAMS_WEBHOOK))
@@ -235,10 +236,21 @@ def detect(filename: str, lines: list[str], hint: str) -> list[Detected]:
     return found
 
 
+def _allowlisted(check: Any, hint: str, line: str, context: Any) -> bool:
+    """`# pragma: allowlist secret` on the line (or `nextline` above). detect-secrets'
+    own check runs regular expressions that backtrack for seconds on a crafted line of
+    tens of kilobytes: on a longer line only its end is searched for the pragma, with
+    string operations."""
+    if len(line) > limits.MAX_ALLOWLIST_LINE or any(
+            len(text) > limits.MAX_ALLOWLIST_LINE for text in getattr(context, "lines", ())):
+        return "pragma: allowlist" in line[-256:].lower()
+    return bool(check(hint, line, context))
+
+
 # Kubernetes-style environment lists: `- name: DB_PASSWORD` then `value: "…"` (also ECS
 # JSON written one key per line). The secret's name is on the line above its value.
 _NAME_LINE_RE = re.compile(
-    r"""^\s*(?:-\s+)?["']?name["']?\s*:\s*["']?([A-Za-z_][\w.-]*)["']?\s*,?\s*$""")
+    r"""^\s*(?:-\s+)?["']?name["']?\s*:\s*["']?([A-Za-z_][\w.-]*)["']?\s*(?:,\s*)?$""")
 _VALUE_LINE_RE = re.compile(
     r"""^\s*(?:-\s+)?["']?value["']?\s*:\s*(["']?)([^"'\s#][^"'#]*?)\1\s*,?\s*(?:#.*)?$""")
 

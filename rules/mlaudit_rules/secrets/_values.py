@@ -158,7 +158,10 @@ def plain_environment_secrets(deployment: Any, local_fixtures: bool = False,
         names = frozenset(s.name for s in compose.services)
         for service in compose.services:
             where = f"compose service {service.name}"
-            siblings[where] = siblings.get(where, frozenset()) | names
+            known = siblings.get(where)
+            # Shared, not copied: a set per service of a 10,000-service file is 10^8
+            # entries (gigabytes).
+            siblings[where] = names if known is None or known is names else known | names
         environments += [(f"compose service {s.name}", s.environment) for s in compose.services]
     for task in deployment.models(TaskDefinition):
         environments += [(f"ECS container {c.name}", c.environment) for c in task.containers]

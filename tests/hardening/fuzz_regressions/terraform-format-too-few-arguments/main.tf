@@ -1,0 +1,6 @@
+locals {
+  x = format("%s-%s", "one")
+}
+output "x" {
+  value = local.x
+}

@@ -23,6 +23,7 @@ DEFAULT_APP_PORTS = (8000,)
 _KEYS = {
     "select", "ignore", "exclude", "fail-on", "severity", "per-path-ignores", "rules",
     "app-ports", "max-file-size", "cache", "cache-dir", "respect-gitignore", "roles",
+    "with-checkov",
 }
 
 
@@ -41,6 +42,7 @@ class Config:
     cache_dir: str | None = None
     respect_gitignore: bool = True
     roles: dict[str, Role] = field(default_factory=dict)  # path glob -> role override
+    with_checkov: bool = False  # also run checkov (mlaudit.checkov); its path is never config
     source: str | None = None  # the file it came from, for messages
 
 
@@ -94,7 +96,8 @@ def from_mapping(data: Mapping[str, Any], where: str) -> Config:
         if not isinstance(size, int) or size <= 0:
             raise UsageError(f"{where}: 'max-file-size' must be a positive number of bytes")
         config.max_file_size = size
-    for flag, attr in (("cache", "cache"), ("respect-gitignore", "respect_gitignore")):
+    for flag, attr in (("cache", "cache"), ("respect-gitignore", "respect_gitignore"),
+                       ("with-checkov", "with_checkov")):
         if flag in data:
             if not isinstance(data[flag], bool):
                 raise UsageError(f"{where}: '{flag}' must be true or false")

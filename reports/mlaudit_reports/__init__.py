@@ -22,6 +22,7 @@ REPORTERS: dict[str, str] = {
     "sarif": "sarif",
     "github": "github",
     "markdown": "markdown",
+    "gitlab": "gitlab",
 }
 
 

@@ -84,5 +84,6 @@ def render(result: ScanResult, ctx: ReportContext) -> str:
     else:
         verdict = _paint(f"passed (fail-on {threshold_name(ctx.fail_on)})", "\033[32m",
                          ctx.color)
+    out.extend(_safe(note) for note in result.notes)  # e.g. checkov's dropped results
     out.append(f"{line} — {verdict}")
     return "\n".join(out) + "\n"

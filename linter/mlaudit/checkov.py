@@ -274,8 +274,10 @@ class CheckovRun:
             self.notes.append(f"checkov: {total} known false positive"
                               f"{'s' if total != 1 else ''} dropped ({detail})")
         if self.covered:
-            self.notes.append(f"checkov: {self.covered} result{'s' if self.covered != 1 else ''}"
-                              " reported once, by the mlaudit rule that covers it")
+            plural = self.covered != 1
+            self.notes.append(f"checkov: {self.covered} result{'s' if plural else ''} "
+                              f"reported once, by the mlaudit rule{'s' if plural else ''} "
+                              f"that cover{'' if plural else 's'} {'them' if plural else 'it'}")
         return merged
 
     def _relative(self, path: str) -> str:

@@ -17,9 +17,14 @@ import os
 import shlex
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlaudit.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, build_parser, parse_fail_on
 from mlaudit.errors import UsageError
+
+if TYPE_CHECKING:
+    from mlaudit.engine import ScanResult
+    from mlaudit.severity import Severity
 
 
 def _input(name: str, default: str = "") -> str:
@@ -58,20 +63,20 @@ def _write_outputs(values: dict[str, str]) -> None:
             handle.write(f"{key}={value}\n")
 
 
-def _write_counts(path: Path, result: object, fail_on: object, failing: int, code: int
-                 ) -> None:
+def _write_counts(path: Path, result: ScanResult, fail_on: Severity | None, failing: int,
+                  code: int) -> None:
     import json
 
     from mlaudit_reports.summary import summarise, threshold_name
 
-    summary = summarise(result, fail_on)  # type: ignore[arg-type]
+    summary = summarise(result, fail_on)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({
         "repository": os.environ.get("MLAUDIT_REPOSITORY", ""),
         "findings": summary.total,
         "by_severity": {s.value: n for s, n in summary.by_severity.items()},
         "suppressed": summary.suppressed, "baselined": summary.baselined,
-        "failing": failing, "fail_on": threshold_name(fail_on),  # type: ignore[arg-type]
+        "failing": failing, "fail_on": threshold_name(fail_on),
         "exit_code": code, "files": summary.files, "diagnostics": summary.diagnostics,
     }, indent=2) + "\n", encoding="utf-8")
 

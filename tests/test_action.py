@@ -250,3 +250,29 @@ def test_inputs_cannot_inject_shell(installed: dict[str, Any], tmp_path: Path) -
     assert runner.steps["scan"]["outputs"]["exit-code"] == "2"  # no such path: an error
     assert not runner.step("Upload SARIF").ran
     assert runner.step("Enforce the gate").returncode == 2
+
+
+# -- the README ---------------------------------------------------------------------------
+
+def _use_in_ci() -> str:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    start = text.index("## Use in CI")
+    return text[start:text.index("\n## ", start + 1)]
+
+
+def test_readme_use_in_ci_shows_the_three_recipes() -> None:
+    section = _use_in_ci()
+    assert "uses: mlaudit/mlaudit@<commit-sha>" in section  # code scanning
+    assert "codequality: gl-code-quality-report.json" in section  # GitLab
+    assert "uses: mlaudit/mlaudit/.github/workflows/org-scan.yml@" in section  # fan-out
+    for example in ("docs/ci/code-scanning.yml", "docs/ci/gitlab-ci.yml",
+                    "docs/ci/org-nightly.yml"):
+        assert f"]({example})" in section
+
+
+def test_readme_install_commands_say_what_is_true_today() -> None:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "rev: v0.1.0" not in text  # a tag that does not exist
+    for line in text.splitlines():
+        if "pipx install mlaudit" in line or "mlaudit@vX.Y.Z" in line:
+            assert "waiting" in line, line

@@ -135,8 +135,10 @@ def predict(features: Features):
 LOADERS = {
     "sklearn": "import joblib\n    return joblib.load(path)",
     "torch": "import torch\n    return torch.jit.load(path, map_location=\"cpu\")",
-    "xgboost": "import xgboost\n    booster = xgboost.Booster()\n    booster.load_model(path)\n    return booster",
-    "transformers": "from transformers import pipeline\n    return pipeline(\"text-classification\", model=path)",
+    "xgboost": ("import xgboost\n    booster = xgboost.Booster()\n"
+                "    booster.load_model(path)\n    return booster"),
+    "transformers": ("from transformers import pipeline\n"
+                     "    return pipeline(\"text-classification\", model=path)"),
 }
 
 REQUIREMENTS = {
@@ -183,7 +185,9 @@ jobs:
           role-to-assume: arn:aws:iam::123456789012:role/deploy-{name}
           aws-region: eu-west-1
       - run: docker build -t {name}:${{{{ github.sha }}}} services/{name}
-      - run: terraform -chdir=services/{name}/infra apply -auto-approve -var image_tag=${{{{ github.sha }}}}
+      - run: >-
+          terraform -chdir=services/{name}/infra apply -auto-approve
+          -var image_tag=${{{{ github.sha }}}}
 """
 
 TF_MAIN = """terraform {{

@@ -56,9 +56,10 @@ def _mlaudit(*args: str, cwd: Path, env: dict[str, str] | None = None
                           capture_output=True, text=True, timeout=600, check=False)
 
 
-def _env(checkov_bin: str) -> dict[str, str]:
+def _env(checkov_bin: str, cache: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["MLAUDIT_CHECKOV"] = checkov_bin
+    env["MLAUDIT_CACHE_DIR"] = str(cache)  # module fixtures run outside _isolated_cache
     return env
 
 
@@ -75,7 +76,7 @@ def terraform_sarif(checkov_bin: str, tmp_path_factory: pytest.TempPathFactory
     tree = _copy("terraform", tmp_path_factory.mktemp("tf"))
     out = tree.parent / "merged.sarif"
     done = _mlaudit("scan", ".", "--with-checkov", "--format", "sarif", "--output", str(out),
-                    cwd=tree, env=_env(checkov_bin))
+                    cwd=tree, env=_env(checkov_bin, tree.parent / "cache"))
     document = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else {}
     return done, document, out
 
@@ -139,7 +140,7 @@ def test_config_severity_ignore_and_baseline(checkov_bin: str, tmp_path: Path) -
         'with-checkov = true\nignore = ["CKV2_AWS_61"]\n'
         '[severity]\nCKV_AWS_21 = "critical"\n'
         '[per-path-ignores]\n"*.tf" = ["CKV_AWS_18"]\n', encoding="utf-8")
-    env = _env(checkov_bin)
+    env = _env(checkov_bin, tmp_path / "cache")
     done = _mlaudit("scan", ".", "--format", "json", cwd=tree, env=env)
     assert done.returncode == 1, done.stderr
     report = json.loads(done.stdout)
@@ -164,7 +165,7 @@ def test_dockerfile_false_positives_dropped_and_counted(checkov_bin: str, tmp_pa
                                                         ) -> None:
     tree = _copy("docker", tmp_path)
     done = _mlaudit("scan", ".", "--with-checkov", "--format", "json", cwd=tree,
-                    env=_env(checkov_bin))
+                    env=_env(checkov_bin, tmp_path / "cache"))
     assert done.returncode == 1, done.stderr
     report = json.loads(done.stdout)
     found = {(f["location"]["path"], f["rule"]) for f in report["findings"]}

@@ -18,7 +18,7 @@ from mlaudit.errors import UsageError
 from mlaudit.severity import Severity
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-FORMATS = ("text", "json", "sarif", "github", "markdown")
+FORMATS = ("text", "json", "sarif", "github", "markdown", "gitlab")
 
 
 EPILOG = """\
@@ -139,6 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     baseline = add("baseline", "write a baseline of current findings")
     scan_options(baseline)
+    for p in (scan, baseline):  # checkov in the same report: mlaudit.checkov
+        p.add_argument("--with-checkov", action="store_true", default=None,
+                       help="also run checkov (a separate program) and merge its failed "
+                            "checks (config: with-checkov = true)")
+        p.add_argument("--checkov-path", metavar="FILE",
+                       help="the checkov executable (default: $MLAUDIT_CHECKOV, else "
+                            "checkov on PATH)")
     baseline.add_argument("--output", "-o", type=Path, default=Path(".mlaudit-baseline.json"),
                           metavar="FILE", help="baseline file (default: .mlaudit-baseline.json)")
 

@@ -92,7 +92,10 @@ def _scan(args: argparse.Namespace, baseline: set[str] | None = None) -> tuple[
     registry: Registry[RuleRef | Rule[Any]] = Registry([*builtin.rules, *extra.rules])
     select = _cli_list(args.select) or config.select
     ignore = config.ignore + _cli_list(args.ignore)
-    config_mod.check_rules(config, registry)
+    external = _checkov(args, config, root, paths, select, ignore)
+    select = [r for r in select if not _is_check_ref(r)]
+    ignore = [r for r in ignore if not _is_check_ref(r)]
+    config_mod.check_rules(config, registry, external=_is_check_ref)
     rules = registry.select(select, ignore)
     live = None
     if args.command == "live" or getattr(args, "live", False):
@@ -119,13 +122,36 @@ def _scan(args: argparse.Namespace, baseline: set[str] | None = None) -> tuple[
     known = frozenset(name for ref in registry.rules for name in (ref.id, ref.name))
     request = ScanRequest(paths, root, config, rules, baseline or set(), cache_dir,
                           max(0, args.jobs), progress, context=not args.no_context,
-                          known_rules=known, live=live)
+                          known_rules=known, live=live, external=external)
     try:
         result = scan(request)
     finally:
         progress.clear()
+        if external is not None:
+            external.close()
     result.diagnostics[:0] = extra.diagnostics  # policies/plugins that could not be used
     return result, config, rules
+
+
+def _is_check_ref(ref: str) -> bool:
+    """A checkov check id (`CKV_AWS_24`) in --select/--ignore/[severity]: checkov's."""
+    return ref[:3].upper() == "CKV" and "_" in ref
+
+
+def _checkov(args: argparse.Namespace, config: config_mod.Config, root: Path,
+             paths: list[Path], select: list[str], ignore: list[str]) -> Any:
+    """The checkov side-run when asked for (flag or config), else None."""
+    wanted = getattr(args, "with_checkov", None)
+    if not (wanted if wanted is not None else config.with_checkov):
+        return None
+    from mlaudit import checkov
+
+    executable = checkov.find_executable(getattr(args, "checkov_path", None))
+    return checkov.CheckovRun(
+        executable, root, paths,
+        select=[r.upper() for r in select if checkov.is_check_id(r)],
+        ignore=[r.upper() for r in ignore if checkov.is_check_id(r)],
+        severity={k.upper(): v for k, v in config.severity.items() if checkov.is_check_id(k)})
 
 
 def _cli_list(values: list[str] | None) -> list[str]:

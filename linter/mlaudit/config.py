@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ DEFAULT_APP_PORTS = (8000,)
 _KEYS = {
     "select", "ignore", "exclude", "fail-on", "severity", "per-path-ignores", "rules",
     "app-ports", "max-file-size", "cache", "cache-dir", "respect-gitignore", "roles",
-    "policies",
+    "policies", "with-checkov",
 }
 
 
@@ -44,6 +44,7 @@ class Config:
     roles: dict[str, Role] = field(default_factory=dict)  # path glob -> role override
     # Rego policy files/directories, relative to the config file (mlaudit.extensions)
     policies: list[str] = field(default_factory=list)
+    with_checkov: bool = False  # also run checkov (mlaudit.checkov); its path is never config
     source: str | None = None  # the file it came from, for messages
 
 
@@ -97,7 +98,8 @@ def from_mapping(data: Mapping[str, Any], where: str) -> Config:
         if not isinstance(size, int) or size <= 0:
             raise UsageError(f"{where}: 'max-file-size' must be a positive number of bytes")
         config.max_file_size = size
-    for flag, attr in (("cache", "cache"), ("respect-gitignore", "respect_gitignore")):
+    for flag, attr in (("cache", "cache"), ("respect-gitignore", "respect_gitignore"),
+                       ("with-checkov", "with_checkov")):
         if flag in data:
             if not isinstance(data[flag], bool):
                 raise UsageError(f"{where}: '{flag}' must be true or false")
@@ -128,20 +130,26 @@ def _severity(value: Any, key: str, where: str) -> Severity:
         raise UsageError(f"{where}: '{key}': {exc}") from None
 
 
-def check_rules(config: Config, registry: Any) -> None:
+def check_rules(config: Config, registry: Any,
+                external: Callable[[str], bool] = lambda ref: False) -> None:
     """What only the rule pack can validate: every rule named in `[severity]`,
     `[per-path-ignores]` and `[rules.X]` exists, and every rule option is one the rule
     declares, with a value of the declared option's type. `registry` resolves ids and
-    names to rule references (`mlaudit.registry.Registry`)."""
+    names to rule references (`mlaudit.registry.Registry`); `external` says which ids
+    belong to another tool run beside the scan (checkov's `CKV_AWS_24`), not to it."""
     where = config.source or "config"
     refs = [("severity", ref) for ref in config.severity]
     refs += [(f"per-path-ignores.{glob!r}", ref)
              for glob, ids in config.per_path_ignores.items() for ref in ids]
     refs += [("rules", ref) for ref in config.rule_options]
     for key, ref in refs:
+        if external(ref):
+            continue
         if registry.get(ref) is None:
             raise UsageError(f"{where}: {key}: unknown rule {ref!r}{registry.suggest(ref)}")
     for ref, options in config.rule_options.items():
+        if external(ref):
+            continue
         rule = registry.get(ref).load()
         declared: Mapping[str, Any] = rule.options
         for name, value in options.items():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -42,6 +43,7 @@ from mlaudit.suppress import InlineSuppression, parse_suppressions
 # Below this many files to parse, a process pool costs more than it saves (pool start-up
 # is ~0.1 s); a pre-commit run on a few files always stays serial.
 PARALLEL_THRESHOLD = 48
+_CHECKOV_ID_RE = re.compile(r"^CKV2?_[A-Z0-9]+_\d+$", re.I)  # as mlaudit.checkov.CHECK_ID_RE
 
 # Diagnostic codes that end the run with exit 2 (see ScanResult.errors).
 FATAL_CODES = frozenset({"policy-error", "plugin-error"})
@@ -68,6 +70,9 @@ class ScanRequest:
     # Live mode (`mlaudit live`, `scan --live`): given the deployment, returns extra rule
     # subjects (the `LiveState`) and diagnostics (permissions missing, unmanaged resources).
     live: Callable[[Any], tuple[list[Any], list[Diagnostic]]] | None = None
+    # A second tool run beside the scan (`--with-checkov`: mlaudit.checkov.CheckovRun):
+    # `start()` before parsing, `merge(...)` of its findings before suppressions apply.
+    external: Any = None
 
 
 @dataclass
@@ -89,6 +94,7 @@ class ScanResult:
     files_scanned: int
     project: ParsedProject | None = None
     deployment: Any = None
+    notes: list[str] = field(default_factory=list)  # summary lines of an external tool
 
     @property
     def active(self) -> list[Finding]:
@@ -256,6 +262,9 @@ def _record(
 def scan(request: ScanRequest) -> ScanResult:
     config = request.config
     found, report_only = _discover(request)
+    external = request.external
+    if external is not None:
+        external.start()  # runs while mlaudit parses
     ensure_for_kinds(s.kind for s in found.files)  # a shadowing fork is exit 2, up front
     cache = ParseCache(request.cache_dir if config.cache else None)
     models, parse_diagnostics = parse_files(found.files, cache, request.jobs, request.progress)
@@ -286,11 +295,18 @@ def scan(request: ScanRequest) -> ScanResult:
     run = _RuleRun(request, deployment, line_lookup, report_only, roles, extra)
     raw = _merge_identical(_by_role(run.all(models, found.files, diagnostics), run.ran, roles))
     diagnostics.extend(d for d in limits.stop(limit_sink) if d not in diagnostics)
+    if external is not None:
+        raw = external.merge(raw, found.files, report_only, deployment, roles, diagnostics)
+        run.ran.extend(external.rules)
     inline = _all_inline_suppressions(found.files)
     findings, inline = _apply_suppressions(raw, config, request.baseline, found.files, inline)
     if run.suppression_rule is not None:
         ran = {r.id for r in request.rules} | {r.name for r in request.rules}
-        subject = _unused(inline, ran, set(request.known_rules) | ran)
+        # A checkov id in a suppression is known; it can be unused only when checkov ran.
+        checks = {ref.lower() for items in inline.values() for item in items
+                  for ref in item.rule_refs if _CHECKOV_ID_RE.match(ref)}
+        known = set(request.known_rules) | ran | checks
+        subject = _unused(inline, ran | (checks if external is not None else set()), known)
         ctx = _context(run.suppression_rule, config, deployment, line_lookup, roles,
                        run.seen_secrets)
         extra = _by_role(list(run.suppression_rule.run(subject, ctx)),
@@ -306,7 +322,7 @@ def scan(request: ScanRequest) -> ScanResult:
     findings.sort(key=lambda f: f.sort_key())
     scanned = len(report_only) if report_only is not None else len(found.files)
     return ScanResult(request.root, findings, diagnostics, run.ran, scanned, project,
-                      deployment)
+                      deployment, list(getattr(external, "notes", [])))
 
 
 def _with_excerpt(finding: Finding, line_lookup: Callable[[str], list[str]],

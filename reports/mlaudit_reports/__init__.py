@@ -23,6 +23,7 @@ REPORTERS: dict[str, str] = {
     "sarif": "sarif",
     "github": "github",
     "markdown": "markdown",
+    "gitlab": "gitlab",
 }
 
 

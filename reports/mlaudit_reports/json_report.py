@@ -63,6 +63,7 @@ def render(result: ScanResult, ctx: ReportContext) -> str:
             "baselined": summary.baselined,
             "fail_on": threshold_name(ctx.fail_on),
             "failing": summary.failing,
+            **({"notes": list(result.notes)} if result.notes else {}),
         },
         "findings": [finding_to_dict(f) for f in result.findings
                      if ctx.include_suppressed or f.suppression is None],

@@ -36,7 +36,10 @@ _ICON = {
 
 def rule_help_uri(rule: Rule[Any] | None) -> str:
     """Absolute link to a rule's section of the reference (the bare page when unknown);
-    "" for a policy's or plugin's rule, which mlaudit's reference does not document."""
+    a checkov check's own guideline; "" for a policy's or plugin's rule, which mlaudit's
+    reference does not document."""
+    if rule is not None and rule.options.get("help_uri"):  # a checkov check's guideline
+        return str(rule.options["help_uri"])
     if rule is not None and rule.origin != "mlaudit":
         return ""
     return f"{RULES_DOC_URL}#{anchor(rule)}" if rule is not None else RULES_DOC_URL
@@ -94,6 +97,7 @@ def _head(result: ScanResult, ctx: ReportContext, summary: Summary) -> list[str]
         quiet.append(f"{summary.baselined} in the baseline")
     if quiet:
         out.append("Not counted: " + "; ".join(quiet) + ".\n\n")
+    out += [f"{cell(note)}.\n\n" for note in result.notes]  # e.g. checkov's dropped results
     return out
 
 

@@ -243,5 +243,6 @@ def render(result: ScanResult, ctx: ReportContext) -> str:
                          _RED, ctx.color)
     else:
         verdict = _paint(f"passed (fail-on {threshold_name(ctx.fail_on)})", _GREEN, ctx.color)
+    out.extend(_safe(note) for note in result.notes)  # e.g. checkov's dropped results
     out.append(f"{line} — {verdict}")
     return "\n".join(out) + "\n"

@@ -31,7 +31,7 @@ from mlaudit.parsers import ParseError
 from mlaudit.sources import MODEL_ARTIFACT_SUFFIXES, SourceFile
 from mlaudit.span import Span
 
-PARSER_VERSION = "8"
+PARSER_VERSION = "9"
 
 _VERBS = {"get", "post", "put", "delete", "patch", "head", "options", "trace"}
 
@@ -260,6 +260,8 @@ class _Walker:
             if framework:
                 prefix_node = _kw(node.value, "prefix", "url_prefix")
                 prefix = self.value(prefix_node)[0] if prefix_node is not None else ""
+                if prefix is None:
+                    prefix = "?"  # given but not a literal (`prefix=settings.API_PREFIX`)
                 for target in targets:
                     self.apps.append(App(ast.unparse(target), framework, self.span(node),
                                          prefix or ""))
@@ -553,6 +555,8 @@ def _prefixed(walker: _Walker) -> list[Route]:
         if app is None or name in seen:
             return "", name is None or app is None
         own = app.prefix
+        if own == "?":
+            return "", False
         include = next((i for i in walker.includes if i.router == name), None)
         if include is None:
             return own, not app.is_router  # a router mounted elsewhere: prefix unknown

@@ -31,7 +31,7 @@ from mlaudit.parsers import ParseError
 from mlaudit.sources import MODEL_ARTIFACT_SUFFIXES, SourceFile
 from mlaudit.span import Span
 
-PARSER_VERSION = "9"
+PARSER_VERSION = "10"
 
 _VERBS = {"get", "post", "put", "delete", "patch", "head", "options", "trace"}
 
@@ -114,6 +114,12 @@ class _Walker:
                 self.imports.append(node.module)
                 for alias in node.names:
                     self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+            elif isinstance(node, ast.ImportFrom) and node.level:
+                # Relative imports keep their dots (`from .models import load` ->
+                # ".models.load"): rules resolve them against the importing file.
+                base = "." * node.level + (f"{node.module}." if node.module else "")
+                for alias in node.names:
+                    self.aliases[alias.asname or alias.name] = base + alias.name
         for stmt in tree.body:
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(
                     stmt.targets[0], ast.Name):

@@ -10,6 +10,10 @@ only policies cannot act: a `PredictiveScaling` policy in `ForecastOnly` mode (t
 default) forecasts but never changes the count. The finding sits on the service block,
 or on the target block.
 
+Services with `count`/`for_each` are judged per instance: a target naming
+`aws_ecs_service.model[each.key]` scales the instance with its own key, one naming
+`aws_ecs_service.model["api"]` only that one; the other instances are reported.
+
 A service whose `desired_count` is in `lifecycle.ignore_changes` says an autoscaler was
 meant to own the count; when nothing in the repository registers it (no scaling target,
 no workflow or script running `aws application-autoscaling register-scalable-target`
@@ -110,44 +114,93 @@ def _targets(dep: Any, tf: TerraformProject, types: tuple[str, ...],
 
 
 def _project_facts(dep: Any, tf: TerraformProject) -> tuple[
-        list[Resource], list[tuple[Resource, set[str] | None]], set[str], bool, bool]:
+        list[Resource], list[tuple[Resource, set[str] | None]], set[str], bool, bool,
+        dict[str, set[str | int]]]:
     """Every service and scaling target of the repository, and what they tell together."""
     services = [*tf.resources("aws_ecs_service"),
                 *(r for _, _, r in tf.registry if r.type == "aws_ecs_service")]
     targets = [(t, s) for t, s in _targets(dep, tf, ("aws_appautoscaling_target",), services)
                if is_ecs_target(t) is not False]
-    scaled = {a for _, names in targets for a in names or ()}
+    # Targets naming one instance of a service with count/for_each
+    # (`aws_ecs_service.model[each.key]`, `aws_ecs_service.model["api"]`).
+    instances: dict[str, set[str | int]] = {}
+    whole: set[str] = set()
+    for index, (target, names) in enumerate(targets):
+        named = _instance_named(dep, target) if names is None or names else None
+        if named is None:
+            whole.update(names or ())
+            continue
+        address, key = named
+        instances.setdefault(address, set()).add(key)
+        targets[index] = (target, {address})
+    scaled = whole | {a for a in instances if a not in whole and _all_keys(
+        services, a, instances[a])}
     unsure = any(names is None for _, names in targets)
     # A target naming no service we know may name one whose own `name` is unknown.
     orphan = any(names == set() and is_ecs_target(t) for t, names in targets)
     skip = scaled | passed_to_registry_modules(dep, tf)
-    return services, targets, skip, unsure, orphan
+    return services, targets, skip, unsure, orphan, {
+        a: keys for a, keys in instances.items() if a not in scaled}
+
+
+_INDEXED = re.compile(
+    r"\baws_ecs_service\.(\w+)\[\s*(each\.key|count\.index|\"([^\"]*)\"|(\d+))\s*\]")
+
+
+def _instance_named(dep: Any, target: Resource) -> tuple[str, str | int] | None:
+    """(service config address, instance key) a target's `resource_id` names through an
+    index; None when it names no single instance that way."""
+    span = target.span_of("resource_id")
+    text = dep.project.read_text(span.path) if span.path else None
+    lines = text.splitlines() if text is not None else []
+    if not 0 < span.line <= len(lines):
+        return None
+    found = _INDEXED.findall(lines[span.line - 1])
+    if len(found) != 1:
+        return None
+    name, index, literal, number = found[0]
+    key: str | int | None
+    if index in ("each.key", "count.index"):
+        key = target.index  # the target's own instance key
+    else:
+        key = literal if number == "" else int(number)
+    if key is None:
+        return None
+    prefix = f"{target.module_address}." if target.module_address else ""
+    return f"{prefix}aws_ecs_service.{name}", key
+
+
+def _all_keys(services: list[Resource], address: str, keys: set[str | int]) -> bool:
+    return all(s.index in keys for s in services if s.config_address == address)
 
 
 def _check(module: TerraformModule, tf: TerraformProject, ctx: RuleContext) -> Iterator[Finding]:
     dep = ctx.deployment
-    services, targets, skip, unsure, orphan = dep.memo(
+    services, targets, skip, unsure, orphan, partly = dep.memo(
         ("ecs-scaling", id(tf)), lambda: _project_facts(dep, tf))
     for svc in with_registry(module, dep, "aws_ecs_service"):
         if svc.config_address in skip or unsure or _fixed_elsewhere(svc) or (
-                orphan and not isinstance(svc.get("name"), str)):
+                orphan and not isinstance(svc.get("name"), str)) or (
+                svc.index in partly.get(svc.config_address, ())):
             continue
         ignored = _count_ignored(svc)
         if ignored is not None and dep.memo(("ecs-scaled-outside",), lambda: _scaled_outside(dep)):
             continue
         count = svc.get("desired_count")
+        label = svc.address if svc.config_address in partly else svc.config_address
         fixed = f"a fixed {count if isinstance(count, int) else 'number of'} task(s)"
         what = f"{svc.module_address} ({svc.registry}) sets enable_autoscaling = false" \
-            if svc.registry else f"aws_ecs_service {svc.config_address} has no " \
-            "aws_appautoscaling_target"
+            if svc.registry else f"aws_ecs_service {label} has no aws_appautoscaling_target"
+        if svc.config_address in partly:
+            what += " (the scaling targets name only its instances " + ", ".join(
+                sorted(repr(k) for k in partly[svc.config_address])) + ")"
         if ignored is not None:
             what += " although lifecycle.ignore_changes leaves desired_count to an autoscaler"
         related = [(svc.span_of("desired_count"), "fixed task count")] \
             if svc.has("desired_count") else []
         if ignored is not None:
             related.append((ignored, "desired_count ignored: meant to be scaled"))
-        yield ctx.finding(f"{what}: it runs {fixed}", svc.span, related=related,
-                          key=svc.config_address)
+        yield ctx.finding(f"{what}: it runs {fixed}", svc.span, related=related, key=label)
     policies = dep.memo(("ecs-scaling-policies", id(tf)),
                         lambda: list(_targets(dep, tf, _ATTACHED, services)))
     if any(names is None and not refs(dep, p, "resource_id", "aws_appautoscaling_target")

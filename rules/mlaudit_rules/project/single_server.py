@@ -15,6 +15,11 @@ exactly one instance is not a bastion, NAT or VPN host, that instance is the one
 script deploys to. An Elastic IP or Route 53 record pointing at the instance is listed as
 evidence: it pins the service's address to that one machine.
 
+Without an instance in Terraform, one host created by a script or workflow (`aws
+lightsail create-instances` with one name, `aws ec2 run-instances` without a count above
+one) that a script or workflow starts the server on is the same fact, reported at the
+command that creates it.
+
 Not flagged: repositories that also declare an Auto Scaling group, ECS service, App
 Runner service, EKS node group, SageMaker endpoint, Beanstalk environment or any
 function; instances with `count`/`for_each` above one; instances whose `user_data` runs
@@ -58,7 +63,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from mlaudit.finding import Finding
@@ -74,7 +79,8 @@ from mlaudit.span import Span
 RULE = Rule(
     id="MLA708", name="single-server", title="Model served from a single EC2 instance",
     severity=Severity.MEDIUM, category=Category.SCALING, target=Deployment,
-    requires=(TerraformModule,),
+    requires=(TerraformModule, "mlaudit.models.workflow.Workflow",
+              "mlaudit.models.compose.ComposeFile"),
     kind=Kind.RELIABILITY, confidence=Confidence.MEDIUM, tags=("terraform", "ec2"),
     docs=__doc__ or "",
 )
@@ -103,8 +109,12 @@ _SYSTEM_UNITS = re.compile(
 @RULE.check
 def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
     tf = deployment.terraform
-    if not isinstance(tf, TerraformProject) or deployment.functions() or any(
-            r.type in _ELSEWHERE for r in tf.resources("aws_")):
+    if deployment.functions() or (isinstance(tf, TerraformProject) and any(
+            r.type in _ELSEWHERE for r in tf.resources("aws_"))):
+        return
+    if not isinstance(tf, TerraformProject) or not any(
+            r.type in _INSTANCES for r in tf.resources("aws_")):
+        yield from _scripted_host(deployment, ctx)
         return
     instances = [r for r in tf.resources("aws_") if r.type in _INSTANCES]
     servers: list[tuple[Resource, str]] = []
@@ -134,6 +144,63 @@ def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
         f"{res.type} {res.config_address} is the only server of the model ({what}): no "
         "Auto Scaling group, container service or second instance takes over when it fails",
         res.span, related=related, key=res.config_address)
+
+
+_CREATE_HOST = re.compile(
+    r"\baws\s+(?:lightsail\s+create-instances|ec2\s+run-instances)\b(?:[^\n]*\\\n)*[^\n]*")
+_MANY = re.compile(r"--(?:count|min-count|max-count)[\s=]+(?:[2-9]|\d\d)|"
+                   r"--instance-names[\s=]+\S+[ \t]+[^-\s\\]")
+
+
+def _scripted_host(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
+    """No instance in Terraform: one host created by a script (`aws lightsail
+    create-instances`, `aws ec2 run-instances`) that a script or workflow starts the server
+    on over SSH or SSM."""
+    creates: list[tuple[Span, str]] = []
+    for _path, text, line_of in _scripts(deployment):
+        for match in _CREATE_HOST.finditer(text):
+            if _MANY.search(match.group(0)):
+                return  # several hosts: not a single server
+            creates.append((line_of(match.group(0).splitlines()[0]), match.group(0)))
+    if len(creates) != 1:
+        return
+    launch = deployment.memo(("MLA708", "remote"), lambda: _remote_launch(deployment))
+    if launch is None:
+        return
+    (span, command), (at, what) = creates[0], launch
+    kind = "Lightsail instance" if "lightsail" in command else "EC2 instance"
+    yield ctx.finding(
+        f"one {kind} created by {span.path} is the only server of the model ({what}): no "
+        "Auto Scaling group, container service or second instance takes over when it fails",
+        span, related=[(at, f"{at.path} {what} on the instance")], key=f"{span.path}:host")
+
+
+def _scripts(deployment: Deployment) -> Iterator[tuple[str, str, Callable[[str], Span]]]:
+    """(path, text, line finder) of every workflow run step and shell script."""
+    for workflow in deployment.project.of_type(Workflow):
+        for job in workflow.jobs:
+            for step in job.steps:
+                if step.run is not None:
+                    yield workflow.path, step.run.text, _run_lines(workflow.path, step.run)
+    for source in deployment.project.files:
+        if source.kind is FileKind.TEXT and source.path.endswith(".sh"):
+            try:
+                text = source.text
+            except OSError:
+                continue
+            yield source.path, text, _text_lines(source.path, text.splitlines())
+
+
+def _run_lines(path: str, run: Any) -> Callable[[str], Span]:
+    def find(needle: str) -> Span:
+        return Span(path, run.line_of(needle))
+    return find
+
+
+def _text_lines(path: str, lines: list[str]) -> Callable[[str], Span]:
+    def find(needle: str) -> Span:
+        return Span(path, next((n for n, t in enumerate(lines, 1) if needle in t), 1))
+    return find
 
 
 def _label(res: Resource) -> str:

@@ -6,7 +6,7 @@ A health check that fails against the app it checks, found by reading them toget
   `health_check` path, Kubernetes `readinessProbe`/`livenessProbe` `httpGet` path) is
   served by no route of the Python app (router prefixes, routers in other modules included
   through `include_router(prefix=...)` / blueprints, and sub-apps mounted with a literal
-  `app.mount("/prefix", sub)`);
+  `app.mount("/prefix", sub)`, and a literal `root_path` also accepted as a prefix);
 - a Kubernetes probe's port (a number, or a named container port) differs from the port
   the container's server listens on (its own `command`, else its in-repo image's `CMD`);
 - a Dockerfile `HEALTHCHECK` runs `curl`/`wget` in an image whose final base lacks it
@@ -300,6 +300,9 @@ def _tg_path(deployment: Deployment, check: HealthCheck) -> str | None:
 _MOUNT = re.compile(r"\.mount\(\s*(?:path\s*=\s*)?(?:[\"']([^\"']*)[\"'])?")
 
 
+_ROOT_PATH = re.compile(r"\broot_path\s*=\s*(?:[\"']([^\"']*)[\"']|\S)")
+
+
 def _mounts(text: str) -> list[str] | None:
     """Literal prefixes of `.mount(...)` calls; None when one is not a literal."""
     out = []
@@ -337,6 +340,11 @@ def _unserved(image: Image, path: str, modules: dict[str, PythonModule],
         prefixes.add("")
     candidates = [r.path for r in app.routes if r.path is not None] + [
         p + r.path for m in others for r in m.routes if r.path is not None for p in prefixes]
+    # `FastAPI(root_path="/api")` behind a proxy: the app also answers under that prefix.
+    roots = _ROOT_PATH.findall(text or "")
+    if any(not literal for literal in roots):
+        return None
+    candidates += [root.rstrip("/") + c for root in roots for c in candidates]
     # A router's routes are incomplete in its own module only because the include that
     # prefixes it is elsewhere (the prefixes above); anything else unknown: cannot tell.
     if any(r.path is None or not r.path_complete for r in app.routes) or any(

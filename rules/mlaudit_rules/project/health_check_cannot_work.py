@@ -14,9 +14,10 @@ A health check that fails against the app it checks, found by reading them toget
   only) and that no stage it builds on installs;
 - a Dockerfile `HEALTHCHECK` URL port differs from the port the server's `CMD` listens on
   (resolved through `ENV`/`ARG`, `--bind`, `--port`);
-- a compose `healthcheck` of a service built from an in-repo Dockerfile runs `curl`/`wget`
-  that the image lacks, or requests a localhost port other than the one the service's
-  command (else the image's `CMD`) listens on.
+- a compose `healthcheck` or ECS container `healthCheck` of a service whose image is built
+  from an in-repo Dockerfile runs `curl`/`wget` that the image lacks; a compose one
+  requests a localhost port other than the one the service's command (else the image's
+  `CMD`) listens on.
 
 The finding sits on the health check; related locations point at the app module, the
 `FROM` line or the `CMD` line. Not flagged: served paths; full images (`python:3.12` has
@@ -120,7 +121,7 @@ def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
             dockerfile = dockerfiles.get(images[0].dockerfile)
             if dockerfile is not None:
                 yield from _dockerfile_checks(ctx, check, images[0], dockerfile)
-        if check.origin == "compose":
+        if check.origin in ("compose", "ecs"):
             yield from _service_probe(deployment, ctx, check, dockerfiles)
         label = f"{check.origin} health check"
         if check.origin == "kubernetes":
@@ -207,30 +208,15 @@ def _probe_tools(ctx: RuleContext, check: HealthCheck, command: str, dockerfile:
                               key=f"{check.id}:{tool}")
 
 
-def _compose_probes(deployment: Deployment) -> dict[tuple[str, int], str]:
-    """The command of each compose health check, by its place."""
-    from mlaudit.models.compose import ComposeFile  # lazily: most scans have no compose
-
-    out: dict[tuple[str, int], str] = {}
-    for compose in deployment.models(ComposeFile):
-        for item in compose.services:
-            probe = item.healthcheck
-            if probe is not None and not probe.disable and probe.test[:1] != ("NONE",):
-                words = probe.test[1:] if probe.test[:1] in (("CMD",), ("CMD-SHELL",)) \
-                    else probe.test
-                out[(probe.span.path, probe.span.line)] = " ".join(words)
-    return out
-
-
 def _service_probe(deployment: Deployment, ctx: RuleContext, check: HealthCheck,
                    dockerfiles: dict[str, Dockerfile]) -> Iterator[Finding]:
-    """A compose health check run inside the service's in-repo image: the tool it runs must
-    exist there, and a localhost URL must name the port the server listens on."""
-    command = deployment.memo(("MLA702", "compose-probes"),
-                              lambda: _compose_probes(deployment)).get(
-        (check.span.path, check.span.line))
-    if command is None:
+    """A compose or ECS health check runs inside the service's in-repo image: the tool it
+    runs must exist there, and (compose) a localhost URL must name the port the server
+    listens on."""
+    command = check.command
+    if not command:
         return
+    label = f"{check.origin if check.origin == 'compose' else 'ECS'} health check"
     for edge in deployment.edges_from(check.id, "checks"):
         service = deployment.node(edge.target)
         if not isinstance(service, Service):
@@ -238,10 +224,11 @@ def _service_probe(deployment: Deployment, ctx: RuleContext, check: HealthCheck,
         image = deployment.image_of(service)
         dockerfile = dockerfiles.get(image.dockerfile) if image is not None else None
         if dockerfile is not None and service.image_id is not None:  # built here, not pulled
-            yield from _probe_tools(ctx, check, command, dockerfile, "compose health check")
+            yield from _probe_tools(ctx, check, command, dockerfile, label)
         match = _URL.search(command)
-        if match is None or not _LOCAL.match(match.group(0)) or check.port is None:
-            continue
+        if check.origin != "compose" or match is None or not _LOCAL.match(match.group(0)) \
+                or check.port is None:
+            continue  # an ECS container's ports mix its command's and its port mappings
         own = [p for p in service.ports if p.origin == "compose-command"]
         server = image.server if image is not None and not own else None
         if own and own[0].port is not None:

@@ -282,6 +282,8 @@ INDEX: tuple[tuple[str, str, str, str, str, tuple[str, ...]], ...] = (
      'mlaudit.models.deployment.Deployment',
      (
       'mlaudit.models.terraform.TerraformModule',
+      'mlaudit.models.workflow.Workflow',
+      'mlaudit.models.compose.ComposeFile',
      )),
     ('MLA709', 'lambda-function-url-public', 'exposure',
      'mlaudit_rules.project.lambda_function_url_public',

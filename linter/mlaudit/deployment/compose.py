@@ -12,7 +12,7 @@ from typing import Any
 
 from mlaudit.compose_projects import ComposeProject, compose_projects
 from mlaudit.deployment._builder import Builder, node_id
-from mlaudit.deployment.docker import probe_target
+from mlaudit.deployment.docker import probe_command, probe_target
 from mlaudit.models.compose import ComposeService
 from mlaudit.models.deployment import EntryPoint, HealthCheck, ListenPort, PublishedPort, Service
 from mlaudit.models.dockerfile import Dockerfile
@@ -63,7 +63,8 @@ def _service(builder: Builder, compose: ComposeProject, item: ComposeService,
         port, path = probe_target(" ".join(item.healthcheck.test))
         checks.append(HealthCheck(node_id("healthcheck", service_id), "compose",
                                   item.healthcheck.span, path, port,
-                                  item.healthcheck.disabled))
+                                  item.healthcheck.disabled,
+                                  command=probe_command(item.healthcheck.test)))
     spans = [item.span, *(s for s in (item.image_span, item.command_span) if s)]
     spans += [m.span for m in item.ports] + [c.span for c in checks]
     spans += [v.span for v in item.environment] + [v.span for v in item.volumes]

@@ -21,6 +21,15 @@ def probe_target(command: str) -> tuple[int | None, str | None]:
     return port, match.group(2) or "/"
 
 
+def probe_command(test: tuple[str, ...] | list[str]) -> str:
+    """The command a compose/ECS probe runs: `("CMD", "curl", ...)` or
+    `("CMD-SHELL", "curl ...")` without the marker; "" for `NONE`."""
+    words = tuple(test)
+    if words[:1] == ("NONE",):
+        return ""
+    return " ".join(words[1:] if words[:1] in (("CMD",), ("CMD-SHELL",)) else words)
+
+
 def build_images(builder: Builder) -> None:
     for dockerfile in sorted(builder.project.of_type(Dockerfile), key=lambda d: d.path):
         final = dockerfile.final_stage

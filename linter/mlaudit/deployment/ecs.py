@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mlaudit.deployment._builder import Builder, node_id
-from mlaudit.deployment.docker import probe_target
+from mlaudit.deployment.docker import probe_command, probe_target
 from mlaudit.models.deployment import HealthCheck, ListenPort, PublishedPort, Service
 from mlaudit.models.ecs import ContainerDefinition, TaskDefinition
 
@@ -29,7 +29,8 @@ def container_service(builder: Builder, container: ContainerDefinition, owner: s
         port, path = probe_target(" ".join(container.health_check.command))
         checks.append(HealthCheck(node_id("healthcheck", service_id), "ecs",
                                   container.health_check.span, path, port,
-                                  container.health_check.command[:1] == ("NONE",)))
+                                  container.health_check.command[:1] == ("NONE",),
+                                  command=probe_command(container.health_check.command)))
     service = Service(service_id, platform, container.name, container.span, container.image,
                       container.image_span, None, tuple(ports), tuple(published), tuple(checks))
     service = builder.add(service, end_line)

@@ -55,6 +55,7 @@ class HealthCheck:
     served: bool | None = None
     route_span: Span | None = None
     kind: str = "healthcheck"
+    command: str = ""  # the probe command (compose `test`, ECS `command`), "" when none
 
     @property
     def name(self) -> str:

@@ -31,7 +31,7 @@ from mlaudit.parsers import ParseError
 from mlaudit.sources import MODEL_ARTIFACT_SUFFIXES, SourceFile
 from mlaudit.span import Span
 
-PARSER_VERSION = "9"
+PARSER_VERSION = "11"
 
 _VERBS = {"get", "post", "put", "delete", "patch", "head", "options", "trace"}
 
@@ -114,6 +114,12 @@ class _Walker:
                 self.imports.append(node.module)
                 for alias in node.names:
                     self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+            elif isinstance(node, ast.ImportFrom) and node.level:
+                # Relative imports keep their dots (`from .models import load` ->
+                # ".models.load"): rules resolve them against the importing file.
+                base = "." * node.level + (f"{node.module}." if node.module else "")
+                for alias in node.names:
+                    self.aliases[alias.asname or alias.name] = base + alias.name
         for stmt in tree.body:
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(
                     stmt.targets[0], ast.Name):
@@ -260,6 +266,8 @@ class _Walker:
             if framework:
                 prefix_node = _kw(node.value, "prefix", "url_prefix")
                 prefix = self.value(prefix_node)[0] if prefix_node is not None else ""
+                if prefix is None:
+                    prefix = "?"  # given but not a literal (`prefix=settings.API_PREFIX`)
                 guards = _names_in(_kw(node.value, "dependencies"))
                 for target in targets:
                     self.apps.append(App(ast.unparse(target), framework, self.span(node),
@@ -574,6 +582,8 @@ def _prefixed(walker: _Walker) -> list[Route]:
         if app is None or name in seen:
             return "", name is None or app is None
         own = app.prefix
+        if own == "?":
+            return "", False
         include = next((i for i in walker.includes if i.router == name), None)
         if include is None:
             return own, not app.is_router  # a router mounted elsewhere: prefix unknown

@@ -12,7 +12,9 @@ listener in the repository's Terraform speaks HTTPS/TLS. The finding sits on the
 Not flagged: a port-80 server whose only job is the redirect (`return 301 https://...`,
 `rewrite ^ https://... permanent`, at server level or in `location /`, ACME challenge
 locations allowed); a repository where another server or an HTTPS load balancer listener
-terminates TLS; servers listening only on 127.0.0.1 or a unix socket (internal);
+terminates TLS, also through a file a server `include`s (a snippet holding
+`listen 443 ssl` or `ssl_certificate`, read even when it is not a whole nginx config);
+servers listening only on 127.0.0.1 or a unix socket (internal);
 nginx configs of a SageMaker serving container that nothing else in the repository runs
 (SageMaker's HTTPS endpoint, with SigV4 auth, throttling and TLS, is the edge; that
 nginx only relays /ping and /invocations inside the container).
@@ -52,11 +54,12 @@ server {
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from mlaudit.finding import Finding
-from mlaudit.models.nginx import NginxConfig, Server
+from mlaudit.models.nginx import NginxConfig, Server, include_matches
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
 from mlaudit_rules.edge._nginx import (
@@ -129,13 +132,33 @@ def _any_tls_listener(terraform: Any) -> bool:
     return False
 
 
+_TLS_LINE = re.compile(r"^\s*(?:listen\s[^;#]*\bssl\b|ssl_certificate\s)", re.MULTILINE)
+
+
+def _tls_included(ctx: RuleContext, configs: list[NginxConfig]) -> bool:
+    """A file some server includes turns TLS on (`include snippets/ssl.conf;`)."""
+    if ctx.deployment is None:
+        return False
+    project = ctx.deployment.project
+    patterns = {i.pattern for c in configs for i in c.includes if i.context == "server"}
+    for pattern in patterns:
+        for source in project.files:
+            if include_matches(pattern, source.path):
+                text = project.read_text(source.path)
+                if text is not None and _TLS_LINE.search(text):
+                    return True
+    return False
+
+
 @RULE.check
 def check(config: NginxConfig, ctx: RuleContext) -> Iterator[Finding]:
     if behind_sagemaker_endpoint(ctx, config):
         return  # SageMaker's endpoint is the edge; this nginx is internal
     configs = configs_of(ctx) or [config]
     if any(_tls(s) for c in configs for s in c.servers) or _tls_load_balancer(ctx) \
-            or any(_tls_snippet(c) for c in configs):
+            or any(_tls_snippet(c) for c in configs) or \
+            (ctx.deployment is not None and ctx.deployment.memo(
+                ("MLA501", "tls-included"), lambda: _tls_included(ctx, configs))):
         return
     for server in config.servers:
         if server.stream or is_internal(server) or _redirects(server):

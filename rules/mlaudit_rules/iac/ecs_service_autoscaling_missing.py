@@ -5,11 +5,22 @@ An `aws_ecs_service` that no `aws_appautoscaling_target` (ECS namespace,
 `ecs:service:DesiredCount`) names in its `resource_id`, written as a literal
 `service/<cluster>/<service>`, through variables, or as references such as
 `"service/${aws_ecs_cluster.main.name}/${aws_ecs_service.api.name}"`; and a scaling
-target that no `aws_appautoscaling_policy` or scheduled action is attached to. The
-finding sits on the service block, or on the target block.
+target that no `aws_appautoscaling_policy` or scheduled action is attached to, or whose
+only policies cannot act: a `PredictiveScaling` policy in `ForecastOnly` mode (the
+default) forecasts but never changes the count. The finding sits on the service block,
+or on the target block.
 
-Not flagged: daemon services; `desired_count = 0`; services whose `desired_count` is in
-`lifecycle.ignore_changes` (scaled outside Terraform); services passed to a registry
+Services with `count`/`for_each` are judged per instance: a target naming
+`aws_ecs_service.model[each.key]` scales the instance with its own key, one naming
+`aws_ecs_service.model["api"]` only that one; the other instances are reported.
+
+A service whose `desired_count` is in `lifecycle.ignore_changes` says an autoscaler was
+meant to own the count; when nothing in the repository registers it (no scaling target,
+no workflow or script running `aws application-autoscaling register-scalable-target`
+or `aws ecs update-service --desired-count`), the finding names the ignored attribute.
+
+Not flagged: daemon services; `desired_count = 0`; services whose ignored
+`desired_count` is scaled by a script or workflow of the repository; services passed to a registry
 module; every service, when any scaling target's `resource_id` cannot be resolved
 (and every target, when a policy's cannot).
 
@@ -55,13 +66,16 @@ resource "aws_appautoscaling_policy" "cpu" {
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from mlaudit.finding import Finding
 from mlaudit.models.terraform import Resource, TerraformModule, TerraformProject, Unknown
+from mlaudit.models.workflow import Workflow
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
+from mlaudit.sources import FileKind
 from mlaudit_rules.iac._scaling import (
     is_ecs_target,
     passed_to_registry_modules,
@@ -100,37 +114,93 @@ def _targets(dep: Any, tf: TerraformProject, types: tuple[str, ...],
 
 
 def _project_facts(dep: Any, tf: TerraformProject) -> tuple[
-        list[Resource], list[tuple[Resource, set[str] | None]], set[str], bool, bool]:
+        list[Resource], list[tuple[Resource, set[str] | None]], set[str], bool, bool,
+        dict[str, set[str | int]]]:
     """Every service and scaling target of the repository, and what they tell together."""
     services = [*tf.resources("aws_ecs_service"),
                 *(r for _, _, r in tf.registry if r.type == "aws_ecs_service")]
     targets = [(t, s) for t, s in _targets(dep, tf, ("aws_appautoscaling_target",), services)
                if is_ecs_target(t) is not False]
-    scaled = {a for _, names in targets for a in names or ()}
+    # Targets naming one instance of a service with count/for_each
+    # (`aws_ecs_service.model[each.key]`, `aws_ecs_service.model["api"]`).
+    instances: dict[str, set[str | int]] = {}
+    whole: set[str] = set()
+    for index, (target, names) in enumerate(targets):
+        named = _instance_named(dep, target) if names is None or names else None
+        if named is None:
+            whole.update(names or ())
+            continue
+        address, key = named
+        instances.setdefault(address, set()).add(key)
+        targets[index] = (target, {address})
+    scaled = whole | {a for a in instances if a not in whole and _all_keys(
+        services, a, instances[a])}
     unsure = any(names is None for _, names in targets)
     # A target naming no service we know may name one whose own `name` is unknown.
     orphan = any(names == set() and is_ecs_target(t) for t, names in targets)
     skip = scaled | passed_to_registry_modules(dep, tf)
-    return services, targets, skip, unsure, orphan
+    return services, targets, skip, unsure, orphan, {
+        a: keys for a, keys in instances.items() if a not in scaled}
+
+
+_INDEXED = re.compile(
+    r"\baws_ecs_service\.(\w+)\[\s*(each\.key|count\.index|\"([^\"]*)\"|(\d+))\s*\]")
+
+
+def _instance_named(dep: Any, target: Resource) -> tuple[str, str | int] | None:
+    """(service config address, instance key) a target's `resource_id` names through an
+    index; None when it names no single instance that way."""
+    span = target.span_of("resource_id")
+    text = dep.project.read_text(span.path) if span.path else None
+    lines = text.splitlines() if text is not None else []
+    if not 0 < span.line <= len(lines):
+        return None
+    found = _INDEXED.findall(lines[span.line - 1])
+    if len(found) != 1:
+        return None
+    name, index, literal, number = found[0]
+    key: str | int | None
+    if index in ("each.key", "count.index"):
+        key = target.index  # the target's own instance key
+    else:
+        key = literal if number == "" else int(number)
+    if key is None:
+        return None
+    prefix = f"{target.module_address}." if target.module_address else ""
+    return f"{prefix}aws_ecs_service.{name}", key
+
+
+def _all_keys(services: list[Resource], address: str, keys: set[str | int]) -> bool:
+    return all(s.index in keys for s in services if s.config_address == address)
 
 
 def _check(module: TerraformModule, tf: TerraformProject, ctx: RuleContext) -> Iterator[Finding]:
     dep = ctx.deployment
-    services, targets, skip, unsure, orphan = dep.memo(
+    services, targets, skip, unsure, orphan, partly = dep.memo(
         ("ecs-scaling", id(tf)), lambda: _project_facts(dep, tf))
     for svc in with_registry(module, dep, "aws_ecs_service"):
         if svc.config_address in skip or unsure or _fixed_elsewhere(svc) or (
-                orphan and not isinstance(svc.get("name"), str)):
+                orphan and not isinstance(svc.get("name"), str)) or (
+                svc.index in partly.get(svc.config_address, ())):
+            continue
+        ignored = _count_ignored(svc)
+        if ignored is not None and dep.memo(("ecs-scaled-outside",), lambda: _scaled_outside(dep)):
             continue
         count = svc.get("desired_count")
+        label = svc.address if svc.config_address in partly else svc.config_address
         fixed = f"a fixed {count if isinstance(count, int) else 'number of'} task(s)"
         what = f"{svc.module_address} ({svc.registry}) sets enable_autoscaling = false" \
-            if svc.registry else f"aws_ecs_service {svc.config_address} has no " \
-            "aws_appautoscaling_target"
-        yield ctx.finding(
-            f"{what}: it runs {fixed}", svc.span,
-            related=[(svc.span_of("desired_count"), "fixed task count")]
-            if svc.has("desired_count") else [], key=svc.config_address)
+            if svc.registry else f"aws_ecs_service {label} has no aws_appautoscaling_target"
+        if svc.config_address in partly:
+            what += " (the scaling targets name only its instances " + ", ".join(
+                sorted(repr(k) for k in partly[svc.config_address])) + ")"
+        if ignored is not None:
+            what += " although lifecycle.ignore_changes leaves desired_count to an autoscaler"
+        related = [(svc.span_of("desired_count"), "fixed task count")] \
+            if svc.has("desired_count") else []
+        if ignored is not None:
+            related.append((ignored, "desired_count ignored: meant to be scaled"))
+        yield ctx.finding(f"{what}: it runs {fixed}", svc.span, related=related, key=label)
     policies = dep.memo(("ecs-scaling-policies", id(tf)),
                         lambda: list(_targets(dep, tf, _ATTACHED, services)))
     if any(names is None and not refs(dep, p, "resource_id", "aws_appautoscaling_target")
@@ -140,7 +210,10 @@ def _check(module: TerraformModule, tf: TerraformProject, ctx: RuleContext) -> I
     for target, names in targets:
         if id(target) not in mine or not is_ecs_target(target):
             continue
-        if not any(_attached(dep, target, names, p, n) for p, n in policies):
+        attached = [p for p, n in policies if _attached(dep, target, names, p, n)]
+        if not attached or all(_forecast_only(p) for p in attached):
+            what = "only a PredictiveScaling policy in ForecastOnly mode, which never " \
+                "scales" if attached else "no aws_appautoscaling_policy"
             # Config addresses repeat across roots (copied roots all have
             # aws_ecs_service.api): only this root's services are the ones it registers.
             roots, by_address = dep.memo(("ecs-service-roots", id(tf)),
@@ -148,8 +221,8 @@ def _check(module: TerraformModule, tf: TerraformProject, ctx: RuleContext) -> I
             registered = sorted((i, s) for a in names or () for i, s in by_address.get(a, ())
                                 if roots.get(id(s), module.root) == module.root)
             yield ctx.finding(
-                f"aws_appautoscaling_target {target.config_address} has no "
-                "aws_appautoscaling_policy: the service's task count never changes",
+                f"aws_appautoscaling_target {target.config_address} has {what}: the "
+                "service's task count never changes",
                 target.span, related=[(s.span, "the service it registers")
                                       for _, s in registered],
                 key=target.config_address)
@@ -178,13 +251,53 @@ def _attached(dep: Any, target: Resource, names: set[str] | None, policy: Resour
 
 
 def _fixed_elsewhere(svc: Resource) -> bool:
-    """Daemons, parked services, and counts Terraform is told to ignore."""
-    if svc.get("scheduling_strategy", "REPLICA") != "REPLICA" or svc.get("desired_count") == 0:
-        return True
+    """Daemons and parked services."""
+    return bool(svc.get("scheduling_strategy", "REPLICA") != "REPLICA"
+                or svc.get("desired_count") == 0)
+
+
+def _count_ignored(svc: Resource) -> Any:
+    """The `ignore_changes` span when Terraform is told to leave desired_count alone."""
     for life in svc.blocks("lifecycle"):
         ignored = life.get("ignore_changes")
         items = ignored if isinstance(ignored, list) else [ignored]
         if any(i in ("desired_count", "all") or (isinstance(i, Unknown) and i.ref in (
                 "desired_count", "all")) for i in items):
-            return True
+            return life.span_of("ignore_changes")
+    return None
+
+
+def _forecast_only(policy: Resource) -> bool:
+    """A predictive policy that only forecasts (ForecastOnly is the API's default mode)."""
+    if policy.type != "aws_appautoscaling_policy" or policy.get("policy_type") != \
+            "PredictiveScaling":
+        return False
+    for config in policy.blocks("predictive_scaling_policy_configuration"):
+        return bool(config.get("mode", "ForecastOnly") == "ForecastOnly")
+    return False
+
+
+# Scaling done by a pipeline instead of Terraform.
+_OUTSIDE = re.compile(r"application-autoscaling\s+register-scalable-target|"
+                      r"ecs\s+update-service\b[^\n]*--desired-count|"
+                      r"ecs\s+update-service\b(?:[^\n]*\\\n)+[^\n]*--desired-count")
+
+_OUTSIDE_PY = re.compile(r"\.register_scalable_target\(|\.update_service\([^)]*desiredCount")
+
+
+def _scaled_outside(dep: Any) -> bool:
+    for workflow in dep.project.of_type(Workflow):
+        for job in workflow.jobs:
+            if any(s.run is not None and _OUTSIDE.search(s.run.text) for s in job.steps):
+                return True
+    for source in dep.project.files:
+        pattern = _OUTSIDE if source.kind is FileKind.TEXT and source.path.endswith(
+            (".sh", "Makefile")) else _OUTSIDE_PY if source.kind is FileKind.PYTHON else None
+        if pattern is None:
+            continue
+        try:
+            if pattern.search(source.text):
+                return True
+        except OSError:
+            continue
     return False

@@ -4,13 +4,20 @@
 A health check that fails against the app it checks, found by reading them together:
 - its HTTP path (a Dockerfile `HEALTHCHECK` URL, compose/ECS check URL, target group
   `health_check` path, Kubernetes `readinessProbe`/`livenessProbe` `httpGet` path) is
-  served by no route of the Python app (router prefixes included);
+  served by no route of the Python app (router prefixes, routers in other modules included
+  through `include_router(prefix=...)` / blueprints, and sub-apps mounted with a literal
+  `app.mount("/prefix", sub)`, and a literal `root_path` also accepted as a prefix);
 - a Kubernetes probe's port (a number, or a named container port) differs from the port
   the container's server listens on (its own `command`, else its in-repo image's `CMD`);
 - a Dockerfile `HEALTHCHECK` runs `curl`/`wget` in an image whose final base lacks it
   (`python:*-slim`, Debian, Ubuntu, distroless, scratch, Chainguard; Alpine has `wget`
   only) and that no stage it builds on installs;
-- a Dockerfile `HEALTHCHECK` URL port differs from the port the server's `CMD` listens on.
+- a Dockerfile `HEALTHCHECK` URL port differs from the port the server's `CMD` listens on
+  (resolved through `ENV`/`ARG`, `--bind`, `--port`);
+- a compose `healthcheck` or ECS container `healthCheck` of a service whose image is built
+  from an in-repo Dockerfile runs `curl`/`wget` that the image lacks; a compose one
+  requests a localhost port other than the one the service's command (else the image's
+  `CMD`) listens on.
 
 The finding sits on the health check; related locations point at the app module, the
 `FROM` line or the `CMD` line. Not flagged: served paths; full images (`python:3.12` has
@@ -45,7 +52,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from mlaudit.finding import Finding
@@ -76,6 +83,7 @@ RULE = Rule(
 _URL = re.compile(r"https?://[^/\s:'\"]+(?::(\d+))?(/[^\s'\"\\)?]*)?")
 _PY_SERVERS = {"uvicorn", "gunicorn", "hypercorn", "daphne", "granian", "fastapi", "flask"}
 _FRAMEWORK_PATHS = {"/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect"}
+_LOCAL = re.compile(r"https?://(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])[:/]")
 _SLIM = re.compile(r"(^|-)slim($|-)")
 
 
@@ -113,12 +121,15 @@ def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
             dockerfile = dockerfiles.get(images[0].dockerfile)
             if dockerfile is not None:
                 yield from _dockerfile_checks(ctx, check, images[0], dockerfile)
+        if check.origin in ("compose", "ecs"):
+            yield from _service_probe(deployment, ctx, check, dockerfiles)
         label = f"{check.origin} health check"
         if check.origin == "kubernetes":
             label = "Kubernetes " + check.kind.replace("-", " ")
             yield from _probe_port(deployment, ctx, check, label)
         if path is not None and images:
-            missing = [_unserved(i, path, modules) for i in images]
+            missing = [_unserved(i, path, modules, deployment.project.read_text)
+                       for i in images]
             if all(m is not None for m in missing):
                 app = missing[0] or check.span
                 yield ctx.finding(f"{label} requests {path}, which the "
@@ -160,20 +171,7 @@ def _dockerfile_checks(ctx: RuleContext, check: HealthCheck, image: Image,
     if final is None or final.healthcheck is None:
         return
     command = final.healthcheck.value
-    words = {s[0].rsplit("/", 1)[-1] for s in segments(split_shell(re.sub(
-        r"[\[\],\"]", " ", command.split("CMD", 1)[-1]))) if s}
-    chain = _chain(dockerfile, final)
-    base = chain[-1]
-    tools = _tools(base)
-    # Installed by a package manager, copied in, or used by a RUN (which proves it exists).
-    text = " ".join([i.value for s in chain for i in s.instructions
-                     if i.keyword in ("RUN", "COPY")] + [p for s in chain for p in s.packages])
-    for tool in sorted(words & {"curl", "wget"}):
-        if tools is not None and tool not in tools and not re.search(rf"\b{tool}\b", text):
-            yield ctx.finding(f"HEALTHCHECK runs {tool}, which {base.image.raw} does not ship "
-                              "and the Dockerfile never installs", check.span,
-                              related=[(base.from_span, f"base image {base.image.raw}")],
-                              key=f"{check.id}:{tool}")
+    yield from _probe_tools(ctx, check, command.split("CMD", 1)[-1], dockerfile, "HEALTHCHECK")
     server = image.server
     match = _URL.search(command)
     if match and server is not None and server.server in _PY_SERVERS and server.port:
@@ -186,6 +184,65 @@ def _dockerfile_checks(ctx: RuleContext, check: HealthCheck, image: Image,
                               f"{server.port}", check.span,
                               related=[(at, f"{server.server} --port {server.port}")],
                               key=f"{check.id}:port")
+
+
+def _probe_tools(ctx: RuleContext, check: HealthCheck, command: str, dockerfile: Dockerfile,
+                 label: str) -> Iterator[Finding]:
+    """curl/wget run by a probe inside an image whose base lacks them and never installs them."""
+    final = dockerfile.final_stage
+    if final is None:
+        return
+    words = {s[0].rsplit("/", 1)[-1] for s in segments(split_shell(re.sub(
+        r"[\[\],\"]", " ", command))) if s}
+    chain = _chain(dockerfile, final)
+    base = chain[-1]
+    tools = _tools(base)
+    # Installed by a package manager, copied in, or used by a RUN (which proves it exists).
+    text = " ".join([i.value for s in chain for i in s.instructions
+                     if i.keyword in ("RUN", "COPY")] + [p for s in chain for p in s.packages])
+    for tool in sorted(words & {"curl", "wget"}):
+        if tools is not None and tool not in tools and not re.search(rf"\b{tool}\b", text):
+            yield ctx.finding(f"{label} runs {tool}, which {base.image.raw} does not ship "
+                              "and the Dockerfile never installs", check.span,
+                              related=[(base.from_span, f"base image {base.image.raw}")],
+                              key=f"{check.id}:{tool}")
+
+
+def _service_probe(deployment: Deployment, ctx: RuleContext, check: HealthCheck,
+                   dockerfiles: dict[str, Dockerfile]) -> Iterator[Finding]:
+    """A compose or ECS health check runs inside the service's in-repo image: the tool it
+    runs must exist there, and (compose) a localhost URL must name the port the server
+    listens on."""
+    command = check.command
+    if not command:
+        return
+    label = f"{check.origin if check.origin == 'compose' else 'ECS'} health check"
+    for edge in deployment.edges_from(check.id, "checks"):
+        service = deployment.node(edge.target)
+        if not isinstance(service, Service):
+            continue
+        image = deployment.image_of(service)
+        dockerfile = dockerfiles.get(image.dockerfile) if image is not None else None
+        if dockerfile is not None and service.image_id is not None:  # built here, not pulled
+            yield from _probe_tools(ctx, check, command, dockerfile, label)
+        match = _URL.search(command)
+        if check.origin != "compose" or match is None or not _LOCAL.match(match.group(0)) \
+                or check.port is None:
+            continue  # an ECS container's ports mix its command's and its port mappings
+        own = [p for p in service.ports if p.origin == "compose-command"]
+        server = image.server if image is not None and not own else None
+        if own and own[0].port is not None:
+            port, at, name = own[0].port, own[0].span, "the service's command"
+        elif server is not None and server.server in _PY_SERVERS and server.port is not None \
+                and image is not None:
+            port, name = server.port, server.server
+            at = next((p.span for p in image.ports if p.origin == "cmd"), image.span)
+        else:
+            continue
+        if port != check.port:
+            yield ctx.finding(f"compose health check probes port {check.port} but {name} "
+                              f"listens on {port}", check.span,
+                              related=[(at, f"listens on {port}")], key=f"{check.id}:port")
 
 
 def _chain(dockerfile: Dockerfile, stage: Stage) -> list[Stage]:
@@ -227,7 +284,24 @@ def _tg_path(deployment: Deployment, check: HealthCheck) -> str | None:
     return path
 
 
-def _unserved(image: Image, path: str, modules: dict[str, PythonModule]) -> Span | None:
+_MOUNT = re.compile(r"\.mount\(\s*(?:path\s*=\s*)?(?:[\"']([^\"']*)[\"'])?")
+
+
+_ROOT_PATH = re.compile(r"\broot_path\s*=\s*(?:[\"']([^\"']*)[\"']|\S)")
+
+
+def _mounts(text: str) -> list[str] | None:
+    """Literal prefixes of `.mount(...)` calls; None when one is not a literal."""
+    out = []
+    for match in _MOUNT.finditer(text):
+        if match.group(1) is None:
+            return None
+        out.append(match.group(1).rstrip("/"))
+    return out
+
+
+def _unserved(image: Image, path: str, modules: dict[str, PythonModule],
+              read_text: Callable[[str], str | None]) -> Span | None:
     """The app module's span when no route serves `path`; None when served or unknown."""
     server = image.server
     apps = [modules[p] for p in image.app_files if p in modules]
@@ -237,14 +311,32 @@ def _unserved(image: Image, path: str, modules: dict[str, PythonModule]) -> Span
     if not app.routes and not app.includes:
         return None
     context = posixpath.dirname(image.dockerfile)
+    # Sub-applications mounted on the app (`app.mount("/v1", api)`) serve under their prefix.
+    mounts = _mounts(text) if (text := read_text(app.path)) is not None else None
+    if mounts is None:
+        return None  # a mount whose prefix is not a literal: cannot tell
     others = [m for m in modules.values() if m is not app and (
-        not context or m.path.startswith(context + "/")) and any(a.is_router for a in m.apps)]
-    prefixes = {i.prefix or "" for i in app.includes}
+        not context or m.path.startswith(context + "/")) and any(
+            a.is_router or (mounts and not a.is_router) for a in m.apps)]
+    prefixes = {i.prefix or "" for i in app.includes} | set(mounts)
     if "?" in prefixes or any(a.prefix and "{" in a.prefix for a in app.apps):
         return None
+    # Routers reach the app only through its includes (whose prefixes apply); when the app
+    # includes nothing here, or routers include one another, a router may be served as is.
+    if not app.includes or any(m.includes for m in others):
+        prefixes.add("")
     candidates = [r.path for r in app.routes if r.path is not None] + [
-        p + r.path for m in others for r in m.routes if r.path is not None for p in prefixes | {""}]
-    if any(r.path is None or not r.path_complete for m in (app, *others) for r in m.routes):
+        p + r.path for m in others for r in m.routes if r.path is not None for p in prefixes]
+    # `FastAPI(root_path="/api")` behind a proxy: the app also answers under that prefix.
+    roots = _ROOT_PATH.findall(text or "")
+    if any(not literal for literal in roots):
+        return None
+    candidates += [root.rstrip("/") + c for root in roots for c in candidates]
+    # A router's routes are incomplete in its own module only because the include that
+    # prefixes it is elsewhere (the prefixes above); anything else unknown: cannot tell.
+    if any(r.path is None or not r.path_complete for r in app.routes) or any(
+            r.path is None for m in others for r in m.routes) or any(
+            a.prefix and ("{" in a.prefix or "?" in a.prefix) for m in others for a in m.apps):
         return None
     wanted = path.rstrip("/") or "/"
     if any(a.framework == "fastapi" for a in app.apps) and wanted in _FRAMEWORK_PATHS:

@@ -1,15 +1,16 @@
 """Lambda with a heavy ML stack has no provisioned concurrency
 
 ## What it flags
-An AWS Lambda function (Terraform `aws_lambda_function`, SAM `AWS::Serverless::Function`,
-a Serverless Framework function) that callers wait on, whose package depends on a heavy
-framework (torch, tensorflow, jax, transformers, sentence-transformers, diffusers,
-onnxruntime-gpu and the like: one list, `HEAVY_ML_PACKAGES`, shared by every rule; found
-in a requirements file or `pyproject.toml` in its code directory, or a `pip install` in its
-image's Dockerfile) or ships model files larger than `model-file-min-bytes` (default
-50 MB), and has no provisioned concurrency (`aws_lambda_provisioned_concurrency_config` on
-the function or an alias, SAM `ProvisionedConcurrencyConfig`, Serverless
-`provisionedConcurrency`).
+An AWS Lambda function (Terraform `aws_lambda_function`, SAM
+`AWS::Serverless::Function`, a Serverless Framework function) that callers wait on,
+whose package depends on a heavy framework (torch, tensorflow, jax, transformers,
+sentence-transformers, diffusers, onnxruntime-gpu and the like: one list,
+`HEAVY_ML_PACKAGES`, shared by every rule; found in a requirements file or
+`pyproject.toml` in its code directory, or a `pip install` in its image's Dockerfile,
+directly or through a requirements file it copies in) or ships model files larger than
+`model-file-min-bytes` (default 50 MB), and has no provisioned concurrency
+(`aws_lambda_provisioned_concurrency_config` on the function or an alias, SAM
+`ProvisionedConcurrencyConfig`, Serverless `provisionedConcurrency`).
 
 "Callers wait on" means a synchronous entry point is declared: a SAM `Api`/`HttpApi`
 event, a Serverless `http`/`httpApi`/`alb` event, a function URL, or in Terraform an API
@@ -22,6 +23,12 @@ known synchronous entry (queue, stream, schedule or SDK invocations only: a cold
 delays work nobody waits on, and provisioned concurrency would be a standing cost for
 nothing); a function with provisioned concurrency; a function whose code cannot be
 located (a prebuilt zip, an S3 object, an image not built in the repository): cannot tell.
+
+A Terraform image function's Dockerfile is the image built and pushed under the name of
+the ECR repository its `image_uri` refers to (a workflow's `docker build -t`, a build
+action's tags); failing that, when the repository has one image function and one
+Dockerfile built for Lambda (an AWS Lambda base image, or `awslambdaric` installed), that
+one. SAM image functions name theirs in `Metadata` (`DockerContext`, `Dockerfile`).
 
 ## Why it matters
 Every new execution environment imports the framework and loads the weights before it

@@ -87,9 +87,10 @@ def _lambda_functions(deployment: Any) -> list[LambdaFunction]:
                 # A template value we cannot evaluate still configures it: not a finding.
                 fn.provisioned_concurrency is not None, _app_sync_entry(fn)))
     terraform = deployment.terraform
+    tf_functions: list[LambdaFunction] = []
     for module in getattr(terraform, "modules", ()):
-        out.extend(_terraform_functions(deployment.project, module))
-    return out
+        tf_functions.extend(_terraform_functions(deployment, module))
+    return out + _fallback_dockerfile(deployment, tf_functions, out)
 
 
 def _app_sync_entry(fn: Function) -> tuple[Span, str] | None:
@@ -159,7 +160,61 @@ def _local(module: TerraformModule, ref: str) -> TfResource | None:
     return next((r for r in pool if (r.type, r.name) == (parts[0], parts[1])), None)
 
 
-def _terraform_functions(project: Any, module: TerraformModule) -> list[LambdaFunction]:
+def _lambda_base(dockerfile: Dockerfile) -> bool:
+    """A Dockerfile built for Lambda: an AWS Lambda base image or the runtime interface
+    client installed in it."""
+    final = dockerfile.final_stage
+    if final is None:
+        return False
+    base = final.image.raw.lower()
+    return any(b in base for b in _LAMBDA_BASES) or any(
+        "awslambdaric" in p.lower() for s in dockerfile.stages for p in s.packages)
+
+
+_LAMBDA_BASES = ("public.ecr.aws/lambda/", "amazon/aws-lambda-")
+
+
+def _image_dockerfile(deployment: Any, module: TerraformModule, res: TfResource) -> str | None:
+    """The in-repo Dockerfile an image function runs: the image built and pushed under the
+    name of the ECR repository its `image_uri` refers to (a workflow's `docker build -t`,
+    a build action's tags)."""
+    from mlaudit.deployment._builder import repo_key
+    from mlaudit.models.deployment import Image
+
+    names: set[str] = set()
+    value = res.get("image_uri")
+    if isinstance(value, str):
+        names.add(repo_key(value.split("@", 1)[0]))
+    for ref in attribute_refs(deployment.project, res, ("image_uri",)):
+        repo = _local(module, ref)
+        name = repo.get("name") if repo is not None and repo.type == "aws_ecr_repository" \
+            else None
+        if isinstance(name, str):
+            names.add(repo_key(name))
+    names.discard("")
+    images = {i.dockerfile for i in deployment.of_kind(Image)
+              if names & {repo_key(n) for n in i.names}}
+    return images.pop() if len(images) == 1 else None
+
+
+def _fallback_dockerfile(deployment: Any, functions: list[LambdaFunction],
+                         others: list[LambdaFunction]) -> list[LambdaFunction]:
+    """One image function, one Lambda Dockerfile in the repository, no other link: the
+    function runs that image (nothing else in the repository could be its image)."""
+    from dataclasses import replace
+
+    unlinked = [f for f in functions if f.image and f.dockerfile is None]
+    if len(unlinked) != 1 or len([f for f in functions + others if f.image]) != 1:
+        return functions
+    lambda_files = [d.path for d in deployment.models(Dockerfile) if _lambda_base(d)]
+    if len(lambda_files) != 1:
+        return functions
+    return [replace(f, dockerfile=lambda_files[0]) if f is unlinked[0] else f
+            for f in functions]
+
+
+def _terraform_functions(deployment: Any, module: TerraformModule) -> list[LambdaFunction]:
+    project = deployment.project
     # Which functions have provisioned concurrency: targets named directly, by a literal
     # function name, or through an aws_lambda_alias. An unresolvable target taints all.
     targets: set[str] = set()
@@ -194,7 +249,8 @@ def _terraform_functions(project: Any, module: TerraformModule) -> list[LambdaFu
             res.address, name if isinstance(name, str) else res.address, res.span,
             res.get("handler") if isinstance(res.get("handler"), str) else None,
             res.span_of("handler") if res.has("handler") else None,
-            source_dir, source_file, None, image,
+            source_dir, source_file,
+            _image_dockerfile(deployment, module, res) if image else None, image,
             memory if isinstance(memory, int) else None,
             res.span_of("memory_size") if res.has("memory_size") else None,
             res.has("memory_size") and not isinstance(memory, int),

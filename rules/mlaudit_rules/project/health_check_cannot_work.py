@@ -3,7 +3,9 @@
 ## What it flags
 A health check that fails against the app it checks, found by reading them together:
 - its HTTP path (a Dockerfile `HEALTHCHECK` URL, compose/ECS check URL, target group
-  `health_check` path, Kubernetes `readinessProbe`/`livenessProbe` `httpGet` path) is
+  `health_check` path, App Runner `health_check_configuration` HTTP path when the service
+  pulls an image the repository builds, Kubernetes `readinessProbe`/`livenessProbe`
+  `httpGet` path) is
   served by no route of the Python app (router prefixes, routers in other modules included
   through `include_router(prefix=...)` / blueprints, and sub-apps mounted with a literal
   `app.mount("/prefix", sub)`, and a literal `root_path` also accepted as a prefix);
@@ -124,6 +126,8 @@ def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
         if check.origin in ("compose", "ecs"):
             yield from _service_probe(deployment, ctx, check, dockerfiles)
         label = f"{check.origin} health check"
+        if check.origin == "apprunner":
+            label = "App Runner health check"
         if check.origin == "kubernetes":
             label = "Kubernetes " + check.kind.replace("-", " ")
             yield from _probe_port(deployment, ctx, check, label)

@@ -29,8 +29,9 @@ A health check that fails against the app it checks, found by reading them toget
   `CMD`) listens on.
 
 The finding sits on the health check; related locations point at the app module, the
-`FROM` line or the `CMD` line. Not flagged: served paths; full images (`python:3.12` has
-`curl`); slim images that `apt-get install curl`; matching ports; anything unknown (an app
+`FROM` line or the `CMD` line. Not flagged: served paths (an App Runner service whose
+image is not built here stays quiet); full images (`python:3.12` has `curl`); slim images
+that `apt-get install curl`; matching ports; anything unknown (an app
 whose routes are incomplete or not found, a non-literal prefix, a port from `$PORT`, a
 server mlaudit does not model, a matcher that accepts 404).
 
@@ -377,7 +378,7 @@ def _server_port(deployment: Deployment, service: Service, container: ContainerD
         value = final.env.get(code.port_env)
         if value is not None:
             return (int(value), at) if value.isdigit() else None
-    return code.port, code.span
+    return (code.port, code.span) if code.port is not None else None
 
 
 def _chain(dockerfile: Dockerfile, stage: Stage) -> list[Stage]:

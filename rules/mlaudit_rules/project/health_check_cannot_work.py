@@ -69,12 +69,12 @@ from mlaudit.finding import Finding
 from mlaudit.models.command import segments, split_shell
 from mlaudit.models.deployment import Deployment, HealthCheck, Image, Proxy, Service
 from mlaudit.models.dockerfile import Dockerfile, Stage
-from mlaudit.models.ecs import ContainerDefinition
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
 from mlaudit.span import Span
 
 if TYPE_CHECKING:
+    from mlaudit.models.ecs import ContainerDefinition
     from mlaudit.models.python_source import PythonModule
 
 RULE = Rule(

@@ -90,6 +90,8 @@ class Function:
     layers: tuple[str, ...] = ()  # as written; intrinsics rendered as "<Ref X>"
     architectures: tuple[str, ...] = ()
     unresolved: tuple[str, ...] = ()  # fields set to a value we cannot evaluate
+    # EFS mounts (`FileSystemConfigs`): (LocalMountPath, span of its entry).
+    file_systems: tuple[tuple[str, Span], ...] = ()
 
     @property
     def handler_module(self) -> str | None:

@@ -248,7 +248,18 @@ def _function(path: str, name: str, span: Span, resource: dict[Any, Any],
         layers=tuple(_render(v) for v in as_list(props.get("Layers")) if v is not None),
         architectures=tuple(str(a) for a in as_list(props.get("Architectures")) if as_str(a)),
         unresolved=tuple(unresolved),
+        file_systems=_file_systems(path, props),
     )
+
+
+def _file_systems(path: str, props: dict[Any, Any]) -> tuple[tuple[str, Span], ...]:
+    """EFS access points mounted into the function (`FileSystemConfigs[].LocalMountPath`)."""
+    configs = props.get("FileSystemConfigs")
+    if not isinstance(configs, list):
+        return ()
+    at = key_span(path, props, "FileSystemConfigs")
+    return tuple((mount.rstrip("/"), at) for c in configs if isinstance(c, dict)
+                 and (mount := as_str(c.get("LocalMountPath"))) and mount.startswith("/mnt/"))
 
 
 def _code(base: str, code: Any, props: dict[Any, Any], serverless: bool

@@ -3,12 +3,21 @@
 ## What it flags
 A health check that fails against the app it checks, found by reading them together:
 - its HTTP path (a Dockerfile `HEALTHCHECK` URL, compose/ECS check URL, target group
-  `health_check` path, Kubernetes `readinessProbe`/`livenessProbe` `httpGet` path) is
+  `health_check` path, App Runner `health_check_configuration` HTTP path when the service
+  pulls an image the repository builds, Kubernetes `readinessProbe`/`livenessProbe`
+  `httpGet` path) is
   served by no route of the Python app (router prefixes, routers in other modules included
   through `include_router(prefix=...)` / blueprints, and sub-apps mounted with a literal
   `app.mount("/prefix", sub)`, and a literal `root_path` also accepted as a prefix);
 - a Kubernetes probe's port (a number, or a named container port) differs from the port
   the container's server listens on (its own `command`, else its in-repo image's `CMD`);
+- a load balancer target group's health check probes a port (its `port`, else the
+  traffic port: the `container_port` the ECS service's `load_balancer` block registers;
+  an explicit port is mapped through the task's `portMappings` `hostPort` outside
+  `awsvpc`) other than the one the container's server binds (its own `command`, else its
+  in-repo image's `CMD` through `ENV`/`ARG`, `--bind`, `--port`, else a literal
+  `uvicorn.run(port=...)` in the app it starts); quiet when the task's environment sets a
+  variable the command reads;
 - a Dockerfile `HEALTHCHECK` runs `curl`/`wget` in an image whose final base lacks it
   (`python:*-slim`, Debian, Ubuntu, distroless, scratch, Chainguard; Alpine has `wget`
   only) and that no stage it builds on installs;
@@ -20,8 +29,9 @@ A health check that fails against the app it checks, found by reading them toget
   `CMD`) listens on.
 
 The finding sits on the health check; related locations point at the app module, the
-`FROM` line or the `CMD` line. Not flagged: served paths; full images (`python:3.12` has
-`curl`); slim images that `apt-get install curl`; matching ports; anything unknown (an app
+`FROM` line or the `CMD` line. Not flagged: served paths (an App Runner service whose
+image is not built here stays quiet); full images (`python:3.12` has `curl`); slim images
+that `apt-get install curl`; matching ports; anything unknown (an app
 whose routes are incomplete or not found, a non-literal prefix, a port from `$PORT`, a
 server mlaudit does not model, a matcher that accepts 404).
 
@@ -64,6 +74,7 @@ from mlaudit.severity import Category, Kind, Severity
 from mlaudit.span import Span
 
 if TYPE_CHECKING:
+    from mlaudit.models.ecs import ContainerDefinition
     from mlaudit.models.python_source import PythonModule
 
 RULE = Rule(
@@ -117,6 +128,7 @@ def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
         path = check.path
         if check.origin == "target-group":
             path = _tg_path(deployment, check)
+            yield from _tg_port(deployment, ctx, check, dockerfiles, modules)
         elif check.origin == "dockerfile" and len(images) == 1:
             dockerfile = dockerfiles.get(images[0].dockerfile)
             if dockerfile is not None:
@@ -124,6 +136,8 @@ def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
         if check.origin in ("compose", "ecs"):
             yield from _service_probe(deployment, ctx, check, dockerfiles)
         label = f"{check.origin} health check"
+        if check.origin == "apprunner":
+            label = "App Runner health check"
         if check.origin == "kubernetes":
             label = "Kubernetes " + check.kind.replace("-", " ")
             yield from _probe_port(deployment, ctx, check, label)
@@ -243,6 +257,128 @@ def _service_probe(deployment: Deployment, ctx: RuleContext, check: HealthCheck,
             yield ctx.finding(f"compose health check probes port {check.port} but {name} "
                               f"listens on {port}", check.span,
                               related=[(at, f"listens on {port}")], key=f"{check.id}:port")
+
+
+def _tg_port(deployment: Deployment, ctx: RuleContext, check: HealthCheck,
+              dockerfiles: dict[str, Dockerfile],
+              modules: dict[str, PythonModule]) -> Iterator[Finding]:
+    """A target group whose health check probes (its `port`, or the traffic port: the
+    `container_port` the ECS service's `load_balancer` block registers) a port other than
+    the one the container's server binds."""
+    owner = next((deployment.node(e.target) for e in deployment.edges_from(check.id, "checks")),
+                 None)
+    tf = deployment.terraform
+    tg = tf.declaration(owner.upstream) if isinstance(owner, Proxy) and tf else None
+    blocks = tg.blocks("health_check")[:1] if tg is not None else ()
+    if tf is None or tg is None or not blocks or not isinstance(owner, Proxy):
+        return
+    raw = blocks[0].get("port", "traffic-port")
+    explicit = str(raw) if isinstance(raw, (str, int)) and str(raw).isdigit() else None
+    if explicit is None and raw != "traffic-port":
+        return  # a variable or an expression: cannot tell
+    at = blocks[0].span_of("port") if blocks[0].has("port") else check.span
+    for edge in deployment.edges_from(owner.id, "routes"):
+        service = deployment.node(edge.target)
+        if not isinstance(service, Service) or service.platform != "ecs" or not service.group:
+            continue
+        container = _container(tf, service)
+        ecs = tf.declaration(service.group)
+        if container is None or ecs is None:
+            continue
+        lbs = [b for b in ecs.blocks("load_balancer")
+               if b.get("container_name") in (None, service.name)]
+        registered = _int(lbs[0].get("container_port")) if len(lbs) == 1 else None
+        if explicit is None:
+            probed = registered  # the traffic port: where the target was registered
+        elif tg.get("target_type") == "ip":  # awsvpc: the target is the container's IP
+            probed = int(explicit)
+        else:  # bridge/host: a host port, mapped to a container port
+            probed = next((m.container_port for m in container.port_mappings
+                           if m.host_port == int(explicit)), None)
+        listens = _server_port(deployment, service, container, dockerfiles, modules)
+        if probed is None or listens is None or registered is None or probed == listens[0]:
+            continue
+        what = f"port {explicit}" if explicit else f"the traffic port {probed}"
+        yield ctx.finding(f"target group health check probes {what} but the container's "
+                          f"server listens on {listens[0]}", at,
+                          related=[(listens[1], f"listens on {listens[0]}"),
+                                   (lbs[0].span, f"registers container port {registered}")],
+                          key=f"{check.id}:{service.id}:port")
+
+
+def _int(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
+def _container(tf: object, service: Service) -> ContainerDefinition | None:
+    """The ECS container definition a Service node was built from (same span)."""
+    try:
+        from mlaudit.parsers.ecs_task_definition import containers_from_data
+    except ImportError:  # the ECS parser is not in this build
+        return None
+    from mlaudit.models.terraform import Unknown
+
+    for module in getattr(tf, "modules", ()):
+        for res in module.resources_of("aws_ecs_task_definition"):
+            if res.path != service.span.path:
+                continue
+            value = res.get("container_definitions")
+            data = value.partial if isinstance(value, Unknown) else \
+                res.decoded("container_definitions")
+            for container in containers_from_data(data, res.path,
+                                                  res.span_of("container_definitions")):
+                if container.span == service.span:
+                    return container
+    return None
+
+
+_VAR = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _server_port(deployment: Deployment, service: Service, container: ContainerDefinition,
+                 dockerfiles: dict[str, Dockerfile],
+                 modules: dict[str, PythonModule]) -> tuple[int, Span] | None:
+    """The port the container's server binds: its own command's, else its in-repo image's
+    CMD (through ENV/ARG), else a literal `uvicorn.run(port=...)` in the app it starts.
+    None when unknown or when the task's environment may override it."""
+    if container.server is not None or container.command or container.entry_point:
+        server = container.server
+        if server is None or server.server not in _PY_SERVERS or server.effective_port is None:
+            return None
+        return server.effective_port, container.command_span or container.span
+    image = deployment.image_of(service)
+    dockerfile = dockerfiles.get(image.dockerfile) if image is not None else None
+    final = dockerfile.final_stage if dockerfile is not None else None
+    if image is None or image.server is None or final is None:
+        return None
+    env = {e.name for e in container.environment} | {s.name for s in container.secrets}
+    launch = final.cmd or final.entrypoint
+    at = launch.span if launch is not None else final.from_span
+    server = image.server
+    if server.server in _PY_SERVERS:
+        assert dockerfile is not None
+        used = set(_VAR.findall(" ".join(a for st in _chain(dockerfile, final)
+                                         for a in st.launch_argv)))
+        if used & env or server.effective_port is None:
+            return None  # the task sets a variable the command reads: cannot tell
+        return server.effective_port, at
+    if server.server != "python-script":
+        return None
+    launches = [c for p in image.app_files if p in modules for c in modules[p].launches]
+    if len(launches) != 1 or launches[0].port is None or launches[0].port_text is not None:
+        return None
+    code = launches[0]
+    if code.port_env is not None:
+        if code.port_env in env:
+            return None
+        value = final.env.get(code.port_env)
+        if value is not None:
+            return (int(value), at) if value.isdigit() else None
+    return (code.port, code.span) if code.port is not None else None
 
 
 def _chain(dockerfile: Dockerfile, stage: Stage) -> list[Stage]:

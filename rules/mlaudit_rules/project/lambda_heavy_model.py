@@ -7,8 +7,12 @@ whose package depends on a heavy framework (torch, tensorflow, jax, transformers
 sentence-transformers, diffusers, onnxruntime-gpu and the like: one list,
 `HEAVY_ML_PACKAGES`, shared by every rule; found in a requirements file or
 `pyproject.toml` in its code directory, or a `pip install` in its image's Dockerfile,
-directly or through a requirements file it copies in) or ships model files larger than
-`model-file-min-bytes` (default 50 MB), and has no provisioned concurrency
+directly or through a requirements file it copies in), ships model files larger than
+`model-file-min-bytes` (default 50 MB), or loads a model from an EFS file system mounted
+into it (Terraform `file_system_config`, SAM `FileSystemConfigs`: a model load in its code
+whose path starts with the `local_mount_path`, or, for a path built from a constant or an
+environment default, in a module that names the mount path), and has no provisioned
+concurrency
 (`aws_lambda_provisioned_concurrency_config` on the function or an alias, SAM
 `ProvisionedConcurrencyConfig`, Serverless `provisionedConcurrency`).
 
@@ -18,7 +22,8 @@ Gateway integration, a load balancer target attachment, a function URL, or an in
 permission for API Gateway or Elastic Load Balancing that refers to the function.
 
 Not flagged: light dependencies (scikit-learn, xgboost, lightgbm, catboost, pandas, numpy,
-onnxruntime: import plus a typical model load takes about a second); a function with no
+onnxruntime: import plus a typical model load takes about a second); EFS mounted for
+data only (no model load reads from the mount); a function with no
 known synchronous entry (queue, stream, schedule or SDK invocations only: a cold start
 delays work nobody waits on, and provisioned concurrency would be a standing cost for
 nothing); a function with provisioned concurrency; a function whose code cannot be

@@ -2,7 +2,8 @@
 
 ## What it flags
 A Lambda function that packages a heavy ML stack (the evidence MLA705 uses: torch,
-tensorflow, transformers and similar in its requirements or image, or large model files)
+tensorflow, transformers and similar in its requirements or image, large model files, or
+a model loaded from an EFS file system mounted into the function)
 with memory below its floor or a timeout below `timeout-min-seconds` (default 30 s). An
 unset value counts as Lambda's default (128 MB, 3 s) and is reported on the function.
 
@@ -13,11 +14,12 @@ torch or TensorFlow alone leaves a process of roughly 300-600 MB, and Lambda giv
 proportion to memory (one full vCPU at 1769 MB), so below 1 GB there is little room left
 for the weights and the import crawls on a fraction of a core. Why twice the model files:
 loading reads the file and builds the tensors, so the peak holds about two copies. A model
-fetched at run time (S3, a hub) is not known and adds nothing: the floor is a lower bound.
+fetched at run time (S3, a hub) or read from EFS is not known and adds nothing: the floor
+is a lower bound.
 
 Not flagged: a heavy function with enough memory and time (TensorFlow serving a small
 model at 1536 MB, 120 s); light functions (scikit-learn, xgboost, lightgbm); values that
-cannot be resolved (a variable without a default, `!Ref`).
+cannot be resolved (a variable without a default, `!Ref`); EFS mounted for data only.
 
 ## Why it matters
 Lambda allocates CPU in proportion to memory: at 128-1024 MB importing torch and loading

@@ -11,6 +11,7 @@ Terraform `filename`/`source_dir` through an `archive_file` data source, and
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +45,8 @@ class LambdaFunction:
     # The first synchronous entry point known (API Gateway / HTTP API / ALB event or
     # integration, function URL): where callers wait on a cold start. None: none known.
     sync_entry: tuple[Span, str] | None = None
+    # EFS file systems mounted into the function: (local mount path, where it is declared).
+    efs_mounts: tuple[tuple[str, Span], ...] = ()
 
     def handler_file(self) -> str | None:
         """The Python file the handler names, relative to the repository."""
@@ -85,7 +88,8 @@ def _lambda_functions(deployment: Any) -> list[LambdaFunction]:
                 fn.timeout, fn.timeout_span,
                 "Timeout" in fn.unresolved or "timeout" in fn.unresolved,
                 # A template value we cannot evaluate still configures it: not a finding.
-                fn.provisioned_concurrency is not None, _app_sync_entry(fn)))
+                fn.provisioned_concurrency is not None, _app_sync_entry(fn),
+                tuple(getattr(fn, "file_systems", ()))))
     terraform = deployment.terraform
     tf_functions: list[LambdaFunction] = []
     for module in getattr(terraform, "modules", ()):
@@ -258,8 +262,20 @@ def _terraform_functions(deployment: Any, module: TerraformModule) -> list[Lambd
             res.span_of("timeout") if res.has("timeout") else None,
             res.has("timeout") and not isinstance(timeout, int), provisioned,
             entries.get(res.config_address)
-            or (entries.get(name) if isinstance(name, str) else None)))
+            or (entries.get(name) if isinstance(name, str) else None),
+            _efs_mounts(res)))
     return out
+
+
+def _efs_mounts(res: TfResource) -> tuple[tuple[str, Span], ...]:
+    """`file_system_config { local_mount_path = "/mnt/..." }` blocks (Lambda requires the
+    /mnt/ prefix); an unresolved path is left out."""
+    out = []
+    for block in res.blocks("file_system_config"):
+        mount = block.get("local_mount_path")
+        if isinstance(mount, str) and mount.startswith("/mnt/"):
+            out.append((mount.rstrip("/"), block.span))
+    return tuple(out)
 
 
 def _code_location(module: TerraformModule, res: TfResource) -> tuple[str | None, str | None]:
@@ -296,7 +312,7 @@ def heavy_evidence(deployment: Any, fn: LambdaFunction, min_bytes: int
     functions: the final stage's pip installs and the requirement files it installs.
     Empty when the code location is unknown: cannot tell.
     """
-    found: list[tuple[Span, str]] = []
+    found: list[tuple[Span, str]] = efs_model_loads(deployment, fn)
     if fn.image:
         dockerfile = next((d for d in deployment.models(Dockerfile)
                            if d.path == fn.dockerfile), None) if fn.dockerfile else None
@@ -321,6 +337,47 @@ def heavy_evidence(deployment: Any, fn: LambdaFunction, min_bytes: int
         if artifact.path.startswith(prefix) and artifact.size >= min_bytes:
             found.append((Span(artifact.path), f"model file {artifact.path} "
                           f"({artifact.size / 1_000_000:.0f} MB) ships in the package"))
+    return found
+
+
+def _code_base(fn: LambdaFunction) -> str | None:
+    """The repository directory holding a function's code (None: cannot tell)."""
+    if fn.source_file is not None:
+        return posixpath.dirname(fn.source_file)
+    if fn.image:
+        return posixpath.dirname(fn.dockerfile) if fn.dockerfile else None
+    return fn.source_dir
+
+
+def efs_model_loads(deployment: Any, fn: LambdaFunction) -> list[tuple[Span, str]]:
+    """Model loads in the function's code that read from one of its EFS mounts: the load's
+    path starts with the mount path, or (a path built from a constant or an environment
+    default) the module names the mount path in a string and the load's own literal
+    argument, if any, is not elsewhere. A function with EFS holding data only stays out."""
+    if not fn.efs_mounts:
+        return []
+    base = _code_base(fn)
+    if base is None:
+        return []
+    from mlaudit.models.python_source import PythonModule
+
+    prefix = base + "/" if base else ""
+    found: list[tuple[Span, str]] = []
+    for module in sorted(deployment.models(PythonModule), key=lambda m: m.path):
+        if not module.path.startswith(prefix) or not module.model_loads:
+            continue
+        if fn.source_file is not None and module.path != fn.source_file:
+            continue
+        text = deployment.project.read_text(module.path) or ""
+        for mount, _ in fn.efs_mounts:
+            named = re.search(r"[\"']" + re.escape(mount) + r"(?:/|[\"'])", text)
+            for load in module.model_loads:
+                target = load.target or ""
+                under = target == mount or target.startswith(mount + "/")
+                if load.kind == "s3" or not (under or (named and not target)):
+                    continue
+                found.append((load.span, f"{load.call} loads a model from the EFS mount "
+                              f"{mount}"))
     return found
 
 

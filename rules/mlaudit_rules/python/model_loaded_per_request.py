@@ -20,7 +20,8 @@ a `lifespan=` context manager, `before_first_request`) and in helpers only they 
 loads behind a cache (`functools.lru_cache`/`cache`, a module-level variable checked for
 None, a class or `app.state` attribute), also when the cache is in a helper between the
 route and the load or in the `Depends` provider; routes whose purpose is to load a model
-(`/reload`, `/load-model`, `/train`, `/upload`, `/admin/...`); class methods.
+(`/reload`, `/load-model`, `/train`, `/upload`, `/admin/...`,
+`/models/{id}/activate`); class methods.
 
 ## Why it matters
 A web worker serves many requests with one process. A load inside the route reads and
@@ -94,7 +95,7 @@ RULE = Rule(
 _LOADING_ROUTE = re.compile(
     r"(?i)(?:^|/)(?:admin|(?:re)?load(?:[-_]?models?)?|(?:update|upload|swap|replace|set)"
     r"[-_]?models?|(?:re)?train(?:ing)?|fine-?tune|finetune|upload|deploy|promote|warm[-_]?up)"
-    r"(?:/|$)|(?:^|/)models?/(?:re)?load(?:/|$)")
+    r"(?:/|$)|(?:^|/)models?/(?:[^/]+/)?(?:(?:re)?load|activate|promote|swap)(?:/|$)")
 
 
 def _handler(module: PythonModule, route: Route) -> Function | None:

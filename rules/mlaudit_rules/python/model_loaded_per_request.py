@@ -72,6 +72,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from mlaudit.finding import Finding
 from mlaudit.models.python_source import Function, PythonModule, Route
@@ -122,7 +123,9 @@ def check(module: PythonModule, ctx: RuleContext) -> Iterator[Finding]:
         if ctx.deployment is not None else {module.path: module}
     read = ctx.deployment.project.read_text if ctx.deployment is not None else (
         lambda _path: None)
-    reported: set[tuple[str, int, int]] = set()
+    # One load reached from several routes is one finding (one fix); the other routes
+    # become related locations.
+    found: dict[tuple[str, int, int], tuple[str, Any, list[tuple[Span, str]], str]] = {}
     for route in module.routes:
         if any(p and _LOADING_ROUTE.search(p) for p in (route.path, route.local_path)):
             continue
@@ -140,17 +143,19 @@ def check(module: PythonModule, ctx: RuleContext) -> Iterator[Finding]:
                                 f"reaches {fn.name}()"))
         for where, load, helper, joined in join_downloads(hits):
             spot = (where.path, load.span.line, load.span.column)
-            if spot in reported:
-                continue  # one load reached from several routes: one finding, one fix
-            reported.add(spot)
+            if spot in found:
+                found[spot][2].append((route.span, f"route {what} reaches it too"))
+                continue
             provided = helper and any(d.rsplit(".", 1)[-1] == helper for d in handler.depends)
             via = (f" through the dependency {helper}()" if provided
                    else f" through {helper}()" if helper else "")
             notes = related + ([(h.span, f"{helper}() loads uncached") for h in
                                 [where.function(helper)] if h is not None] if helper else [])
             notes += [(other.span, f"then {other.call} loads it") for other in joined]
-            yield ctx.finding(
-                f"Route {what} ({handler.name}()) calls {load.call}{via} on every request, "
-                "reloading the model each time; load it once at startup (lifespan, module "
-                "scope) or cache it", load.span, related=notes,
-                key=f"{module.path}:{handler.name}:{helper}:{load.call}")
+            message = (f"Route {what} ({handler.name}()) calls {load.call}{via} on every "
+                       "request, reloading the model each time; load it once at startup "
+                       "(lifespan, module scope) or cache it")
+            found[spot] = (message, load, notes,
+                           f"{module.path}:{handler.name}:{helper}:{load.call}")
+    for message, load, notes, key in found.values():
+        yield ctx.finding(message, load.span, related=notes, key=key)

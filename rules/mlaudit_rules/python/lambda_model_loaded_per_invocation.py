@@ -1,8 +1,9 @@
 """Lambda handler loads the model on every invocation
 
 ## What it flags
-A model load (`torch.load`, `*.from_pretrained`, `pipeline(...)`, `joblib.load`,
-`pickle.load`, `load_model`, `onnxruntime.InferenceSession`, `SentenceTransformer(...)`, an
+A model load (`torch.load`, `torch.jit.load`, `*.from_pretrained`, `pipeline(...)`,
+`joblib.load`, `pickle.load`, `tf.keras.models.load_model`, `onnxruntime.InferenceSession`,
+`xgboost.Booster().load_model`, `Booster(model_file=...)`, `SentenceTransformer(...)`, an
 S3 download of the model) that runs inside a Lambda handler on every call: in the handler
 itself, or in a helper function the handler calls, up to four calls deep, in the same
 module or another module of the package (`from .models import load_classifier`,

@@ -309,6 +309,10 @@ INDEX: tuple[tuple[str, str, str, str, str, tuple[str, ...]], ...] = (
      (
       'mlaudit.models.python_source.PythonModule',
      )),
+    ('MLA715', 'model-loaded-per-request', 'scaling',
+     'mlaudit_rules.python.model_loaded_per_request',
+     'mlaudit.models.python_source.PythonModule',
+     ()),
     ('MLA800', 'live-security-group-open', 'exposure',
      'mlaudit_rules.live.live_security_group_open',
      'mlaudit.models.live.LiveState',

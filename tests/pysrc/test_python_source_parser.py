@@ -197,3 +197,36 @@ def test_scan_goes_on_after_malformed(tmp_path: Path) -> None:
     assert errors and errors[0].span is not None and errors[0].span.line == 1
     assert result.project is not None
     assert isinstance(result.project.models.get("src/flask_app.py"), PythonModule)
+
+
+def test_depends_providers_resolved_through_imports(tmp_path: Path) -> None:
+    module = _code(tmp_path, """
+        from typing import Annotated
+        from fastapi import Depends, Security
+        from .deps import get_model as model_provider
+        import auth
+
+        def route(x: int, m=Depends(model_provider),
+                  u: Annotated[str, Security(auth.user)] = "", n=Depends()):
+            return x
+        """)
+    fn = module.function("route")
+    assert fn is not None and fn.depends == (".deps.get_model", "auth.user")
+
+
+def test_download_returned_to_client_is_not_a_model_load(tmp_path: Path) -> None:
+    module = _code(tmp_path, """
+        import boto3
+        from fastapi.responses import FileResponse
+        s3 = boto3.client("s3")
+
+        def served(name):
+            s3.download_file("b", "models/model.onnx", "/tmp/m.onnx")
+            return FileResponse("/tmp/m.onnx")
+
+        def kept(name):
+            s3.download_file("b", "models/model.onnx", "/tmp/k.onnx")
+            return "/tmp/k.onnx"
+        """)
+    assert [(ld.call, ld.function) for ld in module.model_loads] == [
+        ("s3.download_file", "kept")]

@@ -146,6 +146,9 @@ class Function:
     # Dotted names in the parameters' defaults and annotations: the dependencies a
     # framework injects (`user: User = Depends(get_current_user)`, `Security(...)`).
     param_refs: tuple[str, ...] = ()
+    # Resolved dotted names of the providers in `Depends(...)`/`Security(...)` parameter
+    # defaults and `Annotated[...]` annotations: functions run on every call of a route.
+    depends: tuple[str, ...] = ()
 
     @property
     def lambda_handler_candidate(self) -> bool:

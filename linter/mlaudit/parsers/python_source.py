@@ -42,6 +42,8 @@ _EXTRACTORS = {"zipfile.ZipFile", "tarfile.open", "tarfile.TarFile", "shutil.unp
 _EXTRACT_COMMANDS = ("unzip", "tar", "7z", "gunzip")
 _UPLOADS = {"upload_file", "upload_fileobj", "put_object", "copy", "copy_object",
             "create_commit", "put_file"}
+# Web responses that return a file to the client as it is.
+_SENDS = {"FileResponse", "send_file", "send_from_directory"}
 _CACHE_DECORATORS = {"lru_cache", "cache", "cached", "cached_property", "alru_cache"}
 _STARTUP_DECORATORS = {"before_first_request", "before_serving", "on_startup"}
 _CREDENTIAL_KWARGS = {"aws_access_key_id", "aws_secret_access_key", "aws_session_token"}
@@ -319,11 +321,28 @@ class _Walker:
             refs += _names_in(arg.annotation)
         for default_node in (*args.defaults, *args.kw_defaults):
             refs += _names_in(default_node)
+        depends: list[str] = []
+        for part in (*args.defaults, *args.kw_defaults,
+                     *(a.annotation for a in (*args.posonlyargs, *args.args, *args.kwonlyargs))):
+            depends += self.providers(part)
         self.functions.append(Function(
             node.name, tuple(params), decorators, self.span(node),
             len(self.frames) == 1 and class_name is None,
             isinstance(node, ast.AsyncFunctionDef), class_name, tuple(frame.calls),
-            tuple(dict.fromkeys(refs))))
+            tuple(dict.fromkeys(refs)), tuple(dict.fromkeys(depends))))
+
+    def providers(self, node: ast.AST | None) -> list[str]:
+        """The resolved providers of `Depends(get_model)` / `Security(...)` calls inside a
+        parameter default or annotation (`Annotated[Model, Depends(get_model)]`)."""
+        found: list[str] = []
+        for child in ast.walk(node) if node is not None else ():
+            if isinstance(child, ast.Call) and (self.name(child.func) or "").rsplit(
+                    ".", 1)[-1] in ("Depends", "Security"):
+                given = _arg(child, 0, "dependency")
+                provider = self.name(given) if given is not None else None
+                if provider:
+                    found.append(provider)
+        return found
 
     def string(self, name: str | None, node: ast.AST | None, context: str,
                call: str | None = None) -> None:
@@ -541,7 +560,9 @@ def _consumer_kind(node: ast.Call, callee: str, attr: str) -> str:
             (_const_str(n) or "").split(" ", 1)[0] in _EXTRACT_COMMANDS
             for n in ast.walk(node) if isinstance(n, ast.Constant)):
         return "extract"
-    return "upload" if attr in _UPLOADS else ""
+    if attr in _UPLOADS or callee.rsplit(".", 1)[-1] in _SENDS:
+        return "upload"  # sent on (stored elsewhere, or returned to the client): not loaded
+    return ""
 
 
 def _model_archive(node: ast.Call) -> bool:

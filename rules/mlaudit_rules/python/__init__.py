@@ -7,4 +7,5 @@ of them: `mlaudit_rules.load_all()` and the engine import a rule module only whe
 MODULES: tuple[str, ...] = (
     "app_health_endpoint_missing",
     "lambda_model_loaded_per_invocation",
+    "model_loaded_per_request",
 )

@@ -31,7 +31,7 @@ from mlaudit.parsers import ParseError
 from mlaudit.sources import MODEL_ARTIFACT_SUFFIXES, SourceFile
 from mlaudit.span import Span
 
-PARSER_VERSION = "11"
+PARSER_VERSION = "12"
 
 _VERBS = {"get", "post", "put", "delete", "patch", "head", "options", "trace"}
 

@@ -32,7 +32,7 @@ from mlaudit.parsers.yaml_document import (
 from mlaudit.sources import SourceFile
 from mlaudit.span import Span
 
-PARSER_VERSION = "3"
+PARSER_VERSION = "4"
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 _FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")

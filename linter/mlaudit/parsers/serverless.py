@@ -30,7 +30,7 @@ from mlaudit.parsers.yaml_document import (
 from mlaudit.sources import SourceFile
 from mlaudit.span import Span
 
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"
 
 __all__ = ["from_document", "looks_like_service", "parse"]
 

@@ -102,18 +102,29 @@ class _Resolver:
 
     def text(self, node: ast.expr | None, depth: int = 0) -> str | None:
         """A string the expression certainly is (constants, names, f-strings, `+`)."""
-        if depth > 8:
+        return self._fold(node, depth, keep_unknown=False)
+
+    def pattern(self, node: ast.expr | None, depth: int = 0) -> str | None:
+        """Like `text`, but a name or attribute whose value is unknown stays as
+        `{var:<expression>}`: `"endpoint/" + endpoint_name + "/variant/AllTraffic"` and a
+        `deploy(endpoint_name=endpoint_name)` then name the same endpoint."""
+        return self._fold(node, depth, keep_unknown=True)
+
+    def _fold(self, node: ast.expr | None, depth: int, keep_unknown: bool) -> str | None:
+        if node is None or depth > 8:
             return None
         node = self.value(node)
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return node.value
+        if keep_unknown and isinstance(node, (ast.Name, ast.Attribute)):
+            return "{var:" + ast.unparse(node) + "}"
         if isinstance(node, ast.JoinedStr):
             parts: list[str] = []
             for part in node.values:
                 if isinstance(part, ast.Constant) and isinstance(part.value, str):
                     parts.append(part.value)
                 elif isinstance(part, ast.FormattedValue) and part.format_spec is None:
-                    inner = self.text(part.value, depth + 1)
+                    inner = self._fold(part.value, depth + 1, keep_unknown)
                     if inner is None:
                         return None
                     parts.append(inner)
@@ -121,38 +132,8 @@ class _Resolver:
                     return None
             return "".join(parts)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            left, right = self.text(node.left, depth + 1), self.text(node.right, depth + 1)
-            return left + right if left is not None and right is not None else None
-        return None
-
-    def pattern(self, node: ast.expr | None, depth: int = 0) -> str | None:
-        """Like `text`, but a name or attribute whose value is unknown stays as
-        `{var:<expression>}`: `"endpoint/" + endpoint_name + "/variant/AllTraffic"` and a
-        `deploy(endpoint_name=endpoint_name)` then name the same endpoint."""
-        if node is None or depth > 8:
-            return None
-        known = self.text(node)
-        if known is not None:
-            return known
-        value = self.value(node)
-        if isinstance(value, (ast.Name, ast.Attribute)):
-            return "{var:" + ast.unparse(value) + "}"
-        if isinstance(value, ast.JoinedStr):
-            parts: list[str] = []
-            for part in value.values:
-                if isinstance(part, ast.Constant) and isinstance(part.value, str):
-                    parts.append(part.value)
-                elif isinstance(part, ast.FormattedValue) and part.format_spec is None:
-                    inner = self.pattern(part.value, depth + 1)
-                    if inner is None:
-                        return None
-                    parts.append(inner)
-                else:
-                    return None
-            return "".join(parts)
-        if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
-            left = self.pattern(value.left, depth + 1)
-            right = self.pattern(value.right, depth + 1)
+            left = self._fold(node.left, depth + 1, keep_unknown)
+            right = self._fold(node.right, depth + 1, keep_unknown)
             return left + right if left is not None and right is not None else None
         return None
 

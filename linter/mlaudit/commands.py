@@ -122,9 +122,13 @@ def _scan(args: argparse.Namespace, baseline: set[str] | None = None) -> tuple[
     known = frozenset(name for ref in registry.rules for name in (ref.id, ref.name))
     request = ScanRequest(paths, root, config, rules, baseline or set(), cache_dir,
                           max(0, args.jobs), progress, context=not args.no_context,
-                          known_rules=known, live=live, external=external)
+                          known_rules=known, live=live, external=external,
+                          incremental=args.command == "scan" and not getattr(
+                              args, "show_files", False))
     try:
         result = scan(request)
+        if result.reuse and os.environ.get("MLAUDIT_TRACE_REUSE"):
+            print(f"mlaudit: {result.reuse}", file=sys.stderr)
     finally:
         progress.clear()
         if external is not None:

@@ -73,6 +73,9 @@ class ScanRequest:
     # A second tool run beside the scan (`--with-checkov`: mlaudit.checkov.CheckovRun):
     # `start()` before parsing, `merge(...)` of its findings before suppressions apply.
     external: Any = None
+    # Reuse the findings of deployment units whose files did not change since the last
+    # scan of this repository (mlaudit.incremental); needs the cache.
+    incremental: bool = False
 
 
 @dataclass
@@ -95,6 +98,7 @@ class ScanResult:
     project: ParsedProject | None = None
     deployment: Any = None
     notes: list[str] = field(default_factory=list)  # summary lines of an external tool
+    reuse: str = ""  # how an incremental scan reused the last one's findings (or why not)
 
     @property
     def active(self) -> list[Finding]:
@@ -260,23 +264,101 @@ def _record(
 
 
 def scan(request: ScanRequest) -> ScanResult:
-    config = request.config
     found, report_only = _discover(request)
+    store = _incremental_store(request, report_only)
+    if store is None:
+        result = _scan(request, found, report_only)
+        assert result is not None  # None only when an incremental plan fails
+        return result
+    from mlaudit import incremental
+
+    record = store.load()
+    artifacts = {a.path: a.size for a in found.artifacts}
+    plan = incremental.plan(record, found.files, artifacts, report_only, request.root)
+    if plan.scope is not None and record is not None:
+        result = _scan(request, found, report_only, (store, record, plan))
+        if result is not None:
+            result.reuse = (f"incremental: {len(plan.dirty)} component(s) rebuilt, "
+                            f"{len(plan.reused)} reused")
+            return result
+        plan.reason = "a rebuilt component is connected differently"
+    whole = _scan(request, found, report_only, (store, None, None))
+    assert whole is not None
+    whole.reuse = f"whole scan ({plan.reason})"
+    return whole
+
+
+def _incremental_store(request: ScanRequest, report_only: set[str] | None) -> Any:
+    """The record of earlier scans this one may reuse, or None: no cache, a partial view
+    (`--no-context`), live state, an external tool or rules that are not mlaudit's own
+    (a policy or plugin may read anything) make every scan a whole one."""
+    if not request.incremental or request.cache_dir is None or not request.config.cache:
+        return None
+    if report_only is not None and not request.context:
+        return None
+    if request.live is not None or request.external is not None:
+        return None
+    if any(getattr(r, "origin", "mlaudit") != "mlaudit" for r in request.rules):
+        return None
+    from mlaudit.cache import code_fingerprint
+    from mlaudit.incremental import Store
+
+    roles = _role_resolver(request, report_only)
+    identity = [str(request.root.resolve()), repr(request.config), code_fingerprint(),
+                _rules_fingerprint(), repr(roles.scanned),
+                ",".join(sorted(f"{r.id}:{r.name}" for r in request.rules)),
+                ",".join(sorted(request.known_rules))]
+    return Store(request.cache_dir, identity)
+
+
+def _rules_fingerprint() -> str:
+    """Size and mtime of the rule pack's modules: changed rules never reuse findings."""
+    import hashlib
+    import importlib.util
+
+    spec = importlib.util.find_spec("mlaudit_rules")
+    digest = hashlib.sha256()
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        for module in sorted(Path(location).rglob("*.py")):
+            try:
+                stat = module.stat()
+            except OSError:
+                continue
+            digest.update(f"{module}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+# The incremental state of a scan: the record's store, the record (None: a whole scan that
+# records) and the plan (which components to rebuild).
+_Incremental = tuple[Any, Any, Any]
+
+
+def _scan(request: ScanRequest, found: Discovery, report_only: set[str] | None,
+          state: _Incremental | None = None) -> ScanResult | None:
+    config = request.config
+    store, record, plan = state if state is not None else (None, None, None)
+    files = found.files if plan is None else plan.scope
+    # Recorded per component, so checked on all of a rebuilt component's files; only the
+    # named files are reported on.
+    checked = report_only if store is None else None
     external = request.external
     if external is not None:
         external.start()  # runs while mlaudit parses
-    ensure_for_kinds(s.kind for s in found.files)  # a shadowing fork is exit 2, up front
+    ensure_for_kinds(s.kind for s in files)  # a shadowing fork is exit 2, up front
     cache = ParseCache(request.cache_dir if config.cache else None)
-    models, parse_diagnostics = parse_files(found.files, cache, request.jobs, request.progress)
-    project = ParsedProject(request.root, found.files, models, found.artifacts)
+    models, parse_diagnostics = parse_files(files, cache, request.jobs, request.progress)
+    project = ParsedProject(request.root, files, models, found.artifacts)
     diagnostics = found.diagnostics + parse_diagnostics
-
-    from mlaudit.models.deployment import build_deployment
+    own_from = len(found.diagnostics)  # diagnostics of this scan's files start here
 
     limit_sink = limits.start()  # bounds hit while modelling or checking: notes per file
 
     roles = _role_resolver(request, report_only)
-    deployment = build_deployment(project, roles)
+    deployment: Any = None
+    if files or plan is None:
+        from mlaudit.models.deployment import build_deployment
+
+        deployment = build_deployment(project, roles)
     lines_by_path = {s.path: s for s in found.files}
     extra: list[Any] = []
     if request.live is not None:
@@ -292,13 +374,24 @@ def scan(request: ScanRequest) -> ScanResult:
         except OSError:
             return []
 
-    run = _RuleRun(request, deployment, line_lookup, report_only, roles, extra)
-    raw = _merge_identical(_by_role(run.all(models, found.files, diagnostics), run.ran, roles))
+    run = _RuleRun(request, deployment, line_lookup, checked, roles, extra)
+    # Nothing changed since the record (an incremental plan with no component to rebuild):
+    # every finding is reused, no rule runs.
+    found_now = run.all(models, files, diagnostics) if files or plan is None else []
+    raw = _merge_identical(_by_role(found_now, run.ran, roles))
     diagnostics.extend(d for d in limits.stop(limit_sink) if d not in diagnostics)
     if external is not None:
-        raw = external.merge(raw, found.files, report_only, deployment, roles, diagnostics)
+        raw = external.merge(raw, files, checked, deployment, roles, diagnostics)
         run.ran.extend(external.rules)
-    inline = _all_inline_suppressions(found.files)
+    if store is not None:
+        outcome = _record_scan(store, record, plan, found, files, deployment, project, raw,
+                          diagnostics[own_from:], run)
+        if outcome is None:
+            return None  # the rebuilt part is connected differently: scan everything
+        raw, reused_diagnostics = outcome
+        diagnostics.extend(reused_diagnostics)
+    inline_files = found.files if report_only is None else files
+    inline = _all_inline_suppressions(inline_files)
     findings, inline = _apply_suppressions(raw, config, request.baseline, found.files, inline)
     if run.suppression_rule is not None:
         ran = {r.id for r in request.rules} | {r.name for r in request.rules}
@@ -323,6 +416,80 @@ def scan(request: ScanRequest) -> ScanResult:
     scanned = len(report_only) if report_only is not None else len(found.files)
     return ScanResult(request.root, findings, diagnostics, run.ran, scanned, project,
                       deployment, list(getattr(external, "notes", [])))
+
+
+def _record_scan(store: Any, record: Any, plan: Any, found: Discovery, files: list[SourceFile],
+            deployment: Any, project: ParsedProject, raw: list[Finding],
+            diagnostics: list[Diagnostic], run: _RuleRun
+            ) -> tuple[list[Finding], list[Diagnostic]] | None:
+    """Record this scan's findings per component; on an incremental run, add the reused
+    components' findings (None: the rebuilt part no longer matches the record)."""
+    import json
+
+    from mlaudit import incremental
+
+    texts: dict[str, str] = {}
+    for source in files:
+        try:
+            texts[source.path] = source.text
+        except OSError:
+            continue
+    groups = incremental.components(deployment, [s.path for s in files])
+    # Compared with the record as it reads back from JSON (tuples become lists).
+    signatures = json.loads(json.dumps(incremental.signatures(deployment)))
+    parts = incremental.split(raw, diagnostics, groups, signatures,
+                              getattr(deployment, "file_units", {}))
+    loose = parts.pop("")
+    for component in parts.values():
+        incremental.secret_positions(component, run.seen_secrets, texts)
+    ran = [r.id for r in run.ran]
+    if record is None:  # a whole scan: record it all
+        hashes = {p: incremental.content_hash(t.encode("utf-8", "surrogatepass"))
+                  for p, t in texts.items()}
+        if loose.findings or loose.diagnostics:
+            parts[""] = loose
+        reads = incremental.read_record(project.root, project.reads,
+                                        {s.path: s for s in found.files})
+        store.save(incremental.Record(hashes, {a.path: a.size for a in found.artifacts},
+                                      parts, reads, ran))
+        return raw, []
+    if loose.findings or not incremental.same_structure(record, plan.dirty, {
+                u: s for c in parts.values() for u, s in c.units.items()}, groups):
+        return None
+    for cid in plan.dirty:
+        del record.components[cid]
+    record.components.update(parts)
+    record.hashes.update(plan.hashes)
+    record.reads.update(incremental.read_record(
+        project.root, project.reads - set(record.reads), {s.path: s for s in found.files}))
+    record.ran = sorted(set(record.ran) | set(ran))
+    store.save(record)
+    paths = {path for c in plan.reused for path, _, _ in c.secrets}
+    reused_texts: dict[str, str] = {}
+    for source in found.files:
+        if source.path in paths:
+            try:
+                reused_texts[source.path] = source.text
+            except OSError:
+                continue
+    run.seen_secrets.update(incremental.recorded_secrets(plan.reused, reused_texts))
+    _add_recorded_rules(run, record.ran)
+    return (raw + [f for c in plan.reused for f in c.findings],
+            [d for c in plan.reused for d in c.diagnostics])
+
+
+def _add_recorded_rules(run: _RuleRun, recorded: list[str]) -> None:
+    """The rules that ran on the reused components ran in this scan too (SARIF lists them,
+    an unused suppression of them is reported)."""
+    have = {r.id for r in run.ran}
+    for entry in run.request.rules:
+        if entry.id in recorded and entry.id not in have:
+            rule = entry.load() if isinstance(entry, RuleRef) else entry
+            if rule.target is not UnusedSuppressions:
+                run.ran.append(rule)
+            elif run.suppression_rule is None:
+                run.ran.append(rule)
+                run.suppression_rule = rule
 
 
 def _with_excerpt(finding: Finding, line_lookup: Callable[[str], list[str]],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,9 @@ class ParsedProject:
     # Keyed by the models dict's size, the only way the engine changes it (it adds).
     _by_type: dict[Any, tuple[int, Any]] = field(default_factory=dict, repr=False)
     _by_path: tuple[int, dict[str, SourceFile]] | None = field(default=None, repr=False)
+    # Files read through `read_text` (templates named by `file()`): dependencies no unit
+    # lists, so an incremental scan starts over when one of them changes.
+    reads: set[str] = field(default_factory=set, repr=False)
 
     def of_type(self, cls: type[T]) -> Iterator[T]:
         cached = self._by_type.get(cls)
@@ -55,6 +59,7 @@ class ParsedProject:
         Refuses anything that resolves outside the root: scanned config must never make
         mlaudit read arbitrary files of the machine.
         """
+        self.reads.add(posixpath.normpath(path))
         source = self.file(path)
         if source is not None:
             try:

@@ -382,17 +382,21 @@ class TerraformProject:
             object.__setattr__(self, "_root_of", index)
         return index.get(id(resource), "")
 
-    def declaration(self, address: str) -> Resource | None:
-        """The evaluated resource for a (config or instance) address, if declared in HCL."""
-        index: dict[str, Resource] | None = self.__dict__.get("_by_address")
+    def declaration(self, address: str, root: str | None = None) -> Resource | None:
+        """The evaluated resource for a (config or instance) address, if declared in HCL;
+        with `root`, only in that root module's tree (roots side by side repeat addresses:
+        each environment declares its own `aws_ecs_service.api`)."""
+        index: dict[tuple[str | None, str], Resource] | None = self.__dict__.get(
+            "_by_address")
         if index is None:
             index = {}
             for module in self.modules:
                 for resource in (*module.resources, *module.data_sources):
-                    index.setdefault(resource.address, resource)
-                    index.setdefault(resource.config_address, resource)
+                    for scope in (None, module.root):
+                        index.setdefault((scope, resource.address), resource)
+                        index.setdefault((scope, resource.config_address), resource)
             object.__setattr__(self, "_by_address", index)
-        return index.get(address)
+        return index.get((root, address))
 
 
 def _top_call(address: str) -> str:

@@ -72,9 +72,20 @@ _SERVERS = ("uvicorn", "gunicorn")
 _ENV = "FORWARDED_ALLOW_IPS"
 
 
-def _proxied_hosts(deployment: Deployment) -> dict[str, tuple[Span, str]]:
-    """Service names nginx proxies to -> (proxy_pass span, its text)."""
-    configs = list(deployment.models(NginxConfig))
+def _near(deployment: Deployment, service: Service,
+          linked: dict[str, set[str]]) -> set[str] | None:
+    """The files of the service's deployment unit and of the units linked to it: the nginx
+    that reaches it by name is there (copied roots repeat service names like `api`).
+    None: the service is in no unit, any nginx of the repository counts."""
+    unit = deployment.node_units.get(service.id)
+    if unit is None or unit not in deployment.units:
+        return None
+    units = {unit} | linked.get(unit, set())
+    return {p for u in units if u in deployment.units for p in deployment.units[u].files}
+
+
+def _proxied_hosts(configs: list[NginxConfig]) -> dict[str, tuple[Span, str]]:
+    """Service names these nginx configurations proxy to -> (proxy_pass span, its text)."""
     upstreams = {u.name: [s.host for s in u.servers] for c in configs for u in c.upstreams}
     out: dict[str, tuple[Span, str]] = {}
     for config in configs:
@@ -115,9 +126,21 @@ def _launch(deployment: Deployment, service: Service) -> tuple[ServerLaunch, Spa
 
 @RULE.check
 def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
-    proxied = _proxied_hosts(deployment)
+    configs = {c.path: c for c in deployment.models(NginxConfig)}
+    if not configs:
+        return
+    linked: dict[str, set[str]] = {}
+    for link in deployment.unit_links:
+        linked.setdefault(link.source, set()).add(link.target)
+        linked.setdefault(link.target, set()).add(link.source)
+    everywhere = _proxied_hosts(list(configs.values()))
     for service in deployment.services():
-        if service.platform != "compose" or service.name not in proxied:
+        if service.platform != "compose":
+            continue
+        near = _near(deployment, service, linked)
+        proxied = everywhere if near is None else _proxied_hosts(
+            [configs[p] for p in sorted(near) if p in configs])
+        if service.name not in proxied:
             continue
         found = _launch(deployment, service)
         if found is None:

@@ -268,7 +268,8 @@ def _tg_port(deployment: Deployment, ctx: RuleContext, check: HealthCheck,
     owner = next((deployment.node(e.target) for e in deployment.edges_from(check.id, "checks")),
                  None)
     tf = deployment.terraform
-    tg = tf.declaration(owner.upstream) if isinstance(owner, Proxy) and tf else None
+    tg = tf.declaration(owner.upstream, _root(deployment, owner.id)) if isinstance(
+        owner, Proxy) and tf else None
     blocks = tg.blocks("health_check")[:1] if tg is not None else ()
     if tf is None or tg is None or not blocks or not isinstance(owner, Proxy):
         return
@@ -282,7 +283,7 @@ def _tg_port(deployment: Deployment, ctx: RuleContext, check: HealthCheck,
         if not isinstance(service, Service) or service.platform != "ecs" or not service.group:
             continue
         container = _container(tf, service)
-        ecs = tf.declaration(service.group)
+        ecs = tf.declaration(service.group, _root(deployment, service.id))
         if container is None or ecs is None:
             continue
         lbs = [b for b in ecs.blocks("load_balancer")
@@ -304,6 +305,13 @@ def _tg_port(deployment: Deployment, ctx: RuleContext, check: HealthCheck,
                           related=[(listens[1], f"listens on {listens[0]}"),
                                    (lbs[0].span, f"registers container port {registered}")],
                           key=f"{check.id}:{service.id}:port")
+
+
+def _root(deployment: Deployment, node_id: str) -> str | None:
+    """The Terraform root module a node was built in (None: not from Terraform, or not
+    known: any root's declaration is taken)."""
+    unit = deployment.node_units.get(node_id, "")
+    return unit[len("terraform:"):] if unit.startswith("terraform:") else None
 
 
 def _int(value: object) -> int | None:
@@ -407,7 +415,8 @@ def _tg_path(deployment: Deployment, check: HealthCheck) -> str | None:
     owner = next((deployment.node(e.target) for e in deployment.edges_from(check.id, "checks")),
                  None)
     tf = deployment.terraform
-    res = tf.declaration(owner.upstream) if isinstance(owner, Proxy) and tf else None
+    res = tf.declaration(owner.upstream, _root(deployment, owner.id)) if isinstance(
+        owner, Proxy) and tf else None
     block = res.blocks("health_check")[:1] if res is not None else ()
     if not block:
         return None

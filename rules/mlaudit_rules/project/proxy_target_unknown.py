@@ -87,6 +87,18 @@ def _targets(config: NginxConfig, upstreams: dict[str, list[tuple[str, int, Span
                 yield target.host, target.port, target.span
 
 
+def _upstreams(configs: list[NginxConfig]) -> dict[str, list[tuple[str, int, Span]]]:
+    return {u.name: [(s.host, s.port or 80, s.span) for s in u.servers if s.host
+                     and not s.host.startswith("unix:")]
+            for c in configs for u in c.upstreams}
+
+
+def _near_units(deployment: Deployment, path: str, linked: dict[str, set[str]]) -> set[str]:
+    """The deployment units of an nginx configuration file and the units linked to them."""
+    units = set(deployment.file_units.get(path, ()))
+    return units.union(*(linked.get(u, set()) for u in units)) if units else units
+
+
 def _describe(service: Service, ports: set[int] | None) -> str:
     listens = f" listens on {', '.join(map(str, sorted(ports)))}" if ports else ""
     return f"{service.platform} service {service.name}{listens}"
@@ -110,14 +122,20 @@ def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
                 loopback_ports.add(listen)
                 apps.append((launch.span, f"{launch.server} listens on {listen}"))
     configs = sorted(deployment.models(NginxConfig), key=lambda c: c.path)
-    upstreams = {u.name: [(s.host, s.port or 80, s.span) for s in u.servers if s.host
-                          and not s.host.startswith("unix:")]
-                 for c in configs for u in c.upstreams}
+    everywhere = _upstreams(configs)
     by_name: dict[str, list[Service]] = {}
     for service in services:
         by_name.setdefault(service.name, []).append(service)
+    linked: dict[str, set[str]] = {}
+    for link in deployment.unit_links:
+        linked.setdefault(link.source, set()).add(link.target)
+        linked.setdefault(link.target, set()).add(link.source)
     related: list[tuple[Span, str]] | None = None
     for config in configs:
+        # An upstream is defined in the configuration that uses it: copied services
+        # repeat upstream names (`model_api`), each pointing at its own backend.
+        upstreams = {**everywhere, **_upstreams([config])}
+        near = _near_units(deployment, config.path, linked)
         for host, port, span in _targets(config, upstreams):
             if host in _LOOPBACK:
                 if apps and port not in loopback_ports and not unresolved:
@@ -128,6 +146,9 @@ def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
             if "." in host or ":" in host or not services:
                 continue
             named = by_name.get(host, [])
+            # The service of that name in the nginx's own deployment (or one linked to
+            # it), when there is one: copied services repeat names like `api`.
+            named = [s for s in named if deployment.node_units.get(s.id) in near] or named
             if related is None:  # the same for every finding: built once
                 related = [(s.span, _describe(s, known[s.id])) for s in services]
             if not named:

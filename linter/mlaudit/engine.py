@@ -385,7 +385,7 @@ def _scan(request: ScanRequest, found: Discovery, report_only: set[str] | None,
         run.ran.extend(external.rules)
     if store is not None:
         outcome = _record_scan(store, record, plan, found, files, deployment, project, raw,
-                          diagnostics[own_from:], run)
+                               diagnostics[own_from:], run, report_only)
         if outcome is None:
             return None  # the rebuilt part is connected differently: scan everything
         raw, reused_diagnostics = outcome
@@ -419,9 +419,9 @@ def _scan(request: ScanRequest, found: Discovery, report_only: set[str] | None,
 
 
 def _record_scan(store: Any, record: Any, plan: Any, found: Discovery, files: list[SourceFile],
-            deployment: Any, project: ParsedProject, raw: list[Finding],
-            diagnostics: list[Diagnostic], run: _RuleRun
-            ) -> tuple[list[Finding], list[Diagnostic]] | None:
+                 deployment: Any, project: ParsedProject, raw: list[Finding],
+                 diagnostics: list[Diagnostic], run: _RuleRun, named: set[str] | None
+                 ) -> tuple[list[Finding], list[Diagnostic]] | None:
     """Record this scan's findings per component; on an incremental run, add the reused
     components' findings (None: the rebuilt part no longer matches the record)."""
     import json
@@ -473,17 +473,22 @@ def _record_scan(store: Any, record: Any, plan: Any, found: Discovery, files: li
             except OSError:
                 continue
     run.seen_secrets.update(incremental.recorded_secrets(plan.reused, reused_texts))
-    _add_recorded_rules(run, record.ran)
-    return (raw + [f for c in plan.reused for f in c.findings],
-            [d for c in plan.reused for d in c.diagnostics])
+    reused = [f for c in plan.reused for f in c.findings]
+    if run.report_only is None and named is None:
+        _add_recorded_rules(run, record.ran)
+    else:  # a pre-commit run: only the rules of what it reports (imports cost time)
+        _add_recorded_rules(run, [f.rule_id for f in reused
+                                  if f.location.path in (named or set())])
+    return raw + reused, [d for c in plan.reused for d in c.diagnostics]
 
 
-def _add_recorded_rules(run: _RuleRun, recorded: list[str]) -> None:
+def _add_recorded_rules(run: _RuleRun, recorded: Iterable[str]) -> None:
     """The rules that ran on the reused components ran in this scan too (SARIF lists them,
     an unused suppression of them is reported)."""
     have = {r.id for r in run.ran}
+    wanted = set(recorded)
     for entry in run.request.rules:
-        if entry.id in recorded and entry.id not in have:
+        if entry.id in wanted and entry.id not in have:
             rule = entry.load() if isinstance(entry, RuleRef) else entry
             if rule.target is not UnusedSuppressions:
                 run.ran.append(rule)

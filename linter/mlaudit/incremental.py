@@ -164,6 +164,11 @@ def plan(record: Record | None, files: list[SourceFile], artifacts: dict[str, in
             # Who read it is not recorded: compose projects are named by any script,
             # README or workflow; `file()` templates belong to no unit.
             return Plan(None, [], set(), {}, f"{path}, read by a builder, changed")
+    if dirty:
+        # Scripts, READMEs and workflows that name compose files are read by the compose
+        # builder whatever unit is rebuilt: they come along as context (a few files).
+        dirty |= {owner[p] for p, (_, names_compose) in record.reads.items()
+                  if names_compose and p in owner}
     # With named files, the other components' findings are not reported on anyway.
     keep = (wanted if named is not None else set(record.components)) - dirty
     scope = [s for s in files if owner.get(s.path) in dirty]

@@ -181,3 +181,27 @@ def test_the_record_holds_no_secret(tmp_path: Path, capsys: pytest.CaptureFixtur
     # Excerpts of reused findings are still masked.
     for item in again:
         assert not [s for s in secrets if s in json.dumps(item)]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (FIXTURES / "projects").iterdir()
+                                        if p.is_dir()))
+def test_incremental_equals_whole_on_every_fixture_project(
+        name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Edit files of each kind in each realistic project: the incremental result is the
+    whole scan's, and restoring the file restores the first result."""
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "projects" / name, root)
+    cache = tmp_path / "cache"
+    first, _ = _scan(root, cache, capsys, monkeypatch)
+    by_suffix: dict[str, Path] = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix != ".json":
+            by_suffix.setdefault(path.suffix or path.name, path)
+    for path in list(by_suffix.values())[:6]:
+        text = path.read_text()
+        path.write_text(text.replace("8000", "8080", 1) + "\n# edited\n")
+        warm, _ = _scan(root, cache, capsys, monkeypatch)
+        assert warm == _scan(root, None, capsys, monkeypatch)[0], path.relative_to(root)
+        path.write_text(text)
+    assert _scan(root, cache, capsys, monkeypatch)[0] == first

@@ -33,6 +33,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import posixpath
+import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -47,6 +49,8 @@ from mlaudit.span import Span
 
 FORMAT = 1  # bump when the record below changes shape
 _LOOSE = ""  # component of findings and diagnostics not located in a scanned file
+_PACKAGE_LIST = re.compile(r"^(?:requirements.*\.(?:txt|in)|pyproject\.toml|Pipfile|"
+                           r"setup\.(?:py|cfg)|environment\.ya?ml)$", re.I)
 
 
 def content_hash(data: bytes) -> str:
@@ -224,10 +228,22 @@ def components(deployment: Any, paths: Iterable[str]) -> dict[str, list[str]]:
     for units in file_units.values():
         for other in units[1:]:
             union(units[0], other)
+    paths = list(paths)
+    # Package lists no unit reads are read by directory: the heavy-model checks of an app,
+    # a function or a PaaS service read the requirement files beside its files.
+    by_directory: dict[str, set[str]] = {}
+    for path, units in file_units.items():
+        by_directory.setdefault(posixpath.dirname(path), set()).update(units)
+    for path in paths:
+        if path not in file_units and _PACKAGE_LIST.match(posixpath.basename(path)):
+            near = sorted(by_directory.get(posixpath.dirname(path), ()))
+            find(f"file:{path}")
+            for unit in near:
+                union(f"file:{path}", unit)
     out: dict[str, list[str]] = {}
     for path in paths:
         owners = file_units.get(path)
-        cid = find(owners[0]) if owners else f"file:{path}"
+        cid = find(owners[0]) if owners else find(f"file:{path}")
         out.setdefault(cid, []).append(path)
     return out
 

@@ -90,6 +90,8 @@ def test_two_processes_write_the_same_report_as_one(tmp_path: Path) -> None:
 def test_run_shared_returns_every_result_in_order() -> None:
     assert parallel.run_shared(0, lambda i: i) == []
     assert parallel.run_shared(500, lambda i: i * i) == [i * i for i in range(500)]
+    # More indices than a pipe holds: one process runs them all, nothing blocks.
+    assert parallel.run_shared(20000, lambda i: -i) == [-i for i in range(20000)]
 
 
 def test_items_a_dead_child_took_are_run_here() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -241,6 +242,9 @@ def parse_files(
                 diagnostics.append(_diagnostic(CachedError(path, *error)))
             elif model is not None:
                 models[path] = model
+        from mlaudit.parallel import hold
+
+        hold()  # until the rule phase ends (`_RuleRun.all`)
     else:
         for arg in args:
             done += 1
@@ -457,6 +461,15 @@ class _RuleRun:
 
     def all(self, models: dict[str, Any], files: list[SourceFile],
             diagnostics: list[Diagnostic]) -> list[Finding]:
+        try:
+            return self._all(models, files, diagnostics)
+        finally:
+            parallel = sys.modules.get("mlaudit.parallel")
+            if parallel is not None:  # imported: a large scan may have frozen its heap
+                parallel.release()
+
+    def _all(self, models: dict[str, Any], files: list[SourceFile],
+             diagnostics: list[Diagnostic]) -> list[Finding]:
         from mlaudit.models.deployment import Deployment
 
         # Derived subjects: models built from several files (an evaluated Terraform module).

@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -43,6 +44,10 @@ from mlaudit.suppress import InlineSuppression, parse_suppressions
 # Below this many files to parse, a process pool costs more than it saves (pool start-up
 # is ~0.1 s); a pre-commit run on a few files always stays serial.
 PARALLEL_THRESHOLD = 48
+# From this many (rule, subject) pairs the rule phase is shared with a forked process
+# (`mlaudit.parallel.run_shared`), in chunks of this many subjects of one rule.
+RULE_FORK_THRESHOLD = 2000
+_RULE_CHUNK = 32
 _CHECKOV_ID_RE = re.compile(r"^CKV2?_[A-Z0-9]+_\d+$", re.I)  # as mlaudit.checkov.CHECK_ID_RE
 
 # Diagnostic codes that end the run with exit 2 (see ScanResult.errors).
@@ -218,18 +223,32 @@ def parse_files(
     keys = {s.path: k for s, k in pending}
     texts = {s.path: s.text for s, _ in pending}  # already read: the cache's offsets point here
     if len(pending) >= PARALLEL_THRESHOLD and workers > 1:
-        # Imported here: multiprocessing costs ~25 ms to import, a pre-commit run never uses it.
-        from concurrent.futures import ProcessPoolExecutor
+        from mlaudit.parallel import parse_in_processes
 
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            outcomes: Iterable[tuple[str, Any, _Failure | None]] = pool.map(
-                _parse_one, args, chunksize=max(1, len(args) // (workers * 4))
-            )
-            for outcome in outcomes:
-                done += 1
-                _record(outcome, keys, models, diagnostics, cache, texts)
-                if progress:
-                    progress(done, total)
+        # Outcomes arrive in any order: each is cached at once (that order is free), and
+        # recorded into models and diagnostics afterwards in file order, as one process would.
+        outcomes: list[tuple[str, Any, _Failure | None] | None] = [None] * len(args)
+        cache_only: dict[str, Any] = {}
+
+        def arrived(index: int, outcome: tuple[str, Any, _Failure | None]) -> None:
+            nonlocal done
+            outcomes[index] = outcome
+            _record(outcome, keys, cache_only, [], cache, texts)
+            done += 1
+            if progress:
+                progress(done, total)
+
+        parse_in_processes(args, workers, _parse_one, arrived)
+        for outcome in outcomes:
+            assert outcome is not None
+            path, model, error = outcome
+            if error is not None:
+                diagnostics.append(_diagnostic(CachedError(path, *error)))
+            elif model is not None:
+                models[path] = model
+        from mlaudit.parallel import hold
+
+        hold()  # until the rule phase ends (`_RuleRun.all`)
     else:
         for arg in args:
             done += 1
@@ -614,6 +633,15 @@ class _RuleRun:
 
     def all(self, models: dict[str, Any], files: list[SourceFile],
             diagnostics: list[Diagnostic]) -> list[Finding]:
+        try:
+            return self._all(models, files, diagnostics)
+        finally:
+            parallel = sys.modules.get("mlaudit.parallel")
+            if parallel is not None:  # imported: a large scan may have frozen its heap
+                parallel.release()
+
+    def _all(self, models: dict[str, Any], files: list[SourceFile],
+             diagnostics: list[Diagnostic]) -> list[Finding]:
         from mlaudit.models.deployment import Deployment
 
         # Derived subjects: models built from several files (an evaluated Terraform module).
@@ -624,7 +652,7 @@ class _RuleRun:
             present.add(qualified_name(SourceFile))
         file_paths = {f.path for f in files}
         reported = [f for f in files if self.report_only is None or f.path in self.report_only]
-        raw: list[Finding] = []
+        work: list[tuple[Rule[Any], list[Any]]] = []
         for entry in self.request.rules:
             ref = entry if isinstance(entry, RuleRef) else RuleRef.of(entry)
             if not ref.applies(present):
@@ -641,7 +669,57 @@ class _RuleRun:
             else:
                 subjects = [m for m in pool if isinstance(m, rule.target)
                             and self._reports(m, file_paths)]
+            work.append((rule, subjects))
+        if sum(len(subjects) for _, subjects in work) >= RULE_FORK_THRESHOLD and \
+                self.request.live is None and self.request.jobs != 1:
+            from mlaudit import parallel
+
+            if parallel.fork_usable():
+                return self._shared(work, diagnostics)
+        raw: list[Finding] = []
+        for rule, subjects in work:
             raw.extend(self._run(rule, subjects, diagnostics))
+        return raw
+
+    def _shared(self, work: list[tuple[Rule[Any], list[Any]]],
+                diagnostics: list[Diagnostic]) -> list[Finding]:
+        """The rule phase shared with a forked process (`mlaudit.parallel.run_shared`), in
+        chunks of subjects; merged back in the serial order, so the result is the same."""
+        from mlaudit.parallel import run_shared
+
+        items: list[tuple[int, int, int]] = []  # (rule, first subject, end)
+        for number, (_, subjects) in enumerate(work):
+            items.extend((number, start, min(start + _RULE_CHUNK, len(subjects)))
+                         for start in range(0, len(subjects), _RULE_CHUNK))
+
+        def run(index: int) -> _ChunkResult:
+            number, start, end = items[index]
+            rule, subjects = work[number]
+            secrets = _SecretLog()
+            notices = limits.start()
+            try:
+                found, owners, problems = self._check(rule, subjects[start:end], secrets)
+            finally:
+                notes = limits.stop(notices)
+            return found, [start + i for i in owners], problems, secrets.log, notes
+
+        results = run_shared(len(items), run)
+        raw: list[Finding] = []
+        found: list[Finding] = []
+        owners: list[Any] = []
+        for index, (number, _, _) in enumerate(items):
+            chunk_found, chunk_owners, problems, secrets, notes = results[index]
+            subjects = work[number][1]
+            found.extend(chunk_found)
+            owners.extend(subjects[i] for i in chunk_owners)
+            diagnostics.extend(problems)
+            self.seen_secrets.update(secrets)
+            for note in notes:  # as `limits.notice` recorded them, in the same order
+                assert note.span is not None
+                limits.notice(note.span.path, note.span.line, note.message, note.code)
+            if index + 1 == len(items) or items[index + 1][0] != number:  # the rule's last
+                raw.extend(merge_module_duplicates(found, owners, self.deployment))
+                found, owners = [], []
         return raw
 
     def _reports(self, model: Any, file_paths: set[str]) -> bool:
@@ -652,17 +730,26 @@ class _RuleRun:
 
     def _run(self, rule: Rule[Any], subjects: list[Any],
              diagnostics: list[Diagnostic]) -> list[Finding]:
+        found, owners, problems = self._check(rule, subjects, self.seen_secrets)
+        diagnostics.extend(problems)
+        return merge_module_duplicates(found, [subjects[i] for i in owners], self.deployment)
+
+    def _check(self, rule: Rule[Any], subjects: list[Any], seen_secrets: set[str]
+               ) -> tuple[list[Finding], list[int], list[Diagnostic]]:
+        """The rule's findings on `subjects`, the index of the subject that produced each,
+        and the diagnostics of its failures."""
         ctx = _context(rule, self.request.config, self.deployment, self.line_lookup,
-                       self.roles, self.seen_secrets)
+                       self.roles, seen_secrets)
         found: list[Finding] = []
-        owners: list[Any] = []
-        for subject in subjects:
+        owners: list[int] = []
+        diagnostics: list[Diagnostic] = []
+        for number, subject in enumerate(subjects):
             try:
                 produced = list(rule.run(subject, ctx))
                 if any(subject is live for live in self.extra):
                     produced = [replace(f, origin=Origin.LIVE) for f in produced]
                 found.extend(produced)
-                owners.extend([subject] * len(produced))
+                owners.extend([number] * len(produced))
             except Exception as exc:  # a rule bug must not end the scan
                 if hasattr(exc, "diagnostic"):  # a rule that reports its own failure
                     if isinstance(exc.diagnostic, Diagnostic):  # (None: reported already)
@@ -675,7 +762,27 @@ class _RuleRun:
                     f"rule {rule.id}{origin} failed ({type(exc).__name__}: {exc}); its results "
                     "for this input are missing", Span(where) if isinstance(where, str) else None,
                     DiagnosticLevel.ERROR, "plugin-error" if plugin else "rule-error"))
-        return merge_module_duplicates(found, owners, self.deployment)
+        return found, owners, diagnostics
+
+
+# What one chunk of the shared rule phase sends back: findings, the index of each one's
+# subject, diagnostics, the secrets passed to findings (in order), limit notices.
+_ChunkResult = tuple[list[Finding], list[int], list[Diagnostic], list[str], list[Diagnostic]]
+
+
+class _SecretLog(set[str]):
+    """The secrets a chunk's findings saw, in the order they were added: replayed into the
+    scan's set in the serial order, so its iteration order (the masking order) is the same."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.log: list[str] = []
+
+    def update(self, *others: Iterable[str]) -> None:
+        for other in others:
+            items = list(other)
+            self.log.extend(items)
+            super().update(items)
 
 
 def merge_module_duplicates(findings: list[Finding], owners: list[Any],

@@ -22,7 +22,7 @@ from mlaudit_rules.helpers import model_loaded
 # rules run on every app module) loads neither the Terraform nor the SAM/Serverless models.
 if TYPE_CHECKING:
     from mlaudit.models.dockerfile import Dockerfile
-    from mlaudit.models.functions import Function
+    from mlaudit.models.functions import Function, ServerlessApp
     from mlaudit.models.packages import Requirements
     from mlaudit.models.terraform import Resource as TfResource
     from mlaudit.models.terraform import TerraformModule
@@ -80,14 +80,19 @@ def lambda_functions(deployment: Any) -> list[LambdaFunction]:
     return list(memo("lambda-functions", lambda: _lambda_functions(deployment)))
 
 
+def serverless_apps(deployment: Any) -> list[ServerlessApp]:
+    """The SAM and Serverless Framework templates; none, without importing their model,
+    when the scan parsed no such template."""
+    if not model_loaded("mlaudit.models.functions"):
+        return []
+    from mlaudit.models.functions import ServerlessApp
+
+    return list(deployment.models(ServerlessApp))
+
+
 def _lambda_functions(deployment: Any) -> list[LambdaFunction]:
     out: list[LambdaFunction] = []
-    apps: list[Any] = []
-    if model_loaded("mlaudit.models.functions"):  # else no SAM/Serverless template parsed
-        from mlaudit.models.functions import ServerlessApp
-
-        apps = list(deployment.models(ServerlessApp))
-    for app in apps:
+    for app in serverless_apps(deployment):
         for fn in app.functions:
             out.append(LambdaFunction(
                 f"{app.path}#{fn.logical_name}", fn.logical_name, fn.span, fn.handler,

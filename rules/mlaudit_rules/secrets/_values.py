@@ -220,9 +220,11 @@ def _kubernetes_environments(deployment: Any) -> list[tuple[str, list[EnvVar]]]:
 def _sagemaker_environments(deployment: Any) -> list[tuple[str, Iterable[EnvVar]]]:
     """The containers' environment of every SageMaker model an endpoint runs (Terraform,
     templates, SDK `env=` in deploy scripts and notebooks)."""
+    out: list[tuple[str, Iterable[EnvVar]]] = []
+    if not model_loaded("mlaudit.models.sagemaker"):  # no endpoint without its model
+        return out
     from mlaudit.models.sagemaker import SageMakerEndpoint
 
-    out: list[tuple[str, Iterable[EnvVar]]] = []
     for endpoint in getattr(deployment, "extra_subjects", ()):
         if isinstance(endpoint, SageMakerEndpoint):
             out += [(f"SageMaker model {v.model.name}", v.model.environment)

@@ -202,7 +202,8 @@ def test_a_one_file_run_imports_no_terraform_model(tmp_path: Path, name: str,
                   "mlaudit.models.functions", "mlaudit.models.kubernetes",
                   "mlaudit.models.nginx",
                   # the Python model holds the SageMaker SDK deployments a file makes
-                  *(() if name.endswith(".py") else ("mlaudit.models.sagemaker",)))
+                  *(("mlaudit.models.dockerfile",) if name.endswith(".py")
+                    else ("mlaudit.models.sagemaker",)))
     assert [m for m in unexpected if m in modules] == []
 
 

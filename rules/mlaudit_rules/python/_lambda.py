@@ -225,11 +225,11 @@ def _fallback_dockerfile(deployment: Any, functions: list[LambdaFunction],
     function runs that image (nothing else in the repository could be its image)."""
     from dataclasses import replace
 
-    from mlaudit.models.dockerfile import Dockerfile
-
     unlinked = [f for f in functions if f.image and f.dockerfile is None]
     if len(unlinked) != 1 or len([f for f in functions + others if f.image]) != 1:
         return functions
+    from mlaudit.models.dockerfile import Dockerfile
+
     lambda_files = [d.path for d in deployment.models(Dockerfile) if _lambda_base(d)]
     if len(lambda_files) != 1:
         return functions

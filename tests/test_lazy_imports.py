@@ -97,3 +97,126 @@ def test_a_static_sarif_report_does_not_list_live_rules(tmp_path: Path) -> None:
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["ids"] and not [i for i in seen["ids"] if i.startswith("MLA8")]
     assert seen["live"] == []
+
+
+# A one-file run pays for its own format only. Each model module creates its dataclasses
+# at import (~1 ms each, 5 to 17 per module): importing every format's models was most of
+# a pre-commit run's cost. A rule or builder that needs another format's model imports it
+# where it is used, behind `mlaudit_rules.helpers.model_loaded` (no model of a module
+# exists before the module is imported).
+OTHER_FORMATS = ("mlaudit.models.python_source", "mlaudit.models.workflow",
+                 "mlaudit.models.sagemaker", "mlaudit.models.compose", "mlaudit.models.ecs",
+                 "mlaudit.models.functions", "mlaudit.models.terraform",
+                 "mlaudit.models.terraform_syntax", "mlaudit.models.packages",
+                 "mlaudit.models.paas", "mlaudit.models.kubernetes", "mlaudit.models.nginx")
+# Standard-library modules only an unusual run needs: a typo suggestion (difflib), a
+# cache write (tempfile), wrapping for a terminal (textwrap).
+RARELY_NEEDED = ("difflib", "tempfile", "textwrap")
+COUNT_PROBE = """
+import dataclasses, json, sys
+from mlaudit.cli import main
+code = main([*sys.argv[1:], "--quiet"])
+ours = [m for name, m in list(sys.modules.items()) if name.split(".")[0] in
+        ("mlaudit", "mlaudit_rules", "mlaudit_reports")]
+classes = {c for m in ours for c in vars(m).values()
+           if isinstance(c, type) and dataclasses.is_dataclass(c) and c.__module__ == m.__name__}
+print(json.dumps({"code": code, "modules": sorted(sys.modules), "dataclasses": len(classes)}))
+"""
+
+
+def _run_counted(cwd: Path, *args: str, cache: Path) -> dict[str, object]:
+    env_path = ":".join(str(REPO / d) for d in ("linter", "rules", "reports"))
+    out = subprocess.run(
+        [sys.executable, "-c", COUNT_PROBE, *args], cwd=cwd, capture_output=True, text=True,
+        timeout=120, check=True,
+        env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin", "MLAUDIT_CACHE_DIR": str(cache),
+             "NO_COLOR": "1"},
+    )
+    seen: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    return seen
+
+
+def _one_file_repo(tmp_path: Path, name: str, text: str) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True, capture_output=True)
+    (repo / name).write_text(text, encoding="utf-8")
+    return repo
+
+
+@pytest.mark.parametrize("context", [False, True], ids=["no-context", "repository-context"])
+def test_a_one_dockerfile_run_imports_only_the_dockerfile_models(tmp_path: Path,
+                                                                  context: bool) -> None:
+    repo = _one_file_repo(tmp_path, "Dockerfile", (
+        FIXTURES / "rules/MLA201/bad_uvicorn_no_healthcheck/Dockerfile").read_text("utf-8"))
+    args = ["scan", "Dockerfile", *([] if context else ["--no-context"])]
+    _run_counted(repo, *args, cache=tmp_path / "cache")  # fills the parse cache
+    seen = _run_counted(repo, *args, cache=tmp_path / "cache")  # the pre-commit case: warm
+    modules = seen["modules"]
+    assert isinstance(modules, list) and seen["code"] == 1  # MLA201 still fires
+    assert [m for m in OTHER_FORMATS if m in modules] == []
+    assert [m for m in RARELY_NEEDED if m in modules] == []
+    # The dataclasses created: 56 today (the deployment model's 17, the Dockerfile model's,
+    # findings, rules, engine). Another format's models would add 5 to 17.
+    count = seen["dataclasses"]
+    assert isinstance(count, int) and count <= 60, count
+
+
+def test_a_one_terraform_file_run_imports_no_app_or_ci_models(tmp_path: Path) -> None:
+    repo = _one_file_repo(tmp_path, "main.tf", (
+        FIXTURES / "projects/compose-ec2/terraform/main.tf").read_text("utf-8"))
+    args = ["scan", "main.tf", "--no-context"]
+    _run_counted(repo, *args, cache=tmp_path / "cache")
+    seen = _run_counted(repo, *args, cache=tmp_path / "cache")
+    modules = seen["modules"]
+    assert isinstance(modules, list) and seen["code"] == 1
+    assert "mlaudit.models.terraform" in modules  # really evaluated
+    # No Python app, workflow, SAM/Serverless template, Kubernetes or nginx was read: their
+    # models stay unimported although Terraform rules also look at them when present.
+    assert [m for m in ("mlaudit.models.python_source", "mlaudit.models.workflow",
+                        "mlaudit.models.functions", "mlaudit.models.packages",
+                        "mlaudit.models.kubernetes", "mlaudit.models.nginx")
+            if m in modules] == []
+
+
+@pytest.mark.parametrize("name,text", [
+    ("docker-compose.yml", "services:\n  api:\n    image: python:3.12-slim\n"
+                           "    ports: ['8000:8000']\n"),
+    (".github/workflows/ci.yml", "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n"
+                                 "    steps:\n      - run: pytest\n"),
+    ("main.py", "from fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/predict')\n"
+                "def predict() -> dict:\n    return {}\n"),
+], ids=["compose", "workflow", "python"])
+def test_a_one_file_run_imports_no_terraform_model(tmp_path: Path, name: str,
+                                                   text: str) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True, capture_output=True)
+    (repo / name).parent.mkdir(parents=True, exist_ok=True)
+    (repo / name).write_text(text, encoding="utf-8")
+    args = ["scan", name, "--no-context"]
+    _run_counted(repo, *args, cache=tmp_path / "cache")
+    modules = _run_counted(repo, *args, cache=tmp_path / "cache")["modules"]
+    assert isinstance(modules, list)
+    unexpected = ("mlaudit.models.terraform", "mlaudit.models.terraform_syntax",
+                  "mlaudit.models.functions", "mlaudit.models.kubernetes",
+                  "mlaudit.models.nginx",
+                  # the Python model holds the SageMaker SDK deployments a file makes
+                  *(("mlaudit.models.dockerfile",) if name.endswith(".py")
+                    else ("mlaudit.models.sagemaker",)))
+    assert [m for m in unexpected if m in modules] == []
+
+
+def test_version_imports_only_the_cli() -> None:
+    probe = ("import json, sys, contextlib, io\nfrom mlaudit.cli import main\n"
+             "with contextlib.redirect_stdout(io.StringIO()):\n"
+             "    try:\n        main(['--version'])\n    except SystemExit:\n        pass\n"
+             "print(json.dumps(sorted(sys.modules)))\n")
+    env_path = ":".join(str(REPO / d) for d in ("linter", "rules", "reports"))
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=60, check=True,
+                          env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin"})
+    modules = json.loads(done.stdout.strip().splitlines()[-1])
+    assert sorted(m for m in modules if m.startswith("mlaudit")) == [
+        "mlaudit", "mlaudit.cli", "mlaudit.errors", "mlaudit.severity"]
+    assert "dataclasses" not in modules

@@ -36,7 +36,6 @@ import importlib
 import json
 import os
 import re
-import tempfile
 import types
 import typing
 from collections.abc import Callable
@@ -557,6 +556,8 @@ class ParseCache:
         tmp = None
         try:
             target.parent.mkdir(mode=0o700, exist_ok=True)
+            import tempfile  # a warm run writes nothing: imported on the first write
+
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")  # mode 0600
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(data)

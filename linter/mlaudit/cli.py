@@ -248,6 +248,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: list[str]) -> int:
+    if argv == ["--version"]:  # what argparse's version action does, without building
+        sys.stdout.write(f"mlaudit {__version__}\n")  # the whole parser first
+        raise SystemExit(0)
     parser = build_parser()
     if not argv:
         parser.print_help()

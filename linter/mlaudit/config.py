@@ -6,7 +6,6 @@ typo in a linter's config must never silently turn a check off.
 
 from __future__ import annotations
 
-import difflib
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -49,6 +48,8 @@ class Config:
 
 
 def _suggest(key: str, choices: set[str]) -> str:
+    import difflib  # only for a config with a typo
+
     close = difflib.get_close_matches(key, sorted(choices), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Sequence
 from typing import Generic, Protocol, TypeVar
@@ -51,6 +50,8 @@ class Registry(Generic[R]):
         if ref.strip().lower() in _CATEGORIES or ref.strip().upper() == "ALL":
             return f" ({ref.strip()!r} is a category, not one rule)"
         candidates = list(self.by_id) + list(self.by_name) + sorted(_CATEGORIES)
+        import difflib  # only for a reference naming no rule
+
         close = difflib.get_close_matches(ref, candidates, n=1)
         return f" (did you mean {close[0]!r}?)" if close else ""
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import re
-import textwrap
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -148,6 +147,8 @@ def _wrap(text: str, width: int | None, indent: str, first_indent: str = "") -> 
     one line per fact for grep)."""
     if not width:
         return [first_indent + text]
+    import textwrap  # only on a terminal: piped output (pre-commit, CI) is not wrapped
+
     return textwrap.wrap(text, width=max(width, len(indent) + 20), initial_indent=first_indent,
                          subsequent_indent=indent, break_long_words=False,
                          break_on_hyphens=False) or [first_indent]

@@ -27,12 +27,14 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from mlaudit.models.dockerfile import Dockerfile, Instruction, Stage
-from mlaudit.models.sagemaker import SAGEMAKER_PORT, SageMakerContainer
 from mlaudit.project import ParsedProject
 from mlaudit.span import Span
 
-if TYPE_CHECKING:  # a Dockerfile-only scan (pre-commit) never loads the nginx model
+# A Dockerfile-only scan (pre-commit) never loads the nginx model, nor the SageMaker
+# model unless a container is found (most Dockerfiles are not one).
+if TYPE_CHECKING:
     from mlaudit.models.nginx import NginxConfig
+    from mlaudit.models.sagemaker import SageMakerContainer
 
 _ECR = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?$")
 # The Deep Learning Container repositories (a company's own `fraud-inference` repository in
@@ -55,6 +57,8 @@ _PROGRAMS = ("serve", "train")
 def is_contract_nginx(config: NginxConfig) -> bool:
     """Every HTTP server listens on 8080 only and proxies nothing but the SageMaker
     inference paths (other locations may only answer locally, e.g. `return 404`)."""
+    from mlaudit.models.sagemaker import SAGEMAKER_PORT
+
     servers = [s for s in config.servers if not s.stream]
     if not servers:
         return False
@@ -233,6 +237,8 @@ def _from_dockerfile(dockerfile: Dockerfile, files: _Files, configs: list[NginxC
                                "(/ping and /invocations on 8080) for its serve program"))
     if not found.evidence:
         return None
+    from mlaudit.models.sagemaker import SageMakerContainer
+
     kind = "serve" if found.serve or contract else "train"
     names = tuple(p for p in _PROGRAMS if getattr(found, p))
     evidence = tuple(dict.fromkeys(found.evidence))  # one note per instruction and reason
@@ -258,6 +264,8 @@ def _from_nginx(config: NginxConfig, files: _Files) -> SageMakerContainer | None
         members.append(train)
     members += [p for p in files.paths if posixpath.dirname(p) == directory]
     span = config.servers[0].span
+    from mlaudit.models.sagemaker import SageMakerContainer
+
     return SageMakerContainer(
         directory, None, "serve", span, tuple(dict.fromkeys(members)), (config.path,),
         tuple(programs), ((span, "its nginx config implements the SageMaker inference "

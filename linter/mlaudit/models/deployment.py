@@ -15,13 +15,15 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mlaudit.models.command import ServerLaunch
 from mlaudit.models.image import ImageRef
-from mlaudit.models.sagemaker import SageMakerContainer
 from mlaudit.project import ParsedProject
 from mlaudit.span import Span
+
+if TYPE_CHECKING:  # loaded with the first container found (mlaudit.deployment.sagemaker)
+    from mlaudit.models.sagemaker import SageMakerContainer
 
 T = TypeVar("T")
 

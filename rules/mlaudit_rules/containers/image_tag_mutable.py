@@ -48,13 +48,14 @@ from typing import TYPE_CHECKING
 
 from mlaudit.finding import Finding
 from mlaudit.models.deployment import Deployment, ImageReference
-from mlaudit.models.dockerfile import Dockerfile
 from mlaudit.models.image import ImageRef, parse_image
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Confidence, Kind, Severity
 from mlaudit.span import Span
+from mlaudit_rules.helpers import model_loaded
 
 if TYPE_CHECKING:  # this rule runs on every scan: import other formats' models lazily
+    from mlaudit.models.dockerfile import Dockerfile
     from mlaudit.models.terraform import Body
 
 RULE = Rule(
@@ -88,7 +89,12 @@ _TF_CONTAINER_TYPES = ("aws_ecs_", "aws_lambda_", "aws_apprunner_", "aws_sagemak
 def _skipped(deployment: Deployment) -> set[tuple[str, int]]:
     """FROM lines naming an earlier stage; compose images that name a build's result."""
     out: set[tuple[str, int]] = set()
-    for dockerfile in deployment.models(Dockerfile):
+    dockerfiles: list[Dockerfile] = []
+    if model_loaded("mlaudit.models.dockerfile"):  # else no Dockerfile (nor compose) parsed
+        from mlaudit.models.dockerfile import Dockerfile
+
+        dockerfiles = list(deployment.models(Dockerfile))
+    for dockerfile in dockerfiles:
         earlier: set[str] = set()
         for stage in dockerfile.stages:
             if stage.image.raw.lower() in earlier:

@@ -60,7 +60,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlaudit.finding import Finding
-from mlaudit.models.python_source import PythonModule
 from mlaudit.models.terraform import Resource, TerraformModule
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
@@ -89,6 +88,8 @@ def _check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
     services = list(module.resources_of("aws_apprunner_service"))
     if not services or ctx.deployment is None:
         return
+    from mlaudit.models.python_source import PythonModule  # a Terraform-only scan: never
+
     routes = [(r.path, r.span) for m in ctx.deployment.models(PythonModule)
               for r in m.health_routes() if r.path is not None and r.path_complete and
               set(r.methods) & {"GET", "HEAD", "*"}]

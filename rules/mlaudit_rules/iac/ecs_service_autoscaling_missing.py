@@ -72,10 +72,10 @@ from typing import Any
 
 from mlaudit.finding import Finding
 from mlaudit.models.terraform import Resource, TerraformModule, TerraformProject, Unknown
-from mlaudit.models.workflow import Workflow
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
 from mlaudit.sources import FileKind
+from mlaudit_rules.helpers import model_loaded
 from mlaudit_rules.iac._scaling import (
     is_ecs_target,
     passed_to_registry_modules,
@@ -286,7 +286,12 @@ _OUTSIDE_PY = re.compile(r"\.register_scalable_target\(|\.update_service\([^)]*d
 
 
 def _scaled_outside(dep: Any) -> bool:
-    for workflow in dep.project.of_type(Workflow):
+    workflows: list[Any] = []
+    if model_loaded("mlaudit.models.workflow"):  # else no workflow parsed: not imported
+        from mlaudit.models.workflow import Workflow
+
+        workflows = list(dep.project.of_type(Workflow))
+    for workflow in workflows:
         for job in workflow.jobs:
             if any(s.run is not None and _OUTSIDE.search(s.run.text) for s in job.steps):
                 return True

@@ -53,13 +53,17 @@ resource "aws_lb_target_group" "api" {
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from mlaudit.finding import Finding
-from mlaudit.models.python_source import PythonModule, Route
 from mlaudit.models.terraform import TerraformModule
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
+from mlaudit_rules.helpers import model_loaded
 from mlaudit_rules.iac._terraform import once
+
+if TYPE_CHECKING:  # the app's model loads only when Python code was parsed
+    from mlaudit.models.python_source import PythonModule, Route
 
 RULE = Rule(
     id="MLA310",
@@ -106,7 +110,11 @@ def _check(module: TerraformModule, ctx: RuleContext) -> Iterator[Finding]:
             continue
         if health is None:  # the repository's dedicated health routes, computed once
             deployment = ctx.deployment
-            modules = list(deployment.models(PythonModule)) if deployment is not None else []
+            modules: list[PythonModule] = []
+            if deployment is not None and model_loaded("mlaudit.models.python_source"):
+                from mlaudit.models.python_source import PythonModule
+
+                modules = list(deployment.models(PythonModule))
             health = [r for m in modules for r in m.health_routes()
                       if r.path is not None and r.path_complete]
             routes = [r for m in modules for r in m.routes]

@@ -8,14 +8,17 @@ groups for the Terraform and the cross-file rules).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlaudit.models.deployment import Deployment, Image, Service
 from mlaudit.models.image import ImageRef, parse_image
-from mlaudit.models.python_source import PythonModule
 from mlaudit.models.terraform import Resource, TerraformModule
 from mlaudit.span import Span
+from mlaudit_rules.helpers import model_loaded
 from mlaudit_rules.iac._ingress import group_refs
+
+if TYPE_CHECKING:  # loaded only when Python code was parsed
+    from mlaudit.models.python_source import PythonModule
 
 PROXIES = ("nginx", "traefik", "caddy", "haproxy", "envoy", "openresty")
 EDGE_PORTS = (80, 443)  # what a proxy or load balancer serves: open to the world by design
@@ -131,7 +134,12 @@ def _app_listeners(deployment: Deployment) -> list[Listener]:
                                     f"compose service {service.name} serves on "
                                     f"{published.container_port}",
                                     _units(deployment, service.id, published.span.path)))
-    for module in deployment.models(PythonModule):
+    modules: list[PythonModule] = []
+    if model_loaded("mlaudit.models.python_source"):  # else no app code was parsed
+        from mlaudit.models.python_source import PythonModule
+
+        modules = list(deployment.models(PythonModule))
+    for module in modules:
         if _behind_sagemaker(deployment, module.path):
             continue
         for launch in module.launches:

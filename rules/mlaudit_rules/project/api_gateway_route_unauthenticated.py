@@ -63,12 +63,11 @@ from typing import Any
 
 from mlaudit.finding import Finding
 from mlaudit.models.deployment import Deployment
-from mlaudit.models.functions import ServerlessApp
 from mlaudit.models.terraform import Resource, TerraformModule, Unknown
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
 from mlaudit.span import Span
-from mlaudit_rules.python._lambda import heavy_evidence, lambda_functions
+from mlaudit_rules.python._lambda import heavy_evidence, lambda_functions, serverless_apps
 
 RULE = Rule(
     id="MLA710",
@@ -77,7 +76,7 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     category=Category.EXPOSURE,
     target=Deployment,
-    requires=(TerraformModule, ServerlessApp),
+    requires=(TerraformModule, "mlaudit.models.functions.ServerlessApp"),
     kind=Kind.SECURITY,
     tags=("aws", "api-gateway", "lambda", "serverless", "terraform", "sam"),
     docs=__doc__ or "",
@@ -193,7 +192,7 @@ def _serves_model(names: set[str], heavy: set[str]) -> bool:
 @RULE.check
 def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
     heavy = _heavy_names(deployment)
-    for app in deployment.models(ServerlessApp):
+    for app in serverless_apps(deployment):
         for function in app.functions:
             if not _serves_model({function.logical_name, function.handler or "",
                                   function.image_uri or "", function.dockerfile or ""}, heavy):

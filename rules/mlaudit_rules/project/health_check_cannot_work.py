@@ -72,6 +72,7 @@ from mlaudit.models.dockerfile import Dockerfile, Stage
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
 from mlaudit.span import Span
+from mlaudit_rules.helpers import model_loaded
 
 if TYPE_CHECKING:
     from mlaudit.models.ecs import ContainerDefinition
@@ -118,9 +119,11 @@ def _tools(stage: Stage) -> set[str] | None:
 @RULE.check
 def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
     dockerfiles = {d.path: d for d in deployment.models(Dockerfile)}
-    from mlaudit.models.python_source import PythonModule  # lazily: a Dockerfile-only scan
+    modules: dict[str, PythonModule] = {}
+    if model_loaded("mlaudit.models.python_source"):  # else no app code: a Dockerfile-only
+        from mlaudit.models.python_source import PythonModule  # scan never imports it
 
-    modules = {m.path: m for m in deployment.models(PythonModule)}
+        modules = {m.path: m for m in deployment.models(PythonModule)}
     for check in deployment.of_kind(HealthCheck):
         if check.disabled:
             continue

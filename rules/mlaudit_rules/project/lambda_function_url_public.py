@@ -46,10 +46,10 @@ from collections.abc import Iterator
 
 from mlaudit.finding import Finding
 from mlaudit.models.deployment import Deployment
-from mlaudit.models.functions import ServerlessApp
 from mlaudit.models.terraform import TerraformModule, Unknown
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Kind, Severity
+from mlaudit_rules.python._lambda import serverless_apps
 
 RULE = Rule(
     id="MLA709",
@@ -58,7 +58,7 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     category=Category.EXPOSURE,
     target=Deployment,
-    requires=(TerraformModule, ServerlessApp),
+    requires=(TerraformModule, "mlaudit.models.functions.ServerlessApp"),
     kind=Kind.SECURITY,
     tags=("aws", "lambda", "serverless", "terraform", "sam"),
     docs=__doc__ or "",
@@ -76,7 +76,7 @@ def _function(name: object) -> str:
 
 @RULE.check
 def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
-    for app in deployment.models(ServerlessApp):
+    for app in serverless_apps(deployment):
         for function in app.functions:
             url = function.function_url
             if url is not None and url.is_public:

@@ -83,8 +83,6 @@ from collections.abc import Iterator
 
 from mlaudit.finding import Finding
 from mlaudit.models.deployment import Deployment
-from mlaudit.models.functions import ServerlessApp
-from mlaudit.models.terraform import TerraformModule
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Confidence, Kind, Severity
 from mlaudit_rules.python._lambda import heavy_evidence, lambda_functions
@@ -93,7 +91,8 @@ RULE = Rule(
     id="MLA705", name="lambda-heavy-model",
     title="Lambda with a heavy ML stack has no provisioned concurrency",
     severity=Severity.HIGH, category=Category.SERVERLESS, target=Deployment,
-    requires=(ServerlessApp, TerraformModule),
+    # By name: a Terraform-only scan never imports the SAM/Serverless model.
+    requires=("mlaudit.models.functions.ServerlessApp", "mlaudit.models.terraform.TerraformModule"),
     kind=Kind.RELIABILITY, confidence=Confidence.MEDIUM, tags=("lambda", "cold-start"),
     options={"model-file-min-bytes": 50 * 1024 * 1024}, docs=__doc__ or "",
 )

@@ -61,8 +61,6 @@ from collections.abc import Iterator
 
 from mlaudit.finding import Finding
 from mlaudit.models.deployment import Deployment
-from mlaudit.models.functions import ServerlessApp
-from mlaudit.models.terraform import TerraformModule
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Confidence, Kind, Severity
 from mlaudit_rules.python._lambda import heavy_evidence, lambda_functions, model_bytes
@@ -71,7 +69,8 @@ RULE = Rule(
     id="MLA706", name="lambda-heavy-model-undersized",
     title="Lambda with a heavy ML stack has too little memory or too short a timeout",
     severity=Severity.MEDIUM, category=Category.SERVERLESS, target=Deployment,
-    requires=(ServerlessApp, TerraformModule),
+    # By name: a Terraform-only scan never imports the SAM/Serverless model.
+    requires=("mlaudit.models.functions.ServerlessApp", "mlaudit.models.terraform.TerraformModule"),
     kind=Kind.RELIABILITY, confidence=Confidence.MEDIUM, tags=("lambda", "cold-start"),
     options={"memory-min-mb": 1024, "model-memory-factor": 2, "timeout-min-seconds": 30,
              "model-file-min-bytes": 50 * 1024 * 1024},

@@ -64,22 +64,25 @@ import base64
 import binascii
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlaudit.finding import Finding
 from mlaudit.models.command import analyse_argv, segments, split_shell
 from mlaudit.models.deployment import Deployment, Service
-from mlaudit.models.terraform import Resource, TerraformModule, TerraformProject, Unknown
-from mlaudit.models.workflow import Workflow
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Confidence, Kind, Severity
 from mlaudit.sources import FileKind
 from mlaudit.span import Span
+from mlaudit_rules.helpers import model_loaded
+
+if TYPE_CHECKING:  # imported when present: a compose or workflow scan has no Terraform
+    from mlaudit.models.terraform import Resource, TerraformProject
+    from mlaudit.models.workflow import Workflow
 
 RULE = Rule(
     id="MLA708", name="single-server", title="Model served from a single EC2 instance",
     severity=Severity.MEDIUM, category=Category.SCALING, target=Deployment,
-    requires=(TerraformModule, "mlaudit.models.workflow.Workflow",
+    requires=("mlaudit.models.terraform.TerraformModule", "mlaudit.models.workflow.Workflow",
               "mlaudit.models.compose.ComposeFile"),
     kind=Kind.RELIABILITY, confidence=Confidence.MEDIUM, tags=("terraform", "ec2"),
     docs=__doc__ or "",
@@ -106,13 +109,30 @@ _SYSTEM_UNITS = re.compile(
     r"datadog-agent|tailscaled|snapd|awslogsd|cloud-\S+)(\.service|\.socket)?$")
 
 
+def _terraform(deployment: Deployment) -> TerraformProject | None:
+    """The Terraform project; a scan that read no Terraform (a compose file, a workflow)
+    never imports its model."""
+    if deployment.terraform is None or not model_loaded("mlaudit.models.terraform"):
+        return None
+    from mlaudit.models.terraform import TerraformProject
+
+    return deployment.terraform if isinstance(deployment.terraform, TerraformProject) else None
+
+
+def _workflows(deployment: Deployment) -> Iterator[Workflow]:
+    if model_loaded("mlaudit.models.workflow"):  # else no workflow was parsed
+        from mlaudit.models.workflow import Workflow
+
+        yield from deployment.project.of_type(Workflow)
+
+
 @RULE.check
 def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
-    tf = deployment.terraform
-    if deployment.functions() or (isinstance(tf, TerraformProject) and any(
+    tf = _terraform(deployment)
+    if deployment.functions() or (tf is not None and any(
             r.type in _ELSEWHERE for r in tf.resources("aws_"))):
         return
-    if not isinstance(tf, TerraformProject) or not any(
+    if tf is None or not any(
             r.type in _INSTANCES for r in tf.resources("aws_")):
         yield from _scripted_host(deployment, ctx)
         return
@@ -177,7 +197,7 @@ def _scripted_host(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding
 
 def _scripts(deployment: Deployment) -> Iterator[tuple[str, str, Callable[[str], Span]]]:
     """(path, text, line finder) of every workflow run step and shell script."""
-    for workflow in deployment.project.of_type(Workflow):
+    for workflow in _workflows(deployment):
         for job in workflow.jobs:
             for step in job.steps:
                 if step.run is not None:
@@ -210,6 +230,8 @@ def _label(res: Resource) -> str:
 
 
 def _refs(value: Any) -> Iterator[str]:
+    from mlaudit.models.terraform import Unknown  # only Terraform values come here
+
     if isinstance(value, Unknown):
         if value.ref:
             yield value.ref
@@ -247,7 +269,7 @@ def _addresses(tf: TerraformProject, res: Resource) -> list[tuple[Span, str]]:
 
 def _remote_launch(deployment: Deployment) -> tuple[Span, str] | None:
     """The first script or workflow step that starts the server on a host over SSH/SSM."""
-    for workflow in deployment.project.of_type(Workflow):
+    for workflow in _workflows(deployment):
         for job in workflow.jobs:
             for step in job.steps:
                 if step.run is not None and _REMOTE.search(step.run.text):

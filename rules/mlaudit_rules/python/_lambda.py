@@ -13,15 +13,19 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mlaudit.deployment.tf_refs import attribute_refs
-from mlaudit.models.dockerfile import Dockerfile
-from mlaudit.models.functions import Function, ServerlessApp
-from mlaudit.models.packages import Requirements, is_heavy
-from mlaudit.models.terraform import Resource as TfResource
-from mlaudit.models.terraform import TerraformModule, Unknown
 from mlaudit.span import Span
+from mlaudit_rules.helpers import model_loaded
+
+# The models are imported where a function needs them: a scan of one Python file (these
+# rules run on every app module) loads neither the Terraform nor the SAM/Serverless models.
+if TYPE_CHECKING:
+    from mlaudit.models.dockerfile import Dockerfile
+    from mlaudit.models.functions import Function, ServerlessApp
+    from mlaudit.models.packages import Requirements
+    from mlaudit.models.terraform import Resource as TfResource
+    from mlaudit.models.terraform import TerraformModule
 
 
 @dataclass(frozen=True)
@@ -76,9 +80,19 @@ def lambda_functions(deployment: Any) -> list[LambdaFunction]:
     return list(memo("lambda-functions", lambda: _lambda_functions(deployment)))
 
 
+def serverless_apps(deployment: Any) -> list[ServerlessApp]:
+    """The SAM and Serverless Framework templates; none, without importing their model,
+    when the scan parsed no such template."""
+    if not model_loaded("mlaudit.models.functions"):
+        return []
+    from mlaudit.models.functions import ServerlessApp
+
+    return list(deployment.models(ServerlessApp))
+
+
 def _lambda_functions(deployment: Any) -> list[LambdaFunction]:
     out: list[LambdaFunction] = []
-    for app in deployment.models(ServerlessApp):
+    for app in serverless_apps(deployment):
         for fn in app.functions:
             out.append(LambdaFunction(
                 f"{app.path}#{fn.logical_name}", fn.logical_name, fn.span, fn.handler,
@@ -123,6 +137,9 @@ _SYNC_PRINCIPALS = ("apigateway.amazonaws.com", "elasticloadbalancing.amazonaws.
 def _terraform_sync_entries(project: Any, module: TerraformModule
                             ) -> dict[str, tuple[Span, str]]:
     """Function config address or literal function name -> its first synchronous entry."""
+    from mlaudit.deployment.tf_refs import attribute_refs
+    from mlaudit.models.terraform import Unknown
+
     found: dict[str, tuple[Span, str]] = {}
 
     def link(res: TfResource, attribute: str, what: str) -> None:
@@ -183,6 +200,7 @@ def _image_dockerfile(deployment: Any, module: TerraformModule, res: TfResource)
     name of the ECR repository its `image_uri` refers to (a workflow's `docker build -t`,
     a build action's tags)."""
     from mlaudit.deployment._builder import repo_key
+    from mlaudit.deployment.tf_refs import attribute_refs
     from mlaudit.models.deployment import Image
 
     names: set[str] = set()
@@ -210,6 +228,8 @@ def _fallback_dockerfile(deployment: Any, functions: list[LambdaFunction],
     unlinked = [f for f in functions if f.image and f.dockerfile is None]
     if len(unlinked) != 1 or len([f for f in functions + others if f.image]) != 1:
         return functions
+    from mlaudit.models.dockerfile import Dockerfile
+
     lambda_files = [d.path for d in deployment.models(Dockerfile) if _lambda_base(d)]
     if len(lambda_files) != 1:
         return functions
@@ -218,6 +238,8 @@ def _fallback_dockerfile(deployment: Any, functions: list[LambdaFunction],
 
 
 def _terraform_functions(deployment: Any, module: TerraformModule) -> list[LambdaFunction]:
+    from mlaudit.models.terraform import Unknown
+
     project = deployment.project
     # Which functions have provisioned concurrency: targets named directly, by a literal
     # function name, or through an aws_lambda_alias. An unresolvable target taints all.
@@ -284,6 +306,8 @@ def _code_location(module: TerraformModule, res: TfResource) -> tuple[str | None
     A plain `filename = "build/fn.zip"` names a built artifact whose content cannot be read:
     cannot tell.
     """
+    from mlaudit.models.terraform import Unknown
+
     value = res.get("filename")
     if not isinstance(value, Unknown) or not value.ref.startswith("data.archive_file."):
         return None, None
@@ -312,6 +336,9 @@ def heavy_evidence(deployment: Any, fn: LambdaFunction, min_bytes: int
     functions: the final stage's pip installs and the requirement files it installs.
     Empty when the code location is unknown: cannot tell.
     """
+    from mlaudit.models.dockerfile import Dockerfile
+    from mlaudit.models.packages import Requirements, is_heavy
+
     found: list[tuple[Span, str]] = efs_model_loads(deployment, fn)
     if fn.image:
         dockerfile = next((d for d in deployment.models(Dockerfile)

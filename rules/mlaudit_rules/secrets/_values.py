@@ -10,8 +10,10 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # annotation only: compose models load when a compose file is parsed
-    from mlaudit.models.compose import EnvVar
-from mlaudit_rules.helpers import is_placeholder
+    from mlaudit.models.compose import ComposeFile, EnvVar
+    from mlaudit.models.ecs import TaskDefinition
+    from mlaudit.models.functions import ServerlessApp
+from mlaudit_rules.helpers import is_placeholder, model_loaded
 from mlaudit_rules.secrets._shape import benign_value
 
 # Names that hold a secret: DB_PASSWORD, API_KEY, HF_TOKEN, STRIPE_SECRET, GCP_CREDENTIALS...
@@ -146,15 +148,28 @@ def plain_environment_secrets(deployment: Any, local_fixtures: bool = False,
     written line is yielded once. AWS keys are MLA101's and hosted-model API keys
     MLA105's: both are skipped.
     """
-    from mlaudit.models.compose import ComposeFile
-    from mlaudit.models.ecs import TaskDefinition
-    from mlaudit.models.functions import ServerlessApp
     from mlaudit_rules.secrets._aws import find_aws_keys
     from mlaudit_rules.secrets._model_keys import find_model_keys
 
+    # Each format's model is imported only when the scan read a file of it.
+    composes: list[ComposeFile] = []
+    tasks: list[TaskDefinition] = []
+    apps: list[ServerlessApp] = []
+    if model_loaded("mlaudit.models.compose"):
+        from mlaudit.models.compose import ComposeFile
+
+        composes = list(deployment.models(ComposeFile))
+    if model_loaded("mlaudit.models.ecs"):
+        from mlaudit.models.ecs import TaskDefinition
+
+        tasks = list(deployment.models(TaskDefinition))
+    if model_loaded("mlaudit.models.functions"):
+        from mlaudit.models.functions import ServerlessApp
+
+        apps = list(deployment.models(ServerlessApp))
     environments: list[tuple[str, Iterable[EnvVar]]] = []
     siblings: dict[str, frozenset[str]] = {}  # where -> the services next to it
-    for compose in deployment.models(ComposeFile):
+    for compose in composes:
         names = frozenset(s.name for s in compose.services)
         for service in compose.services:
             where = f"compose service {service.name}"
@@ -163,9 +178,9 @@ def plain_environment_secrets(deployment: Any, local_fixtures: bool = False,
             # entries (gigabytes).
             siblings[where] = names if known is None or known is names else known | names
         environments += [(f"compose service {s.name}", s.environment) for s in compose.services]
-    for task in deployment.models(TaskDefinition):
+    for task in tasks:
         environments += [(f"ECS container {c.name}", c.environment) for c in task.containers]
-    for app in deployment.models(ServerlessApp):
+    for app in apps:
         environments += [(f"function {f.logical_name}", f.environment) for f in app.functions]
     environments += _terraform_environments(deployment)
     environments += _kubernetes_environments(deployment)
@@ -205,9 +220,11 @@ def _kubernetes_environments(deployment: Any) -> list[tuple[str, list[EnvVar]]]:
 def _sagemaker_environments(deployment: Any) -> list[tuple[str, Iterable[EnvVar]]]:
     """The containers' environment of every SageMaker model an endpoint runs (Terraform,
     templates, SDK `env=` in deploy scripts and notebooks)."""
+    out: list[tuple[str, Iterable[EnvVar]]] = []
+    if not model_loaded("mlaudit.models.sagemaker"):  # no endpoint without its model
+        return out
     from mlaudit.models.sagemaker import SageMakerEndpoint
 
-    out: list[tuple[str, Iterable[EnvVar]]] = []
     for endpoint in getattr(deployment, "extra_subjects", ()):
         if isinstance(endpoint, SageMakerEndpoint):
             out += [(f"SageMaker model {v.model.name}", v.model.environment)
@@ -222,12 +239,12 @@ def _terraform_environments(deployment: Any) -> list[tuple[str, list[EnvVar]]]:
     in the file below it. Containers also present in a parsed task-definition JSON file
     (loaded with `file()`) are that file's: reported there once.
     """
-    from mlaudit.models.compose import EnvVar
-    from mlaudit.models.ecs import TaskDefinition
-
     terraform = getattr(deployment, "terraform", None)
     if terraform is None:
         return []
+    from mlaudit.models.compose import EnvVar
+    from mlaudit.models.ecs import TaskDefinition
+
     from_json = {(c.name, v.name) for t in deployment.models(TaskDefinition)
                  for c in t.containers for v in c.environment}
     out: list[tuple[str, list[EnvVar]]] = []

@@ -11,10 +11,13 @@ like a generated token, is still a secret. Read from the parsed workflow (its jo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from mlaudit.models.workflow import Workflow
 from mlaudit_rules.secrets._shape import is_uuid, is_words
 from mlaudit_rules.secrets._values import LOOPBACK_HOSTS, url_host
+
+if TYPE_CHECKING:  # the caller has one: a scan without workflows never imports the model
+    from mlaudit.models.workflow import Workflow
 
 # Detector kinds a throwaway credential can show up as; specific token detectors (GitHub,
 # Slack, private keys...) are never quieted.

@@ -72,12 +72,12 @@ import re
 from collections.abc import Iterator
 
 from mlaudit.finding import Finding
-from mlaudit.models.workflow import Workflow
 from mlaudit.roles import Role
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Confidence, Severity
 from mlaudit.sources import FileKind, SourceFile
 from mlaudit.span import Span
+from mlaudit_rules.helpers import model_loaded
 from mlaudit_rules.secrets._aws import CANDIDATE_RE, find_aws_keys
 from mlaudit_rules.secrets._detect import (
     LABELS,
@@ -174,7 +174,12 @@ def check(source: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
     # A CI job's service containers and the URLs reaching them hold throwaway credentials.
     workflow = ctx.deployment.project.models.get(source.path) \
         if ctx.deployment is not None else None
-    fixtures = ci_fixtures(workflow, len(lines)) if isinstance(workflow, Workflow) else None
+    fixtures = None
+    if model_loaded("mlaudit.models.workflow"):  # no workflow parsed: not even imported
+        from mlaudit.models.workflow import Workflow
+
+        if isinstance(workflow, Workflow):
+            fixtures = ci_fixtures(workflow, len(lines))
     for hit in _one_per_secret(hits):
         if hit.line in env_lines or (fixtures is not None and fixtures.quiet(
                 hit.line, lines[hit.line - 1], hit.secret_type, hit.value)):

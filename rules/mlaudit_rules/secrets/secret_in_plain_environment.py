@@ -56,12 +56,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlaudit.finding import Finding
-from mlaudit.models.compose import ComposeFile
 from mlaudit.models.deployment import Deployment
-from mlaudit.models.ecs import TaskDefinition
-from mlaudit.models.functions import ServerlessApp
-from mlaudit.models.sagemaker import SageMakerEndpoint
-from mlaudit.models.terraform import TerraformModule
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Confidence, Severity
 from mlaudit.span import Span
@@ -75,8 +70,10 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     category=Category.SECRETS,
     target=Deployment,
-    requires=(ComposeFile, TaskDefinition, ServerlessApp, TerraformModule, SageMakerEndpoint,
-              "mlaudit.models.kubernetes.KubeApp"),
+    # By name: the scan imports only the models its files need.
+    requires=("mlaudit.models.compose.ComposeFile", "mlaudit.models.ecs.TaskDefinition",
+              "mlaudit.models.functions.ServerlessApp", "mlaudit.models.terraform.TerraformModule",
+              "mlaudit.models.sagemaker.SageMakerEndpoint", "mlaudit.models.kubernetes.KubeApp"),
     confidence=Confidence.HIGH,
     tags=("credentials", "ecs", "lambda", "compose", "kubernetes", "cwe-312"),
     docs=__doc__ or "",

@@ -35,7 +35,6 @@ import json
 import os
 import posixpath
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,7 +116,9 @@ class Store:
             data = json.dumps(_encode_record(record), separators=(",", ":"),
                               ensure_ascii=False)
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
+            # Written beside and renamed into place: a concurrent run never reads half.
+            tmp = self.directory / f".tmp-{os.getpid()}-{id(record)}"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
                     handle.write(data)

@@ -314,7 +314,10 @@ def _root(deployment: Deployment, node_id: str) -> str | None:
     """The Terraform root module a node was built in (None: not from Terraform, or not
     known: any root's declaration is taken)."""
     unit = deployment.node_units.get(node_id, "")
-    return unit[len("terraform:"):] if unit.startswith("terraform:") else None
+    if not unit.startswith("terraform:"):
+        return None
+    root = unit[len("terraform:"):]
+    return "" if root == "." else root  # the repository's own root module is "."
 
 
 def _int(value: object) -> int | None:

@@ -26,7 +26,8 @@ only mlaudit is timed and ratio targets are reported as n/a. Plain Python: nothi
 install. The mlaudit children import this checkout's sources, like bench.py.
 
 The exit status is 0 when everything ran (whatever the targets say), 2 when a process
-failed: this is a measurement, not a test.
+failed: this is a measurement, not a test. Interrupted (Ctrl-C), it prints the targets
+measured so far.
 """
 
 from __future__ import annotations
@@ -77,7 +78,12 @@ def measure(argv: list[str], cwd: Path, env: dict[str, str]) -> Sample:
         start = time.perf_counter()
         proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:  # interrupted: leave no process behind
+            proc.kill()
+            proc.wait()
+            raise
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
         if proc.returncode not in (0, 1):
@@ -500,9 +506,13 @@ def main(argv: list[str] | None = None) -> int:
         except MeasureError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
+        except KeyboardInterrupt:  # report what was measured so far
+            bench.meta["interrupted"] = True
     rows = targets(bench)
     if args.json != "-":
         print(table(rows))
+        if bench.meta.get("interrupted"):
+            print("\ninterrupted: the table holds what was measured before")
         if not checkov:
             print("\ncheckov not found (--checkov, $MLAUDIT_CHECKOV or PATH): mlaudit only")
     if args.json:

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-COLUMNS = ["case", "mlaudit", "checkov", "ratio", "measured", "target", "result"]
+COLUMNS = ["case", "mlaudit", "checkov", "ratio", "cpu ratio", "measured", "target", "result"]
 
 # Every target of the issue, by the start of its row's case name.
 EXPECTED = (
@@ -50,6 +50,7 @@ def test_targets_quick_without_checkov(tmp_path: Path) -> None:
     assert 90 <= data["meta"]["tree_files"] <= 100  # the generated tree, at its quick size
     for case, row in rows.items():
         assert row["checkov_median"] is None and row["ratio"] is None, case
+        assert row["cpu_ratio"] is None, case
         if row["op"] is None:
             assert row["result"] == "info", case
         elif row["target"].endswith("x") or row["target"] == "< checkov's":
@@ -69,7 +70,8 @@ def test_targets_quick_without_checkov(tmp_path: Path) -> None:
 
     # The table on stdout: the header, a rule, then one line per target row.
     lines = done.stdout.splitlines()
-    assert lines[0].split() == COLUMNS
+    header = lines[0].replace("cpu ratio", "cpu_ratio").split()
+    assert header == [c.replace(" ", "_") for c in COLUMNS]
     assert set(lines[1].replace(" ", "")) == {"-"}
     body = lines[2:2 + len(rows)]
     for line, case in zip(body, rows, strict=True):

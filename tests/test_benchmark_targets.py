@@ -29,6 +29,7 @@ EXPECTED = (
     "monorepo 2 services peak memory",
     "monorepo 4 services peak memory",
     "linear: time per file, N=4 / N=2",
+    "linear: CPU time per file, N=4 / N=2",
     "linear: peak memory per file, N=4 / N=2",
 )
 

@@ -71,13 +71,24 @@ def cases(tree: Path, checkov: str | None) -> list[tuple[str, list[str], bool]]:
         ("mlaudit --no-context FILE", [*mlaudit, "--no-context", one], False),
     ]
     if checkov:
-        common = ["--output", "json", "--quiet", "--compact", "--skip-download"]
         out += [
-            ("checkov -d tree", [checkov, "-d", ".", *common, "--framework", *FRAMEWORKS],
-             False),
-            ("checkov -f FILE", [checkov, "-f", one, *common], False),
+            ("checkov -d tree", checkov_argv(checkov, ".", directory=True), False),
+            ("checkov -f FILE", checkov_argv(checkov, one, directory=False), False),
         ]
     return out
+
+
+def checkov_argv(checkov: str, target: str, directory: bool) -> list[str]:
+    """checkov on a directory (on the frameworks mlaudit reads) or on one file."""
+    common = ["--output", "json", "--quiet", "--compact", "--skip-download"]
+    if directory:
+        return [checkov, "-d", target, *common, "--framework", *FRAMEWORKS]
+    return [checkov, "-f", target, *common]
+
+
+def find_checkov(explicit: str | None) -> str | None:
+    """`explicit`, else $MLAUDIT_CHECKOV, else checkov on PATH, else None."""
+    return explicit or os.environ.get("MLAUDIT_CHECKOV") or shutil.which("checkov")
 
 
 PAIRS = [("mlaudit tree (cold)", "checkov -d tree"), ("mlaudit tree (warm)", "checkov -d tree"),
@@ -112,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkov", help="checkov executable")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    checkov = args.checkov or os.environ.get("MLAUDIT_CHECKOV") or shutil.which("checkov")
+    checkov = find_checkov(args.checkov)
     results: dict[int, dict[str, list[float]]] = {}
     with tempfile.TemporaryDirectory(prefix="mlaudit-vs-checkov-") as tmp:
         for size in (int(s) for s in args.sizes.split(",")):

@@ -32,7 +32,7 @@ resource "aws_iam_access_key" "ci" {
 locals {
   aws_access_key_id     = "AKIAZ7Q2WMBXK4TRD3PL"
   aws_secret_access_key = "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"
-  openai_key            = "sk-proj-Ab3De6Gh9Jk2Mn5Pq8St1Vw4Yz7Bc0Ef3Hi6Kl9No2Qr5Tu8Wx1Za4Cd7Fg0Ij3Lm6Op9Rs2Uv5Xy8Ab1De4Gh7Jk0Mn3Pq6St9Vw2Yz5Bc"
+  hf_token              = "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"
   github_token          = "ghp_Rk8Wm2Xq7Lz4Pv9Tn3Bc6Hd1Jf5Gs0Ya8Ue"
   name                  = "model-service"
 }
@@ -84,7 +84,7 @@ def test_warm_scan_reads_the_analysis_back_and_reports_the_same(
     for entry in entries:
         text = entry.read_text(encoding="utf-8")
         for secret in ("AKIAZ7Q2WMBXK4TRD3PL", "Zq4Vt7Wx2Ya5Bc8De1Fg", "ghp_Rk8Wm2Xq7",
-                       "r8Tq2Lm9Vx4Kp7Wz3Ny6", "sk-proj-Ab3De6"):
+                       "r8Tq2Lm9Vx4Kp7Wz3Ny6", "hf_QwErTyUiOp"):
             assert secret not in text
     assert _scan(repo, cache, capsys) == cold
 

@@ -196,3 +196,12 @@ def test_candidate_lines_on_every_fixture_file() -> None:
                                           if could_hold_secret(line)], path
         checked += 1
     assert checked > 300
+
+
+def test_lines_with_reads_lines_that_hold_breaks_of_their_own() -> None:
+    """Callers pass one built line (`NAME = "value"`) whose value may span lines."""
+    from mlaudit_rules.secrets._aws import find_aws_keys
+
+    value = 'aws_secret_access_key = "x\nr8Tq2Lm9Vx4Kp7Wz3Ny6Bc1Hd5Jf0Gs8Qa2Ue4Io"'
+    assert [k.kind for k in find_aws_keys([value])] == ["secret access key"]
+    assert candidate_lines(["a\npassword = 1", "x"]) == [0]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlaudit import limits
+from mlaudit_rules.secrets._lines import lines_with
 from mlaudit_rules.secrets._shape import PUBLIC_KEY_RE, benign_value, is_uuid
 from mlaudit_rules.secrets._values import (
     is_reference,
@@ -117,23 +118,7 @@ _ANY_CANDIDATE_RE = re.compile("|".join([
 def candidate_lines(lines: list[str]) -> list[int]:
     """0-based indexes of the lines worth handing to detect-secrets: those for which
     `could_hold_secret` holds."""
-    text = "\n".join(lines)
-    search = _ANY_CANDIDATE_RE.search
-    found: list[int] = []
-    index = 0  # the line of position `counted`
-    counted = 0
-    match = search(text)
-    while match is not None:
-        start = match.start()
-        index += text.count("\n", counted, start)
-        if could_hold_secret(lines[index]):
-            found.append(index)
-        end = text.find("\n", start)
-        if end < 0:
-            break
-        counted = end  # the next count includes this line's break
-        match = search(text, end + 1)
-    return found
+    return [i for i in lines_with(_ANY_CANDIDATE_RE, lines) if could_hold_secret(lines[i])]
 
 
 def _ensure_genuine() -> None:
@@ -272,6 +257,8 @@ def _allowlisted(check: Any, hint: str, line: str, context: Any) -> bool:
     if len(line) > limits.MAX_ALLOWLIST_LINE or any(
             len(text) > limits.MAX_ALLOWLIST_LINE for text in getattr(context, "lines", ())):
         return "pragma: allowlist" in line[-256:].lower()
+    if "pragma" not in line and "pragma" not in context.previous_line:
+        return False  # every one of detect-secrets' allowlist patterns spells `pragma`
     return bool(check(hint, line, context))
 
 
@@ -304,11 +291,16 @@ def _default_owner(lines: list[str], index: int, indent: int) -> str | None:
     return None
 
 
+# Both line patterns above spell one of these: the lines without are never matched.
+_VALUE_OR_DEFAULT_RE = re.compile(r"value|[Dd]efault")
+
+
 def _name_value_pairs(lines: list[str]) -> list[Detected]:
     """Literal secrets in `name:` / `value:` pairs whose name says it holds a secret, and in
     the defaults of secret-named parameters and variables."""
     out: list[Detected] = []
-    for index, line in enumerate(lines):
+    for index in lines_with(_VALUE_OR_DEFAULT_RE, lines):
+        line = lines[index]
         if index == 0:
             continue
         name: str | None = None

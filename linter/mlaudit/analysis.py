@@ -68,35 +68,36 @@ class FileAnalysis:
         return self.wants is None or self.wants(source)
 
     def fingerprint(self) -> str:
-        """The implementation's identity: the source files of its top-level package and
-        the installed files of its libraries (size and mtime), hashed once per process."""
+        """The implementation's identity, hashed once per process: the source files
+        (size and mtime) beside the module of `compute` and at the top of its package
+        (shared helpers), and the entry file of each library (rewritten by any upgrade)."""
         if not self._fingerprint:
             digest = hashlib.sha256(f"{self.name}\0{self.version}\0{__version__}".encode())
-            top = self.compute.__module__.split(".")[0]
-            spec = importlib.util.find_spec(top)
-            roots = [Path(p) for p in (spec.submodule_search_locations or [])] if spec else []
+            module = importlib.import_module(self.compute.__module__)
+            here = Path(module.__file__ or ".").resolve().parent
+            top = here
+            while (top.parent / "__init__.py").is_file():
+                top = top.parent
+            for directory in dict.fromkeys([here, top]):
+                for path in sorted(directory.glob("*.py")):
+                    digest.update(_stamp(path).encode())
             for library in self.libraries:
-                found = importlib.util.find_spec(library)
-                if found is not None and found.submodule_search_locations:
-                    roots.extend(Path(p) for p in found.submodule_search_locations)
-                elif found is not None and found.origin:
-                    digest.update(_stamp(Path(found.origin)).encode())
-                else:
-                    digest.update(f"{library}: missing\n".encode())
-            for root in roots:
-                for module in sorted(root.rglob("*.py")):
-                    digest.update(_stamp(module, root).encode())
+                try:
+                    found = importlib.util.find_spec(library)
+                except (ImportError, ValueError):
+                    found = None
+                origin = found.origin if found is not None else None
+                digest.update((_stamp(Path(origin)) if origin else f"{library}: none\n").encode())
             self._fingerprint.append(digest.hexdigest()[:16])
         return self._fingerprint[0]
 
 
-def _stamp(path: Path, root: Path | None = None) -> str:
+def _stamp(path: Path) -> str:
     try:
         stat = path.stat()
     except OSError:
         return f"{path}: missing\n"
-    name = path.relative_to(root) if root is not None else path
-    return f"{root}:{name}:{stat.st_size}:{stat.st_mtime_ns}\n"
+    return f"{path}:{stat.st_size}:{stat.st_mtime_ns}\n"
 
 
 def result_for(analysis: FileAnalysis, source: SourceFile,

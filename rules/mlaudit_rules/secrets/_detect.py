@@ -212,6 +212,22 @@ def _plugins() -> list[Any]:
     return _PLUGINS
 
 
+_KEYWORD_WORDS: list[re.Pattern[str] | None] = []
+
+
+def _keyword_words() -> re.Pattern[str] | None:
+    """detect-secrets' keyword list as one case-insensitive pattern (None: not found in
+    this version, then every line goes to the plugin)."""
+    if not _KEYWORD_WORDS:
+        try:
+            from detect_secrets.plugins.keyword import DENYLIST
+
+            _KEYWORD_WORDS.append(re.compile("|".join(DENYLIST), re.IGNORECASE))
+        except (ImportError, TypeError, re.error):
+            _KEYWORD_WORDS.append(None)
+    return _KEYWORD_WORDS[0]
+
+
 def detect(filename: str, lines: list[str], hint: str,
            indexes: list[int] | None = None) -> list[Detected]:
     """Secrets on the candidate lines (`indexes`: `candidate_lines(lines)`, if known).
@@ -224,6 +240,7 @@ def detect(filename: str, lines: list[str], hint: str,
     from detect_secrets.util.code_snippet import get_code_snippet
 
     plugins = _plugins()
+    keyword_words = _keyword_words()
     found: list[Detected] = list(_name_value_pairs(lines))
     public = _public_pem_lines(lines)
     for index in indexes:
@@ -238,7 +255,11 @@ def detect(filename: str, lines: list[str], hint: str,
         named = _named_random_value(line, hint)
         if named is not None:
             found.append(named._replace_line(index + 1))
+        # The keyword plugin's patterns all spell one of its words (the costliest plugin).
+        no_keyword = keyword_words is not None and keyword_words.search(line) is None
         for plugin in plugins:
+            if no_keyword and plugin.secret_type == "Secret Keyword":
+                continue
             for potential in plugin.analyze_line(filename=hint, line=line,
                                                  line_number=index + 1, context=context):
                 secret = _whole_token(plugin, potential.secret_value or "", line)

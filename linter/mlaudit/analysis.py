@@ -290,10 +290,13 @@ def analyse_files(rules: Sequence[Any], files: Iterable[SourceFile], cache_root:
             module, attribute = located[analysis.name] or ("", "")
             work.append((i, module, attribute, source.path, str(source.abspath),
                          source.kind.value, source.text, options[analysis.name]))
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for index, value in pool.map(_analyse_one, work,
-                                         chunksize=max(1, len(work) // (workers * 4))):
-                results[index] = value
+        try:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                for index, value in pool.map(_analyse_one, work,
+                                             chunksize=max(1, len(work) // (workers * 4))):
+                    results[index] = value
+        except Exception:  # a worker killed (out of memory): the rules compute what is missing
+            pass
     else:
         for i, (analysis, source, _) in enumerate(pending):
             results[i] = _safe(analysis, source, options[analysis.name])

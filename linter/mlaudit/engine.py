@@ -239,10 +239,12 @@ def _analyse(request: ScanRequest, files: list[SourceFile], report_only: set[str
              cache_root: Path | None) -> None:
     """Per-file analyses of the rules on `SourceFile` (they run on every file, so importing
     them now costs nothing extra), for the files those rules report on."""
+    if not files:
+        return
     target = qualified_name(SourceFile)
     rules = [r.load() if isinstance(r, RuleRef) else r for r in request.rules
              if (r.target == target if isinstance(r, RuleRef) else r.target is SourceFile)]
-    if not files or not any(r.analyses for r in rules):
+    if not any(r.analyses for r in rules):
         return
     from mlaudit.analysis import analyse_files
 

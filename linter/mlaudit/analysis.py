@@ -15,9 +15,10 @@ the values from the file when it reports.
 
 Entries live beside the parse cache's (`<cache dir>/analysis-v<SCHEMA>/<k[:2]>/<k>.json`),
 under the same rules: 0700 directory, 0600 files written atomically, a corrupt or
-ill-shaped entry is a miss. The key hashes the analysis' name and version, the source
-files of the package that implements it, the libraries it names, mlaudit's version, the
-options it reads, the file's repository path and kind, and the file's bytes.
+ill-shaped entry is a miss. The key hashes the analysis' name and version, mlaudit's
+version, the source files beside its implementation and at the top of that package, the
+entry file of each library it names, the options it reads, the file's repository path
+and kind, and the file's bytes.
 """
 
 from __future__ import annotations

@@ -151,8 +151,10 @@ class AnalysisStore:
                 document = json.loads(handle.read())
         except (OSError, ValueError):
             return None
+        # The entry names its own key: one moved or copied under another file's name
+        # (whose positions would point at other text) is a miss.
         if not isinstance(document, dict) or document.get("schema") != SCHEMA \
-                or "value" not in document:
+                or document.get("key") != key or "value" not in document:
             return None
         return document["value"]
 
@@ -161,7 +163,8 @@ class AnalysisStore:
         if target is None:
             return
         try:
-            data = json.dumps({"schema": SCHEMA, "value": value}, separators=(",", ":"))
+            data = json.dumps({"schema": SCHEMA, "key": key, "value": value},
+                              separators=(",", ":"))
         except (TypeError, ValueError, RecursionError):
             return  # not JSON data: simply not cached
         tmp = None

@@ -225,3 +225,17 @@ def test_the_keyword_plugin_finds_nothing_on_a_line_without_its_words() -> None:
     assert len(skipped) > 100
     for name in ("x.py", "x.yaml", "x.cfg", "x.go", "x.tf", "x.js", "x.java", "x.c"):
         assert not [line for line in skipped if plugin.analyze_line(filename=name, line=line)]
+
+
+def test_an_entry_moved_under_another_files_key_is_a_miss(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Positions read against another file's text would report other text: an entry
+    names its own key."""
+    repo = _repo(tmp_path)
+    cache = tmp_path / "cache"
+    clean = _scan(repo, cache, capsys)
+    first, second = _analysis_entries(cache)
+    one, two = first.read_bytes(), second.read_bytes()
+    first.write_bytes(two)
+    second.write_bytes(one)
+    assert _scan(repo, cache, capsys) == clean

@@ -220,3 +220,24 @@ def test_version_imports_only_the_cli() -> None:
     assert sorted(m for m in modules if m.startswith("mlaudit")) == [
         "mlaudit", "mlaudit.cli", "mlaudit.errors", "mlaudit.severity"]
     assert "dataclasses" not in modules
+
+
+def test_a_scan_with_no_candidate_line_never_imports_detect_secrets(tmp_path: Path) -> None:
+    """The secrets rules' per-file analysis searches one combined pattern over each file;
+    detect-secrets (which imports `requests`) is imported only for a line it matches. A
+    Terraform module with words like `tokenizer` elsewhere would match: this one has none."""
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_ecs_service" "app" {\n  name          = "app"\n'
+        '  cluster       = var.cluster_arn\n  desired_count = 2\n}\n', encoding="utf-8")
+    (tmp_path / "Dockerfile").write_text(
+        (FIXTURES / "rules/MLA201/good_healthcheck/Dockerfile").read_text(encoding="utf-8"),
+        encoding="utf-8")
+    modules = _imported(tmp_path, ".")
+    assert "hcl2" in modules  # the file was read and parsed
+    assert "mlaudit_rules.secrets.secret_hardcoded" in modules  # and MLA102 ran on it
+    assert "detect_secrets" not in modules
+    (tmp_path / "main.tf").write_text(
+        (tmp_path / "main.tf").read_text(encoding="utf-8").replace(
+            "desired_count = 2", 'desired_count = 2\n  db_password = "Zq4Vt7Wx2Ya5Bc8De1Fg"'),
+        encoding="utf-8")
+    assert "detect_secrets" in _imported(tmp_path, ".")  # a candidate line: it is needed

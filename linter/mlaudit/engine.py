@@ -258,6 +258,23 @@ def parse_files(
     return models, diagnostics
 
 
+def _analyse(request: ScanRequest, files: list[SourceFile], report_only: set[str] | None,
+             cache_root: Path | None) -> None:
+    """Per-file analyses of the rules on `SourceFile` (they run on every file, so importing
+    them now costs nothing extra), for the files those rules report on."""
+    if not files:
+        return
+    target = qualified_name(SourceFile)
+    rules = [r.load() if isinstance(r, RuleRef) else r for r in request.rules
+             if (r.target == target if isinstance(r, RuleRef) else r.target is SourceFile)]
+    if not any(r.analyses for r in rules):
+        return
+    from mlaudit.analysis import analyse_files
+
+    reported = [f for f in files if report_only is None or f.path in report_only]
+    analyse_files(rules, reported, cache_root, request.jobs, request.config.rule_options)
+
+
 def _diagnostic(error: CachedError) -> Diagnostic:
     level = DiagnosticLevel.NOTE if error.notice else DiagnosticLevel.ERROR
     return Diagnostic(error.message, Span(error.path, error.line, error.column), level,
@@ -366,6 +383,7 @@ def _scan(request: ScanRequest, found: Discovery, report_only: set[str] | None,
     ensure_for_kinds(s.kind for s in files)  # a shadowing fork is exit 2, up front
     cache = ParseCache(request.cache_dir if config.cache else None)
     models, parse_diagnostics = parse_files(files, cache, request.jobs, request.progress)
+    _analyse(request, files, checked, cache.root)
     project = ParsedProject(request.root, files, models, found.artifacts)
     diagnostics = found.diagnostics + parse_diagnostics
     own_from = len(found.diagnostics)  # diagnostics of this scan's files start here

@@ -119,6 +119,10 @@ class Rule(Generic[T]):
     # Where the rule comes from: "mlaudit" (built in), "plugin <distribution>" (entry point
     # group `mlaudit.rules`) or "policy <file>" (a Rego policy); shown by `mlaudit rules`.
     origin: str = "mlaudit"
+    # Per-file analyses (`mlaudit.analysis.FileAnalysis`) the check reads: a rule on
+    # `SourceFile` whose work on a file's text is costly declares it here, and the engine
+    # computes it once per file content, in parallel and cached, before the rules run.
+    analyses: tuple[Any, ...] = ()
     _check: Callable[[T, RuleContext], Iterable[Finding]] | None = None
 
     def check(

@@ -6,6 +6,7 @@ import enum
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 
 class FileKind(enum.Enum):
@@ -48,6 +49,9 @@ class SourceFile:
     abspath: Path
     kind: FileKind
     _text: str | None = field(default=None, repr=False)
+    # Results of per-file analyses (`mlaudit.analysis`) by analysis name, attached by the
+    # engine after parsing; rules read them through `mlaudit.analysis.result_for`.
+    _analyses: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def text(self) -> str:

@@ -13,11 +13,14 @@ import re
 from dataclasses import dataclass
 
 from mlaudit_rules.helpers import is_placeholder
+from mlaudit_rules.secrets._lines import lines_with
 
 DOC_EXAMPLE_KEYS = frozenset({"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"})
 
 # Cheap whole-file gate: nothing below runs on a file without one of these.
 CANDIDATE_RE = re.compile(r"A[KS]IA|ABIA|ACCA|(?i:secret|aws[-_]?sk)")
+# The lines worth a look: a candidate, or a bare `value`/`default` entry (its name is above).
+_LINE_RE = re.compile(CANDIDATE_RE.pattern + "|alue|efault")
 # Access key ids: a 4-letter type prefix and 16 base-32 characters.
 _KEY_ID_RE = re.compile(r"(?<![A-Za-z0-9])((?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})(?![A-Za-z0-9])")
 # Secret access keys: 40 base-64 characters, not part of a longer token.
@@ -76,9 +79,8 @@ def _names_secret(lines: list[str], index: int) -> bool:
 def find_aws_keys(lines: list[str]) -> list[AwsKey]:
     """Every AWS key written literally in `lines`, once per (line, value)."""
     found: dict[tuple[int, str], AwsKey] = {}
-    for index, line in enumerate(lines):
-        if not CANDIDATE_RE.search(line) and "alue" not in line and "efault" not in line:
-            continue
+    for index in lines_with(_LINE_RE, lines):
+        line = lines[index]
         number = index + 1
         for match in _KEY_ID_RE.finditer(line):
             if not _is_fake_key_id(match.group(1)):

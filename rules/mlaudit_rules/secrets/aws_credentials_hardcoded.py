@@ -63,7 +63,7 @@ from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Confidence, Severity
 from mlaudit.sources import FileKind, SourceFile
 from mlaudit.span import Span
-from mlaudit_rules.secrets._aws import CANDIDATE_RE, find_aws_keys
+from mlaudit_rules.secrets._analysis import ANALYSIS, file_secrets
 
 RULE = Rule(
     id="MLA101",
@@ -75,6 +75,7 @@ RULE = Rule(
     confidence=Confidence.HIGH,
     tags=("aws", "credentials", "cwe-798"),
     roles=ALL_ROLES,
+    analyses=(ANALYSIS,),
     docs=__doc__ or "",
 )
 
@@ -83,10 +84,7 @@ RULE = Rule(
 def check(source: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
     if source.kind is FileKind.PRIVATE_KEY:
         return
-    text = source.text
-    if not CANDIDATE_RE.search(text):  # the common case: no regex work at all
-        return
-    keys = find_aws_keys(text.splitlines())
+    keys = file_secrets(source, generic=False).aws
     by_line: dict[int, list[str]] = {}
     for key in keys:
         by_line.setdefault(key.line, []).append(key.value)

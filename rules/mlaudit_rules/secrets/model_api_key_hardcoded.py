@@ -59,7 +59,7 @@ from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Confidence, Severity
 from mlaudit.sources import FileKind, SourceFile
 from mlaudit.span import Span
-from mlaudit_rules.secrets._model_keys import CANDIDATE_RE, find_model_keys
+from mlaudit_rules.secrets._analysis import ANALYSIS, file_secrets
 
 RULE = Rule(
     id="MLA105",
@@ -73,6 +73,7 @@ RULE = Rule(
     roles=frozenset({Role.DEPLOYMENT, Role.LOCAL_DEV, Role.EXAMPLE, Role.TEST, Role.DOCS}),
     role_severity={Role.EXAMPLE: Severity.HIGH, Role.TEST: Severity.HIGH,
                    Role.DOCS: Severity.HIGH},
+    analyses=(ANALYSIS,),
     docs=__doc__ or "",
 )
 
@@ -81,10 +82,7 @@ RULE = Rule(
 def check(source: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
     if source.kind is FileKind.PRIVATE_KEY:
         return
-    text = source.text
-    if not CANDIDATE_RE.search(text):  # the common case: no per-line work at all
-        return
-    keys = find_model_keys(text.splitlines())
+    keys = file_secrets(source, generic=False).model_keys
     on_line: dict[int, list[str]] = {}
     for key in keys:
         on_line.setdefault(key.line, []).append(key.value)

@@ -75,19 +75,11 @@ from mlaudit.finding import Finding
 from mlaudit.roles import Role
 from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Confidence, Severity
-from mlaudit.sources import FileKind, SourceFile
+from mlaudit.sources import SourceFile
 from mlaudit.span import Span
 from mlaudit_rules.helpers import model_loaded
-from mlaudit_rules.secrets._aws import CANDIDATE_RE, find_aws_keys
-from mlaudit_rules.secrets._detect import (
-    LABELS,
-    TEAMS_WEBHOOK,
-    Detected,
-    could_hold_secret,
-    detect,
-)
-from mlaudit_rules.secrets._model_keys import CANDIDATE_RE as MODEL_KEY_RE
-from mlaudit_rules.secrets._model_keys import find_model_keys
+from mlaudit_rules.secrets._analysis import ANALYSIS, file_secrets, reads_generic
+from mlaudit_rules.secrets._detect import LABELS, TEAMS_WEBHOOK, Detected
 from mlaudit_rules.secrets._shape import is_phrase, shape
 from mlaudit_rules.secrets._values import plain_environment_secrets
 from mlaudit_rules.secrets._workflow import ci_fixtures
@@ -103,22 +95,13 @@ RULE = Rule(
     tags=("credentials", "cwe-798"),
     roles=frozenset({Role.DEPLOYMENT, Role.LOCAL_DEV, Role.EXAMPLE}),
     role_severity={Role.EXAMPLE: Severity.MEDIUM},
+    analyses=(ANALYSIS,),
     docs=__doc__ or "",
 )
 
-# Whole credential files are MLA103's: one finding for the file, not one per line.
-_FILE_RULE_KINDS = {FileKind.DOTENV, FileKind.AWS_CREDENTIALS, FileKind.PRIVATE_KEY}
-# Detect-secrets' keyword plugin reads `NAME=value` only in "config" files (by extension).
-_CONFIG_LIKE = {FileKind.DOCKERFILE, FileKind.REQUIREMENTS, FileKind.TEXT}
 # Specific detectors first: of overlapping hits on a line, the most specific is reported.
 _GENERIC_RANK = {"Secret Keyword": 1, "Base64 High Entropy String": 2,
                  "Hex High Entropy String": 3}
-
-
-def _hint(source: SourceFile) -> str:
-    if source.kind in _CONFIG_LIKE and not source.path.endswith((".cfg", ".ini", ".toml")):
-        return source.path + ".cfg"
-    return source.path
 
 
 def _one_per_secret(hits: list[Detected]) -> list[Detected]:
@@ -149,23 +132,25 @@ def _environment_lines(deployment: object) -> frozenset[tuple[str, int]]:
 
 @RULE.check
 def check(source: SourceFile, ctx: RuleContext) -> Iterator[Finding]:
-    if source.kind in _FILE_RULE_KINDS or source.path.endswith(".ipynb"):
+    if not reads_generic(source):
         # Notebooks are read for hosted-model keys only (MLA105, by exact shape): their
         # JSON quotes every code line, and saved outputs hold widget ids and generated
         # names that the entropy and keyword plugins take for secrets.
         return
-    text = source.text
-    if not could_hold_secret(text):  # a clean file never imports detect-secrets
+    # Found once per file content, cached, and only on lines that could hold a secret: a
+    # clean file never imports detect-secrets.
+    found = file_secrets(source)
+    if not found.detected:
         return
-    lines = text.splitlines()
+    lines = source.text.splitlines()
     # A literal secret in a compose/ECS/Lambda environment is MLA104's finding (one fact,
     # one finding: its fix is to move the value to a secret store).
     env_lines = {line for path, line in _environment_lines(ctx.deployment) if path == source.path}
-    aws = find_aws_keys(lines) if CANDIDATE_RE.search(text) else []
+    aws = found.aws
     # Hosted-model API keys are MLA105's (critical, by their exact shape): one key, one finding.
-    model_keys = find_model_keys(lines) if MODEL_KEY_RE.search(text) else []
+    model_keys = found.model_keys
     taken = [(k.line, k.value) for k in aws] + [(k.line, k.value) for k in model_keys]
-    hits = [h for h in detect(source.path, lines, _hint(source))
+    hits = [h for h in found.detected
             if not any(line == h.line and (value in h.value or h.value in value)
                        for line, value in taken)]
     on_line: dict[int, list[str]] = {}

@@ -33,7 +33,7 @@ from mlaudit.finding import (
 )
 from mlaudit.parsers import ParseError, parser_for
 from mlaudit.project import ParsedProject
-from mlaudit.redact import mask_key_shapes, redact_in, scrub
+from mlaudit.redact import SecretMask, mask_key_shapes, scrub
 from mlaudit.roles import RoleResolver
 from mlaudit.rule import Rule, RuleContext, RuleRef, qualified_name
 from mlaudit.severity import Severity
@@ -448,7 +448,8 @@ def _scan(request: ScanRequest, found: Discovery, report_only: set[str] | None,
         # Files named explicitly (the pre-commit case): report only on those files.
         findings = [f for f in findings if f.location.path in report_only]
         diagnostics = [d for d in diagnostics if d.span is None or d.span.path in report_only]
-    findings = [_with_excerpt(f, line_lookup, run.seen_secrets) for f in findings]
+    mask = SecretMask(run.seen_secrets)
+    findings = [_with_excerpt(f, line_lookup, mask) for f in findings]
     findings.sort(key=lambda f: f.sort_key())
     scanned = len(report_only) if report_only is not None else len(found.files)
     return ScanResult(request.root, findings, diagnostics, run.ran, scanned, project,
@@ -535,7 +536,7 @@ def _add_recorded_rules(run: _RuleRun, recorded: Iterable[str]) -> None:
 
 
 def _with_excerpt(finding: Finding, line_lookup: Callable[[str], list[str]],
-                  secrets: set[str]) -> Finding:
+                  mask: Callable[[str], str]) -> Finding:
     """The finding with its primary source line, masked: a line may hold a secret that
     another rule (or no rule at all) reported, so every secret of the scan is masked, and
     key-shaped values besides."""
@@ -548,7 +549,7 @@ def _with_excerpt(finding: Finding, line_lookup: Callable[[str], list[str]],
     line = lines[span.line - 1]
     if len(line) > 1000:  # a minified file: no excerpt is better than a screenful
         return finding
-    return replace(finding, excerpt=mask_key_shapes(redact_in(line, tuple(secrets))))
+    return replace(finding, excerpt=mask_key_shapes(mask(line)))
 
 
 def _role_resolver(request: ScanRequest, report_only: set[str] | None) -> RoleResolver:

@@ -3,14 +3,48 @@
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from mlaudit.sources import Artifact, SourceFile
 
 T = TypeVar("T")
+
+
+class PathIndex(Generic[T]):
+    """Items keyed by a repository path, for "every item below this directory" in
+    O(log n + k) instead of a walk over every item per question (quadratic when asked per
+    service of a monorepo). Answers keep the items' original order."""
+
+    __slots__ = ("_items", "_order", "_paths")
+
+    def __init__(self, items: Iterable[tuple[str, T]]) -> None:
+        pairs = list(items)
+        self._items = [item for _, item in pairs]
+        order = sorted(range(len(pairs)), key=lambda i: pairs[i][0])
+        self._paths = [pairs[i][0] for i in order]
+        self._order = order
+
+    def under(self, directory: str) -> list[T]:
+        """Items whose path lies below `directory` ("": every item)."""
+        if not directory:
+            return list(self._items)
+        # Paths starting with "dir/" sort between "dir/" and "dir0" ("0" follows "/").
+        lo = bisect_left(self._paths, directory + "/")
+        hi = bisect_left(self._paths, directory + "0", lo)
+        return [self._items[i] for i in sorted(self._order[lo:hi])]
+
+    def at_or_under(self, path: str) -> list[T]:
+        """Items at `path` or below it, in path order."""
+        lo = bisect_left(self._paths, path)
+        hi = bisect_left(self._paths, path + "\x00", lo)
+        exact = [self._items[i] for i in self._order[lo:hi]]
+        lo = bisect_left(self._paths, path + "/")
+        hi = bisect_left(self._paths, path + "0", lo)
+        return exact + [self._items[i] for i in self._order[lo:hi]]
 
 
 @dataclass
@@ -47,6 +81,19 @@ class ParsedProject:
             self._by_type[key] = cached
         value: dict[str, T] = cached[1]
         return value
+
+    def under(self, cls: type[T], directory: str) -> list[T]:
+        """Models of a class whose path lies below `directory` ("": all), in scan order;
+        indexed once per scan."""
+        key = ("under", cls)
+        cached = self._by_type.get(key)
+        if cached is None or cached[0] != len(self.models):
+            index = PathIndex((m.path, m) for m in self.models.values()  # type: ignore[attr-defined]
+                              if isinstance(m, cls))
+            cached = (len(self.models), index)
+            self._by_type[key] = cached
+        found: list[T] = cached[1].under(directory)
+        return found
 
     def file(self, path: str) -> SourceFile | None:
         if self._by_path is None or self._by_path[0] != len(self.files):

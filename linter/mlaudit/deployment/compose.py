@@ -107,7 +107,8 @@ def compose_services_named(builder: Builder, host: str, near: str) -> list[Servi
     # Indexed by directory (sorted): the deepest ancestor of `near` holding any of them
     # decides; a scan comparing every same-named service is quadratic on a monorepo
     # where every project has an `api`.
-    dirs = [d for d, _, _ in entries]
+    dirs = deployment.indexed("compose-service-dirs-by-name", lambda: {
+        name: [d for d, _, _ in found] for name, found in _by_name(deployment).items()})[host]
     near_dir = posixpath.dirname(near)
     found: list[tuple[str, int, Service]] = []
     if not near_dir:

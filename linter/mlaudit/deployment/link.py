@@ -60,6 +60,7 @@ def link_proxies(builder: Builder) -> None:
 def link_security_groups(builder: Builder, index: TfIndex) -> None:
     deployment = builder.deployment
     units = deployment.node_units
+    listener_ports: dict[tuple[str | None, str | None], list[int]] | None = None
     for sg, rules in index.rules_by_sg.items():
         for rule_id in rules:
             rule = deployment.nodes.get(rule_id)
@@ -68,10 +69,13 @@ def link_security_groups(builder: Builder, index: TfIndex) -> None:
             for member_id in index.sg_members.get(sg, []):
                 member = deployment.nodes.get(member_id)
                 if isinstance(member, EntryPoint):  # a load balancer: its listeners' ports
-                    ports = [e.from_port for e in deployment.of_kind(EntryPoint)
-                             if e.kind == "listener" and e.group == member.group
-                             and units.get(e.id) == units.get(member.id)
-                             and e.from_port is not None]
+                    if listener_ports is None:  # by load balancer and unit, built once:
+                        listener_ports = {}  # a walk per member is quadratic
+                        for e in deployment.of_kind(EntryPoint):
+                            if e.kind == "listener" and e.from_port is not None:
+                                listener_ports.setdefault((e.group, units.get(e.id)),
+                                                          []).append(e.from_port)
+                    ports = listener_ports.get((member.group, units.get(member.id)), [])
                     if not ports or any(rule.covers(p) for p in ports):
                         builder.link(rule_id, member_id, "allows", rule.span)
                 elif isinstance(member, Service):

@@ -182,7 +182,7 @@ def _starts_servers(text: str | None) -> bool:
         _STARTS_APP.search(text))
 
 
-def _from_dockerfile(dockerfile: Dockerfile, files: _Files, configs: list[NginxConfig]
+def _from_dockerfile(dockerfile: Dockerfile, files: _Files, configs: dict[str, NginxConfig]
                      ) -> SageMakerContainer | None:
     final = dockerfile.final_stage
     if final is None:
@@ -226,8 +226,10 @@ def _from_dockerfile(dockerfile: Dockerfile, files: _Files, configs: list[NginxC
     found.serve = found.serve or "serve" in launched
     found.train = found.train or "train" in launched
     files_in = tuple(dict.fromkeys(copied))
-    nginx = tuple(c.path for c in configs if c.path in files_in)
-    contract = [c for c in configs if c.path in nginx and is_contract_nginx(c)]
+    # By path, not a walk over every config per Dockerfile (quadratic on a monorepo);
+    # configs are sorted by path, so sorting keeps their order.
+    nginx = tuple(sorted(p for p in files_in if p in configs))
+    contract = [configs[p] for p in nginx if is_contract_nginx(configs[p])]
     if found.program_dir is not None and (found.serve or found.train or contract):
         found.evidence.append(found.program_dir)
     if contract and any(_starts_servers(files.text(p)) for p in files_in
@@ -280,9 +282,10 @@ def sagemaker_containers(project: ParsedProject, deployment: Any = None
     files = _Files(project)
     configs = sorted((m for m in project.models.values()
                       if type(m).__name__ == "NginxConfig"), key=lambda c: c.path)
+    by_path = {c.path: c for c in configs}
     out: list[SageMakerContainer] = []
     for dockerfile in sorted(project.of_type(Dockerfile), key=lambda d: d.path):
-        container = _from_dockerfile(dockerfile, files, configs)
+        container = _from_dockerfile(dockerfile, files, by_path)
         if container is not None:
             out.append(container)
     claimed = {path for c in out for path in c.nginx}

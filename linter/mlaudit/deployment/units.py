@@ -21,7 +21,7 @@ from typing import Any
 
 from mlaudit.deployment._builder import Builder
 from mlaudit.models.deployment import Deployment, Image, Unit, UnitLink
-from mlaudit.project import ParsedProject
+from mlaudit.project import ParsedProject, PathIndex
 from mlaudit.roles import Role, RoleResolver
 from mlaudit.span import Span
 
@@ -101,7 +101,9 @@ def _compose_units(collector: _Collector, project: ParsedProject) -> None:
         return
     from mlaudit.compose_projects import compose_projects
 
-    nginx = {p for p, m in project.models.items() if type(m).__name__ == "NginxConfig"}
+    # Sorted once, searched by directory per mount (sorting per project is quadratic).
+    nginx = PathIndex((p, p) for p in sorted(
+        p for p, m in project.models.items() if type(m).__name__ == "NginxConfig"))
     projects = compose_projects(project)
     # A compose file that itself says it is a development stack (its own services set a
     # framework mode to development or run the server with hot reload): the files merged
@@ -142,7 +144,7 @@ def _development_marker(services: Any) -> str | None:
     return None
 
 
-def _mounted(services: Any, directory: str, candidates: set[str]) -> list[str]:
+def _mounted(services: Any, directory: str, candidates: PathIndex[str]) -> list[str]:
     """Configuration files a project's services bind-mount (an nginx.conf, a conf.d/):
     they are part of that deployment."""
     out: list[str] = []
@@ -153,8 +155,7 @@ def _mounted(services: Any, directory: str, candidates: set[str]) -> list[str]:
                     not source.startswith("."):
                 continue
             where = posixpath.normpath(posixpath.join(directory, source))
-            out.extend(c for c in sorted(candidates)
-                       if c == where or c.startswith(where + "/"))
+            out.extend(candidates.at_or_under(where))
     return out
 
 

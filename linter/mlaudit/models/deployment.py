@@ -539,6 +539,20 @@ class Deployment:
     def image_references(self) -> list[ImageReference]:
         return list(self.image_refs)
 
+    def image_reference_at(self, context: str, span: Span) -> ImageReference | None:
+        """The first image reference of a context written at `span` (the final FROM of an
+        image: "dockerfile-from" at the Image's span). Indexed: asked per image or service,
+        a walk over every reference each time is quadratic."""
+        cached = self._memo.get("_refs-at")
+        if cached is None or cached[0] != len(self.image_refs):
+            index: dict[tuple[str, Span], ImageReference] = {}
+            for ref in self.image_refs:
+                index.setdefault((ref.context, ref.span), ref)
+            cached = (len(self.image_refs), index)
+            self._memo["_refs-at"] = cached
+        found: ImageReference | None = cached[1].get((context, span))
+        return found
+
     def resources(self, kind: str | None = None) -> list[Resource]:
         return [r for r in self.of_kind(Resource) if kind in (None, r.kind)]
 

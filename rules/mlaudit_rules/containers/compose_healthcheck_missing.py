@@ -129,10 +129,14 @@ def _services_here(compose: ComposeFile, deployment: Any
         return
     # Every project, not only those listing this file: a file read through `include:` or
     # `extends:` holds definitions of other projects' services.
-    for project in compose_projects(deployment.project):
-        for service in project.services:
-            if service.span.path == compose.path:
-                yield project.id, service
+    def by_path() -> dict[str, list[tuple[str | None, ComposeService]]]:
+        # Indexed once per scan: a walk over every project per compose file is quadratic.
+        out: dict[str, list[tuple[str | None, ComposeService]]] = {}
+        for project in compose_projects(deployment.project):
+            for service in project.services:
+                out.setdefault(service.span.path, []).append((project.id, service))
+        return out
+    yield from deployment.memo(("compose", "services-by-path"), by_path).get(compose.path, ())
 
 
 def _judge(service: ComposeService, project_id: str | None,

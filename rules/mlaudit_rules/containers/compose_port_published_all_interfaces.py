@@ -168,17 +168,24 @@ def _services(compose: ComposeFile, deployment: Any
         return
     # Every project: a port may be written in a file another project reads through
     # `extends:` or `include:` (the check keeps the ports written in this file).
-    for project in compose_projects(deployment.project):
-        yield from ((project.id, s) for s in project.services
-                    if any(p.span.path == compose.path for p in s.ports))
+    def by_path() -> dict[str, list[tuple[str | None, ComposeService]]]:
+        # Indexed once per scan: a walk over every project per compose file is quadratic.
+        out: dict[str, list[tuple[str | None, ComposeService]]] = {}
+        for project in compose_projects(deployment.project):
+            for service in project.services:
+                for path in dict.fromkeys(p.span.path for p in service.ports):
+                    out.setdefault(path, []).append((project.id, service))
+        return out
+    yield from deployment.memo(("MLA-compose-ports", "services-by-port-path"), by_path).get(
+        compose.path, ())
 
 
 def _base(deployment: Any, image: Any) -> ImageRef | None:
     """The final FROM reference of an in-repo image (its `family` tells a proxy apart)."""
     if deployment is None or image is None:
         return None
-    for ref in deployment.image_references():
-        if ref.context == "dockerfile-from" and ref.span == image.span:
-            found: ImageRef = ref.ref
-            return found
+    at = deployment.image_reference_at("dockerfile-from", image.span)
+    if at is not None:
+        found: ImageRef = at.ref
+        return found
     return None

@@ -154,9 +154,15 @@ def _tls_included(ctx: RuleContext, configs: list[NginxConfig]) -> bool:
 def check(config: NginxConfig, ctx: RuleContext) -> Iterator[Finding]:
     if behind_sagemaker_endpoint(ctx, config):
         return  # SageMaker's endpoint is the edge; this nginx is internal
-    configs = configs_of(ctx) or [config]
-    if any(_tls(s) for c in configs for s in c.servers) or _tls_load_balancer(ctx) \
-            or any(_tls_snippet(c) for c in configs) or \
+    repository = configs_of(ctx)
+    configs = repository or [config]
+
+    def terminated() -> bool:
+        return any(_tls(s) for c in configs for s in c.servers) or _tls_load_balancer(ctx) \
+            or any(_tls_snippet(c) for c in configs)
+    # The same for every config of the repository: once per scan (quadratic otherwise).
+    if (ctx.deployment.memo(("MLA501", "tls-terminated"), terminated)
+            if repository and ctx.deployment is not None else terminated()) or \
             (ctx.deployment is not None and ctx.deployment.memo(
                 ("MLA501", "tls-included"), lambda: _tls_included(ctx, configs))):
         return

@@ -79,10 +79,8 @@ def is_proxy_image(ref: ImageRef | None) -> bool:
 
 
 def _base(deployment: Deployment, image: Image) -> ImageRef | None:
-    for ref in deployment.image_references():
-        if ref.context == "dockerfile-from" and ref.span == image.span:
-            return ref.ref
-    return None
+    at = deployment.image_reference_at("dockerfile-from", image.span)
+    return at.ref if at is not None else None
 
 
 def _is_proxy(deployment: Deployment, node: Service | Image) -> bool:

@@ -102,8 +102,7 @@ def _check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
         unit = f"terraform:{module.root or '.'}"
         listeners = listeners_for_root(deployment, every_listener, module.root)
         ports = (configured | {x.port for x in listeners}) - set(EDGE_PORTS)
-        lb_ports = {e.from_port for e in deployment.entry_points() if e.kind == "listener"
-                    and deployment.node_units.get(e.id) == unit}
+        lb_ports = _listener_ports(deployment).get(unit, set())
         for rule in public_ingress(module):
             if rule.all_ports or (module.root, rule.group) in edge_groups:
                 continue
@@ -119,3 +118,15 @@ def _check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
                               "reach the app server directly instead of through the load "
                               "balancer or proxy", rule.span, related=related,
                               key=f"{rule.key}:{shown}")
+
+
+def _listener_ports(deployment: Deployment) -> dict[str | None, set[int | None]]:
+    """Listener ports by deployment unit, once per scan (asked per root module)."""
+    def build() -> dict[str | None, set[int | None]]:
+        out: dict[str | None, set[int | None]] = {}
+        for entry in deployment.entry_points():
+            if entry.kind == "listener":
+                out.setdefault(deployment.node_units.get(entry.id), set()).add(entry.from_port)
+        return out
+    found: dict[str | None, set[int | None]] = deployment.memo("listener-ports-by-unit", build)
+    return found

@@ -63,7 +63,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mlaudit.finding import Finding
 from mlaudit.models.command import segments, split_shell
@@ -145,7 +145,8 @@ def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
             label = "Kubernetes " + check.kind.replace("-", " ")
             yield from _probe_port(deployment, ctx, check, label)
         if path is not None and images:
-            missing = [_unserved(i, path, modules, deployment.project.read_text)
+            missing = [_unserved(i, path, modules, deployment.project.read_text,
+                                 lambda d: deployment.project.under(PythonModule, d))
                        for i in images]
             if all(m is not None for m in missing):
                 app = missing[0] or check.span
@@ -285,7 +286,7 @@ def _tg_port(deployment: Deployment, ctx: RuleContext, check: HealthCheck,
         service = deployment.node(edge.target)
         if not isinstance(service, Service) or service.platform != "ecs" or not service.group:
             continue
-        container = _container(tf, service)
+        container = _container(deployment, tf, service)
         ecs = tf.declaration(service.group, _root(deployment, service.id))
         if container is None or ecs is None:
             continue
@@ -328,7 +329,8 @@ def _int(value: object) -> int | None:
     return int(value) if isinstance(value, str) and value.isdigit() else None
 
 
-def _container(tf: object, service: Service) -> ContainerDefinition | None:
+def _container(deployment: Deployment, tf: object, service: Service
+               ) -> ContainerDefinition | None:
     """The ECS container definition a Service node was built from (same span)."""
     try:
         from mlaudit.parsers.ecs_task_definition import containers_from_data
@@ -336,17 +338,24 @@ def _container(tf: object, service: Service) -> ContainerDefinition | None:
         return None
     from mlaudit.models.terraform import Unknown
 
-    for module in getattr(tf, "modules", ()):
-        for res in module.resources_of("aws_ecs_task_definition"):
-            if res.path != service.span.path:
-                continue
-            value = res.get("container_definitions")
-            data = value.partial if isinstance(value, Unknown) else \
-                res.decoded("container_definitions")
-            for container in containers_from_data(data, res.path,
-                                                  res.span_of("container_definitions")):
-                if container.span == service.span:
-                    return container
+    def by_path() -> dict[str, list[Any]]:
+        # Task definitions by file, once per scan (a walk over every module per service
+        # is quadratic on a monorepo).
+        out: dict[str, list[Any]] = {}
+        for module in getattr(tf, "modules", ()):
+            for res in module.resources_of("aws_ecs_task_definition"):
+                out.setdefault(res.path, []).append(res)
+        return out
+
+    for res in deployment.memo(("MLA-health", "task-definitions-by-path", id(tf)),
+                               by_path).get(service.span.path, ()):
+        value = res.get("container_definitions")
+        data = value.partial if isinstance(value, Unknown) else \
+            res.decoded("container_definitions")
+        for container in containers_from_data(data, res.path,
+                                              res.span_of("container_definitions")):
+            if container.span == service.span:
+                return container
     return None
 
 
@@ -452,7 +461,8 @@ def _mounts(text: str) -> list[str] | None:
 
 
 def _unserved(image: Image, path: str, modules: dict[str, PythonModule],
-              read_text: Callable[[str], str | None]) -> Span | None:
+              read_text: Callable[[str], str | None],
+              below: Callable[[str], list[PythonModule]]) -> Span | None:
     """The app module's span when no route serves `path`; None when served or unknown."""
     server = image.server
     apps = [modules[p] for p in image.app_files if p in modules]
@@ -466,8 +476,8 @@ def _unserved(image: Image, path: str, modules: dict[str, PythonModule],
     mounts = _mounts(text) if (text := read_text(app.path)) is not None else None
     if mounts is None:
         return None  # a mount whose prefix is not a literal: cannot tell
-    others = [m for m in modules.values() if m is not app and (
-        not context or m.path.startswith(context + "/")) and any(
+    # Indexed by directory: a walk over every module per image is quadratic on a monorepo.
+    others = [m for m in below(context) if m is not app and any(
             a.is_router or (mounts and not a.is_router) for a in m.apps)]
     prefixes = {i.prefix or "" for i in app.includes} | set(mounts)
     if "?" in prefixes or any(a.prefix and "{" in a.prefix for a in app.apps):

@@ -131,6 +131,7 @@ def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
         linked.setdefault(link.source, set()).add(link.target)
         linked.setdefault(link.target, set()).add(link.source)
     related: list[tuple[Span, str]] | None = None
+    seen_names: dict[str, tuple[bool, set[int]]] = {}
     for config in configs:
         # An upstream is defined in the configuration that uses it: copied services
         # repeat upstream names (`model_api`), each pointing at its own backend.
@@ -155,11 +156,26 @@ def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
                 yield ctx.finding(f"proxy to {host}:{port}: no service named {host} in the "
                                   "repository", span, related=related, key=f"{host}:{port}")
                 continue
-            ports = [known[s.id] for s in named]
-            if any(p is None for p in ports) or any(port in (p or ()) for p in ports):
+            # Per name, once: every compose project of a monorepo has its own `api`, and a
+            # walk over all of them per proxy target is quadratic.
+            unknown_port, served = _named_ports(host, named, known, seen_names)
+            if unknown_port or port in served:
                 continue
+            ports = [known[s.id] for s in named]
             yield ctx.finding(
                 f"proxy to {host}:{port}: service {host} listens on "
                 f"{', '.join(str(x) for p in ports for x in sorted(p or ()))}, not {port}",
                 span, related=[(s.span, _describe(s, known[s.id])) for s in named],
                 key=f"{host}:{port}")
+
+
+def _named_ports(host: str, named: list[Service], known: dict[str, set[int] | None],
+                 seen: dict[str, tuple[bool, set[int]]]) -> tuple[bool, set[int]]:
+    """(whether a service of that name has ports that cannot be told, every port the
+    services of that name listen on), computed once per name."""
+    found = seen.get(host)
+    if found is None:
+        ports = [known[s.id] for s in named]
+        found = (any(p is None for p in ports), {x for p in ports for x in (p or ())})
+        seen[host] = found
+    return found

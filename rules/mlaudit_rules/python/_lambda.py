@@ -214,8 +214,16 @@ def _image_dockerfile(deployment: Any, module: TerraformModule, res: TfResource)
         if isinstance(name, str):
             names.add(repo_key(name))
     names.discard("")
-    images = {i.dockerfile for i in deployment.of_kind(Image)
-              if names & {repo_key(n) for n in i.names}}
+    def by_name() -> dict[str, set[str]]:
+        # Dockerfiles by the repository names their image is pushed as, once per scan (a
+        # walk over every image per function is quadratic on a monorepo).
+        out: dict[str, set[str]] = {}
+        for image in deployment.of_kind(Image):
+            for key in {repo_key(n) for n in image.names}:
+                out.setdefault(key, set()).add(image.dockerfile)
+        return out
+    index = deployment.indexed("lambda-images-by-name", by_name)
+    images = {d for name in names for d in index.get(name, ())}
     return images.pop() if len(images) == 1 else None
 
 
@@ -337,12 +345,12 @@ def heavy_evidence(deployment: Any, fn: LambdaFunction, min_bytes: int
     Empty when the code location is unknown: cannot tell.
     """
     from mlaudit.models.dockerfile import Dockerfile
-    from mlaudit.models.packages import Requirements, is_heavy
+    from mlaudit.models.packages import is_heavy
 
     found: list[tuple[Span, str]] = efs_model_loads(deployment, fn)
     if fn.image:
-        dockerfile = next((d for d in deployment.models(Dockerfile)
-                           if d.path == fn.dockerfile), None) if fn.dockerfile else None
+        dockerfile = deployment.project.by_path(Dockerfile).get(fn.dockerfile) \
+            if fn.dockerfile else None
         final = dockerfile.final_stage if dockerfile is not None else None
         if final is None:
             return found
@@ -351,19 +359,30 @@ def heavy_evidence(deployment: Any, fn: LambdaFunction, min_bytes: int
             at = next((i.span for i in runs if name in i.value.lower()), final.from_span)
             found.append((at, f"{name} installed by {fn.dockerfile}"))
         directory = posixpath.dirname(fn.dockerfile or "")
-        installed = [r for r in deployment.models(Requirements)
-                     if posixpath.dirname(r.path) == directory
-                     and any(posixpath.basename(r.path) in i.value for i in runs)]
+        installed = [r for r in _requirements_in(deployment, directory)
+                     if any(posixpath.basename(r.path) in i.value for i in runs)]
         return found + _requirements(installed)
     if fn.source_dir is None:
         return found
-    found += _requirements([r for r in deployment.models(Requirements)
-                            if posixpath.dirname(r.path) == fn.source_dir])
+    found += _requirements(_requirements_in(deployment, fn.source_dir))
     prefix = fn.source_dir + "/" if fn.source_dir else ""
     for artifact in deployment.project.artifacts:
         if artifact.path.startswith(prefix) and artifact.size >= min_bytes:
             found.append((Span(artifact.path), f"model file {artifact.path} "
                           f"({artifact.size / 1_000_000:.0f} MB) ships in the package"))
+    return found
+
+
+def _requirements_in(deployment: Any, directory: str) -> list[Requirements]:
+    """The requirement files directly in a directory, in scan order (indexed once per
+    scan: asked per function)."""
+    def build() -> dict[str, list[Requirements]]:
+        out: dict[str, list[Requirements]] = {}
+        for requirements in deployment.models(Requirements):
+            out.setdefault(posixpath.dirname(requirements.path), []).append(requirements)
+        return out
+    found: list[Requirements] = deployment.memo("requirements-by-directory", build).get(
+        directory, [])
     return found
 
 

@@ -66,7 +66,7 @@ from mlaudit.rule import Rule, RuleContext
 from mlaudit.severity import Category, Confidence, Kind, Severity
 from mlaudit.span import Span
 from mlaudit_rules.python._calls import join_downloads, per_call, reached
-from mlaudit_rules.python._lambda import lambda_functions
+from mlaudit_rules.python._lambda import LambdaFunction, lambda_functions
 
 RULE = Rule(
     id="MLA601", name="lambda-model-loaded-per-invocation",
@@ -79,7 +79,10 @@ RULE = Rule(
 
 @RULE.check
 def check(module: PythonModule, ctx: RuleContext) -> Iterator[Finding]:
-    functions = lambda_functions(ctx.deployment) if ctx.deployment is not None else []
+    every = lambda_functions(ctx.deployment) if ctx.deployment is not None else []
+    functions = ctx.deployment.memo(  # by handler file, once per scan (asked per module)
+        ("MLA601", "by-handler"), lambda: _by_handler(every)).get(module.path, []) \
+        if ctx.deployment is not None else every
     named = [(fn, module.function(fn.handler_function or "")) for fn in functions
              if fn.handler_file() == module.path]
     handlers: list[tuple[Function, Span | None]] = [
@@ -114,3 +117,10 @@ def check(module: PythonModule, ctx: RuleContext) -> Iterator[Finding]:
                 "invocation, reloading the model each request; load it at module scope "
                 "or cache it", load.span, related=notes,
                 key=f"{module.path}:{handler.name}:{helper}:{load.call}")
+
+
+def _by_handler(functions: list[LambdaFunction]) -> dict[str | None, list[LambdaFunction]]:
+    out: dict[str | None, list[LambdaFunction]] = {}
+    for fn in functions:
+        out.setdefault(fn.handler_file(), []).append(fn)
+    return out

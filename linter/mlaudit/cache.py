@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import enum
+import gc
 import hashlib
 import importlib
 import json
@@ -86,6 +87,12 @@ class Invalid(Exception):
     """An entry that is not what this version of mlaudit writes: treated as a miss."""
 
 
+# A compiled constructor: entry node -> instance. What it needs of the entry being
+# decoded (the file's text and path, the entry's class table, the generic `build`) is
+# set in its module namespace by `decode`: one argument per call, on the hottest path.
+_Maker = Callable[[list[Any]], Any]
+
+
 # --- the allow-list: the only classes an entry can build --------------------------------
 
 _ALLOWED_MODULES = ("mlaudit.span", "mlaudit.sources", "mlaudit.cache")
@@ -113,7 +120,8 @@ class _Schema:
         self.cls = cls
         self.is_enum = issubclass(cls, enum.Enum)
         self.names: tuple[str, ...] = ()
-        self.make: Callable[[list[Any], Any], Any] = _not_a_dataclass
+        self.make: _Maker = _not_a_dataclass
+        self.namespace: dict[str, Any] = {}
         if not self.is_enum:
             fields = [f for f in dataclasses.fields(cls) if f.init]
             try:
@@ -121,10 +129,10 @@ class _Schema:
             except Exception as exc:  # an annotation that does not resolve: never cached
                 raise Invalid(f"{cls.__name__}: {exc}") from None
             self.names = tuple(f.name for f in fields)
-            self.make = _compile(cls, [hints.get(f.name, Any) for f in fields])
+            self.make, self.namespace = _compile(cls, [hints.get(f.name, Any) for f in fields])
 
 
-def _not_a_dataclass(node: list[Any], build: Any) -> Any:
+def _not_a_dataclass(node: list[Any]) -> Any:
     raise Invalid("enum used as a class")
 
 
@@ -197,6 +205,9 @@ class _Expr:
                 return f"isinstance({v}, {self.bind(hint)})"
             return f"type({v}) in {self.bind(plain)}"
         if origin is typing.Union or origin is types.UnionType:
+            plain = _plain_types(hint)
+            if plain is not None:  # a union of classes (Expr): one set lookup
+                return f"type({v}) in {self.bind(plain)}"
             options = [self.expr(a, v) for a in args]
             return "True" if "True" in options else "(" + " or ".join(options) + ")"
         if origin is typing.Literal:
@@ -222,32 +233,141 @@ class _Expr:
         return "True"  # a TypeVar or a construct the models do not use
 
 
-def _compile(cls: type, hints: list[Any]) -> Callable[[list[Any], Any], Any]:
-    """`make(node, build)`: the instance of `cls` from its entry node `[index, *fields]`
-    (a field that is a list is built first), or Invalid when a field does not match."""
+# Span fields of a position in the file itself arrive as ["s", line, column, end_line,
+# end_column] and strings of the file as ["r", start, end]: the commonest nodes by far, so
+# the makers below build them inline instead of through `build` and the generic checks.
+_SPAN_SLOTS = tuple(Span.__dict__[n].__set__ for n in
+                    ("path", "line", "column", "end_line", "end_column"))
+
+
+def _setters(cls: type) -> tuple[Callable[[Any, Any], None], ...] | None:
+    """The slot setters of a frozen dataclass whose generated `__init__` does nothing but
+    store its arguments (no `__post_init__`, every field in `__init__`): such an object is
+    built by storing each field through its slot, half the cost of the constructor (a
+    warm run builds hundreds of thousands). None: build it with its constructor."""
+    if hasattr(cls, "__post_init__") or "__slots__" not in cls.__dict__:
+        return None
+    fields = dataclasses.fields(cls)
+    if not all(f.init for f in fields):
+        return None
+    found = []
+    for f in fields:
+        slot = getattr(cls, f.name, None)
+        if not isinstance(slot, types.MemberDescriptorType):
+            return None
+        found.append(slot.__set__)
+    return tuple(found)
+
+
+_SPAN_CODE = ("_, x, y, z, w = {v}",
+              "if not (type(x) is int and type(y) is int and type(z) is int and type(w) is int):",
+              "    raise Invalid('bad position')",
+              "{v} = _new(_Span)",
+              # What Span.__post_init__ does: positions are at least 1.
+              "_sp({v}, p); _sl({v}, x if x > 0 else 1); _sc({v}, y if y > 0 else 1); "
+              "_sel({v}, z); _sec({v}, w)")
+_REF_CODE = ("_, x, y = {v}",
+             "if type(x) is not int or type(y) is not int or not 0 <= x <= y <= len(t):",
+             "    raise Invalid('bad text reference')",
+             "{v} = t[x:y]")
+
+
+def _classes_only(hint: Any) -> bool:
+    """True when every value of `hint` is a dataclass instance (encoded `[index, ...]`)."""
+    plain = _plain_types(hint)
+    return bool(plain) and all(dataclasses.is_dataclass(c) for c in plain or ())
+
+
+def _decoder_lines(hint: Any, v: str, indent: str) -> list[str]:
+    """Statements turning the encoded list in `v` into its value, for a field of `hint`:
+    the common nodes inline, the rest through the generic `b` (build)."""
+    plain = _plain_types(hint) or frozenset()
+    out: list[str] = []
+    if str in plain or hint is Any:
+        out += [f"{indent}if len({v}) == 3 and {v}[0] == 'r':"]
+        out += [f"{indent}    {line.format(v=v)}" for line in _REF_CODE]
+        out += [f"{indent}el"]
+    if Span in plain:
+        out += [f"{indent}if len({v}) == 5 and {v}[0] == 's':"]
+        out += [f"{indent}    {line.format(v=v)}" for line in _SPAN_CODE]
+        out += [f"{indent}el"]
+    if plain and any(dataclasses.is_dataclass(c) for c in plain):
+        # A class node: its maker straight away (index checked: negative would wrap).
+        out += [f"{indent}if type({v}[0]) is int and {v}[0] >= 0:",
+                f"{indent}    {v} = m[{v}[0]]({v})",
+                f"{indent}el"]
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis and _classes_only(args[0]):
+        # A tuple of objects, the shape of every body and argument list.
+        out += [f"{indent}if {v}[0] == 't':",
+                f"{indent}    {v} = tuple([m[x[0]](x) if type(x[0]) is int and x[0] >= 0 "
+                f"else b(x) for x in {v}[1:]])",
+                f"{indent}el"]
+    if not out:
+        return [f"{indent}{v} = b({v})"]
+    out[-1] += "se:"
+    out.append(f"{indent}    {v} = b({v})")
+    return _join_elif(out)
+
+
+def _join_elif(lines: list[str]) -> list[str]:
+    """A line that is just "el" joins the next: "if ..." -> "elif ...", "se:" -> "else:"."""
+    joined: list[str] = []
+    pending = False
+    for line in lines:
+        if line.endswith("el") and line.strip() == "el":
+            pending = True
+            continue
+        if pending:
+            stripped = line.lstrip()
+            joined.append(line[:len(line) - len(stripped)] + "el" + stripped)
+            pending = False
+        else:
+            joined.append(line)
+    return joined
+
+
+def _compile(cls: type, hints: list[Any]) -> tuple[_Maker, dict[str, Any]]:
+    """`make(node)`: the instance of `cls` from its entry node `[index, *fields]` (a field
+    that is a list is built first), or Invalid when a field does not match; and the
+    namespace `decode` sets the entry's context in."""
     exprs = _Expr()
+    exprs.names.update(zip(("_sp", "_sl", "_sc", "_sel", "_sec"), _SPAN_SLOTS, strict=True))
+    exprs.names.update(_new=object.__new__, _Span=Span)
     args = [f"a{i}" for i in range(len(hints))]
-    checks = [exprs.expr(h, a) for h, a in zip(hints, args, strict=True)]
-    checks = [e for e in checks if e != "True"]
     klass = exprs.bind(cls)
-    lines = ["def make(node, build):",
+    lines = ["def make(node):",
              f"    if len(node) != {len(args) + 1}:",
              f"        raise Invalid('{cls.__name__}: wrong number of fields')"]
     if args:
         lines.append(f"    _, {', '.join(args)}, = node")
+    bad = f"raise Invalid('{cls.__name__}: ill-typed field')"
     for hint, arg in zip(hints, args, strict=True):
-        if not _scalar(hint):  # strings, containers and objects arrive as lists
-            lines.append(f"    if type({arg}) is list: {arg} = build({arg})")
-    if checks:
-        lines += [f"    if not ({' and '.join(checks)}):",
-                  f"        raise Invalid('{cls.__name__}: ill-typed field')"]
-    lines.append(f"    return {klass}({', '.join(args)})")
+        check = exprs.expr(hint, arg)
+        if _scalar(hint):  # int, bool, None: never encoded as a list
+            if check != "True":
+                lines.append(f"    if not ({check}): {bad}")
+            continue
+        lines.append(f"    if type({arg}) is list:")
+        lines += _decoder_lines(hint, arg, "        ")
+        if check != "True":
+            # Checked after building too: a node can build any allowed class.
+            lines += [f"        if not ({check}): {bad}", f"    elif not ({check}): {bad}"]
+    setters = _setters(cls)
+    if setters is None:
+        lines.append(f"    return {klass}({', '.join(args)})")
+    else:
+        exprs.names["_set"] = setters
+        lines.append(f"    o = _new({klass})")
+        lines += [f"    _set[{i}](o, {arg})" for i, arg in enumerate(args)]
+        lines.append("    return o")
     namespace = dict(exprs.names)
+    namespace.update(t="", p="", m=(), b=None)
     # The source is built from the model classes' annotations only, never from an entry.
     exec(compile("\n".join(lines) + "\n", f"<mlaudit cache: {cls.__name__}>", "exec"),
          namespace)
-    make: Callable[[list[Any], Any], Any] = namespace["make"]
-    return make
+    make: _Maker = namespace["make"]
+    return make, namespace
 
 
 def _plain_types(hint: Any) -> frozenset[type] | None:
@@ -428,7 +548,7 @@ def decode(document: Any, text: str, path: str = "") -> Any:
         if type(tag) is int:
             if not 0 <= tag < count:
                 raise Invalid("bad class index")
-            return makers[tag](node, build)
+            return makers[tag](node)
         if tag == "s":
             if len(node) != 5:
                 raise Invalid("bad position")
@@ -473,9 +593,14 @@ def decode(document: Any, text: str, path: str = "") -> Any:
     value = document.get("value")
     if type(value) is dict:
         raise Invalid("unexpected object")
+    context = {"t": text, "p": path, "m": makers, "b": build}
+    for schema in schemas:
+        schema.namespace.update(context)
     try:
         return build(value) if type(value) is list else value
-    except (TypeError, RecursionError) as exc:  # an unhashable key, a nested JSON object
+    except (TypeError, IndexError, RecursionError) as exc:
+        # An unhashable key, a nested JSON object, an empty node or a class index past
+        # the table.
         raise Invalid(str(exc)) from None
 
 
@@ -537,12 +662,20 @@ class ParseCache:
         target = self._file(key)
         if target is None:
             return None
+        # No garbage collection while an entry is built: it allocates hundreds of objects
+        # and frees none, and every collection the allocations would trigger walks the
+        # models of all the files loaded before it (a third of the time of a warm run).
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             with target.open("rb") as handle:
                 document = json.loads(handle.read())
             return decode(document, text, path)
         except (OSError, ValueError, Invalid):
             return None  # missing, corrupt, tampered or stale: a miss, parsed again
+        finally:
+            if collecting:
+                gc.enable()
 
     def put(self, key: str, value: Any, text: str, path: str) -> None:
         target = self._file(key)

@@ -8,6 +8,7 @@ reporters; `cli` wires them together.
 from __future__ import annotations
 
 import fnmatch
+import gc
 import os
 import re
 import sys
@@ -195,6 +196,10 @@ def parse_files(
     pending: list[tuple[SourceFile, str]] = []
     total = len(files)
     done = 0
+    # Loading cached models allocates hundreds of thousands of objects and frees none:
+    # collections in between would walk every model loaded so far, again and again.
+    collecting = gc.isenabled()
+    gc.disable()
     for source in files:
         found = parser_for(source.kind)
         if found is None:
@@ -216,6 +221,8 @@ def parse_files(
             done += 1
             continue
         pending.append((source, key))
+    if collecting:
+        gc.enable()
     if progress:
         progress(done, total)
     workers = jobs or (os.cpu_count() or 1)

@@ -72,3 +72,45 @@ def test_a_planted_lark_cache_in_the_temporary_directory_never_runs(tmp_path: Pa
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert not marker.exists()
+
+
+def _outcome(parser: object, text: str) -> tuple[str, object]:
+    from lark.exceptions import LarkError
+
+    try:
+        return "tree", parser.parse(text)  # type: ignore[attr-defined]
+    except LarkError as exc:
+        return type(exc).__name__, (str(exc), getattr(exc, "line", None),
+                                    getattr(exc, "column", None))
+
+
+_BROKEN = [
+    'resource "a" "b" {\n  x = \n}\n',
+    'resource "a" "b" {\n',
+    'x = [1, 2,, 3]\n',
+    'x = "unterminated\n',
+    'a = 1 +\n',
+    '}\n',
+    'x = { a = 1 b = 2 }\n',
+    'x = 1 ? 2\n',
+    '@@@\n',
+    '',
+    '\n\n# only a comment\n',
+]
+
+
+def test_the_flattened_parse_loop_builds_lark_s_trees_and_raises_lark_s_errors() -> None:
+    """`FastParser` (Lark's loop over a flattened table) against Lark's own loop on the
+    same tables: the same tree for every Terraform fixture and templated expression, the
+    same exception, message and position for broken input."""
+    lark_parser = hcl_tables.load_parser()
+    fast = hcl_tables.FastParser(lark_parser)
+    texts = [p.read_text(encoding="utf-8") + "\n" for p in sorted(FIXTURES.rglob("*.tf"))]
+    assert len(texts) > 50
+    texts += [f"_ = {e}\n" for e in ("a.b[0].c", "x ? y : z", "-1 + 2 * 3", "f(a...)",
+                                       "[for k, v in m : v if k != \"\"]",
+                                       "{ for k in l : k => upper(k) }", "a.*.b", "!x && y")]
+    texts += ['x = <<EOT\nhello ${var.a}\nEOT\n', 'x = <<-EOT\n  a\n  b\n  EOT\n']
+    for text in texts + _BROKEN:
+        assert _outcome(fast, text) == _outcome(lark_parser, text), text[:200]
+    assert sum(_outcome(lark_parser, t)[0] != "tree" for t in _BROKEN) >= 8

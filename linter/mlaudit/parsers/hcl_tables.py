@@ -93,6 +93,100 @@ def load_parser() -> Any:
     return _build(cache=False)
 
 
+class FastParser:
+    """Lark's LALR parse loop over the same lexer, tables and tree callbacks, with the
+    parse table flattened for the loop.
+
+    Lark's loop looks up each reduction's tree callback in a dict keyed by `Rule` objects
+    whose `__hash__`/`__eq__` are Python methods (the table's rules are other objects than
+    the callbacks' keys, so every lookup compares them), and tests every shifted token's
+    type against that same dict: a third of the parse of a Terraform file. Here each table
+    entry is either the next state (a shift) or (size, goto symbol, callback) (a
+    reduction), resolved once. The tokens (Lark's contextual lexer and python-hcl2's
+    post-lexer, driven by this loop's state stack as by Lark's) and the trees (Lark's own
+    callbacks) are the same; on any error the text is parsed again by Lark itself, so the
+    exception and its message are Lark's.
+    """
+
+    def __init__(self, lark: Any) -> None:
+        from lark.parsers.lalr_analysis import Shift
+        from lark.parsers.lalr_parser_state import ParseConf
+
+        self.lark = lark
+        frontend = lark.parser
+        inner = frontend.parser.parser  # LALR_Parser -> _Parser
+        callbacks = inner.callbacks
+        self.frontend = frontend
+        self.conf = ParseConf(inner.parse_table, callbacks, frontend._verify_start(None))
+        self.end_state = self.conf.end_state
+        self.token_callbacks = {k: v for k, v in callbacks.items() if isinstance(k, str)}
+        rows: dict[Any, dict[str, Any]] = {}
+        for state, actions in self.conf.states.items():
+            row: dict[str, Any] = {}
+            for symbol, (action, arg) in actions.items():
+                if action is Shift:
+                    if not isinstance(arg, int):
+                        raise TypeError("a parse table with non-integer states")
+                    row[symbol] = arg
+                else:
+                    row[symbol] = (len(arg.expansion), arg.origin.name, callbacks[arg])
+            rows[state] = row
+        self.rows = rows
+
+    def parse(self, text: str) -> Any:
+        from lark.exceptions import LarkError
+
+        try:
+            return self._parse(text)
+        except (LarkError, KeyError, IndexError, ValueError):
+            # Errors are rare: Lark's own loop raises its own exception for them.
+            return self.lark.parse(text)
+
+    def _parse(self, text: str) -> Any:
+        from lark.parsers.lalr_parser_state import ParserState
+
+        stream = self.frontend._make_lexer_thread(text)
+        state = ParserState(self.conf, stream)  # the contextual lexer reads its position
+        stack = state.state_stack
+        values = state.value_stack
+        rows = self.rows
+        on_token = self.token_callbacks
+        for token in stream.lex(state):
+            kind = token.type
+            while True:
+                action = rows[stack[-1]][kind]  # KeyError: not expected, Lark reports it
+                if type(action) is int:
+                    stack.append(action)
+                    values.append(token if kind not in on_token else on_token[kind](token))
+                    break
+                size, origin, callback = action
+                if size:
+                    children = values[-size:]
+                    del stack[-size:]
+                    del values[-size:]
+                else:
+                    children = []
+                values.append(callback(children))
+                stack.append(rows[stack[-1]][origin])
+        # The end of input: reduce until the start symbol is complete.
+        end_state = self.end_state
+        while True:
+            action = rows[stack[-1]]["$END"]
+            if type(action) is int:
+                raise ValueError("shift at the end of input")
+            size, origin, callback = action
+            if size:
+                children = values[-size:]
+                del stack[-size:]
+                del values[-size:]
+            else:
+                children = []
+            values.append(callback(children))
+            stack.append(rows[stack[-1]][origin])
+            if stack[-1] == end_state:
+                return values[-1]
+
+
 def main() -> int:
     """Rewrite the shipped tables from the installed python-hcl2 (a maintainer's step when
     the dependency's grammar changes)."""

@@ -10,6 +10,7 @@ each interpolation is parsed with the same grammar.
 from __future__ import annotations
 
 import functools
+import gc
 import re
 from collections.abc import Callable
 from typing import Any
@@ -46,8 +47,16 @@ def parse(source: SourceFile) -> TerraformFile:
 
 def parse_text(path: str, text: str) -> TerraformFile:
     """Parse HCL text into a `TerraformFile`; raises ParseError with the error's position."""
-    body = _tree(text)
-    blocks, _ = _Walker(path).body(body)
+    # A parse allocates a tree of tens of thousands of objects and frees it whole: the
+    # collections it would trigger find no cycles and walk everything alive (~8%).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        body = _tree(text)
+        blocks, _ = _Walker(path).body(body)
+    finally:
+        if collecting:
+            gc.enable()
     return TerraformFile(path, tuple(blocks))
 
 
@@ -72,10 +81,14 @@ def _parser() -> Any:
     level = lark_log.level
     lark_log.setLevel(logging.CRITICAL + 1)
     try:
-        from mlaudit.parsers.hcl_tables import load_parser
+        from mlaudit.parsers.hcl_tables import FastParser, load_parser
 
         # Tables shipped as JSON data: no pickle, and nothing in the temporary directory.
-        return load_parser()
+        parser = load_parser()
+        try:
+            return FastParser(parser)
+        except Exception:  # a Lark whose internals moved: its own parse loop
+            return parser
     except Exception:  # a future python-hcl2 layout: fall back to its public API
         return None
     finally:
@@ -103,6 +116,15 @@ def _tree(text: str) -> Any:
 
 def _first_token(node: Any) -> Any:
     """The first token under a tree node, depth first (a token is its own first token)."""
+    # Down the first children: the answer unless a subtree on the way is empty.
+    current = node
+    while True:
+        children = getattr(current, "children", None)
+        if children is None:
+            return current
+        if not children:
+            break
+        current = children[0]
     stack = [node]
     while stack:
         current = stack.pop()
@@ -142,8 +164,11 @@ def parse_template(text: str, span: Span) -> Expr:
             parts.append(_parse_expression(text[i + 2 : end].strip("~ \t\r\n"), span))
             i = end + 1
         else:
-            buf.append(text[i])
-            i += 1
+            # Up to the next `$` or `%`: nothing before it can start an interpolation.
+            dollar, percent = text.find("$", i + 1), text.find("%", i + 1)
+            end = min(dollar if dollar >= 0 else n, percent if percent >= 0 else n)
+            buf.append(text[i:end])
+            i = end
     if buf:
         parts.append("".join(buf))
     if all(isinstance(p, str) for p in parts):

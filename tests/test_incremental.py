@@ -122,7 +122,7 @@ def test_precommit_reads_only_the_named_files_units(
         monkeypatch: pytest.MonkeyPatch) -> None:
     cache = tmp_path / "cache"
     _scan(monorepo, cache, capsys, monkeypatch)
-    named = "services/svc-0002/infra/main.tf"
+    named = "services/svc-0002/app/main.py"
     _, how = _scan(monorepo, cache, capsys, monkeypatch, named)
     assert "incremental: 0 component(s) rebuilt, 1 reused" in how
     target = monorepo / named
@@ -131,6 +131,20 @@ def test_precommit_reads_only_the_named_files_units(
     assert "incremental: 1 component(s) rebuilt, 0 reused" in how
     assert rebuilt == _scan(monorepo, None, capsys, monkeypatch, named)[0]
     assert all(f["location"]["path"] == named for f in rebuilt if "location" in f)
+
+
+def test_a_changed_input_of_a_repository_wide_check_scans_everything(
+        monorepo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """MLA501 asks whether anything in the repository terminates TLS: a changed nginx
+    file may change the answer for every other configuration."""
+    cache = tmp_path / "cache"
+    _scan(monorepo, cache, capsys, monkeypatch)
+    conf = monorepo / "services" / "svc-0002" / "nginx" / "nginx.conf"
+    conf.write_text(conf.read_text().replace("listen 80;", "listen 443 ssl;", 1))
+    again, how = _scan(monorepo, cache, capsys, monkeypatch)
+    assert "whole scan (a file a repository-wide check reads changed)" in how
+    assert again == _scan(monorepo, None, capsys, monkeypatch)[0]
 
 
 def test_a_new_file_or_a_changed_compose_script_scans_everything(

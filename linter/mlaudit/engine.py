@@ -403,6 +403,8 @@ def _scan(request: ScanRequest, found: Discovery, report_only: set[str] | None,
         from mlaudit.models.deployment import build_deployment
 
         deployment = build_deployment(project, roles)
+        if record is not None:  # part of the repository: its repository-wide facts
+            deployment.recorded_facts = {k: v for k, (v, _) in record.facts.items()}
     lines_by_path = {s.path: s for s in found.files}
     extra: list[Any] = []
     if request.live is not None:
@@ -495,10 +497,13 @@ def _record_scan(store: Any, record: Any, plan: Any, found: Discovery, files: li
             parts[""] = loose
         reads = incremental.read_record(project.root, project.reads,
                                         {s.path: s for s in found.files})
+        facts = {k: [v, list(kinds)] for k, (v, kinds) in getattr(
+            deployment, "facts", {}).items()}
         store.save(incremental.Record(hashes, {a.path: a.size for a in found.artifacts},
-                                      parts, reads, ran))
+                                      parts, reads, ran, facts))
         return raw, []
-    if loose.findings or not incremental.same_structure(record, plan.dirty, {
+    if set(getattr(deployment, "facts", {})) - set(record.facts) or \
+            loose.findings or not incremental.same_structure(record, plan.dirty, {
                 u: s for c in parts.values() for u, s in c.units.items()}, groups):
         return None
     for cid in plan.dirty:

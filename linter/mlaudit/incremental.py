@@ -75,6 +75,9 @@ class Record:
     # names compose (a global reader, compose_projects, reads every such file).
     reads: dict[str, list[Any]]
     ran: list[str]  # ids of the rules that ran
+    # Repository-wide facts rules read (Deployment.repository_fact): key -> [value, the
+    # file kinds it is computed from]. A changed file of those kinds means a whole scan.
+    facts: dict[str, list[Any]] = field(default_factory=dict)
 
     def component_of(self) -> dict[str, str]:
         return {path: cid for cid, comp in self.components.items() for path in comp.files}
@@ -169,6 +172,9 @@ def plan(record: Record | None, files: list[SourceFile], artifacts: dict[str, in
             # Who read it is not recorded: compose projects are named by any script,
             # README or workflow; `file()` templates belong to no unit.
             return Plan(None, [], set(), {}, f"{path}, read by a builder, changed")
+    fact_kinds = {kind for _, kinds in record.facts.values() for kind in kinds}
+    if any(files_by_path[p].kind.value in fact_kinds for p in changed):
+        return Plan(None, [], set(), {}, "a file a repository-wide check reads changed")
     if dirty:
         # Scripts, READMEs and workflows that name compose files are read by the compose
         # builder whatever unit is rebuilt: they come along as context (a few files).
@@ -407,6 +413,7 @@ def _encode_record(record: Record) -> dict[str, Any]:
         "artifacts": record.artifacts,
         "reads": record.reads,
         "ran": record.ran,
+        "facts": record.facts,
         "components": {
             cid: {"files": c.files, "units": c.units,
                   "findings": [_finding(f) for f in c.findings],
@@ -430,5 +437,7 @@ def _decode_record(document: dict[str, Any]) -> Record:
             [_undiagnostic(d) for d in data["diagnostics"]],
             [(_str(p), _int(s), _int(e)) for p, s, e in data["secrets"]])
     reads = {_str(p): [_str(h), bool(flag)] for p, (h, flag) in document["reads"].items()}
+    facts = {_str(k): [v, [_str(kind) for kind in kinds]]
+             for k, (v, kinds) in document["facts"].items()}
     return Record(hashes, artifacts, comps, reads,
-                  [_str(r) for r in document["ran"]])
+                  [_str(r) for r in document["ran"]], facts)

@@ -323,6 +323,10 @@ class Deployment:
     # Builder steps that failed on unexpected input (the model is then partial, not wrong).
     problems: list[str] = field(default_factory=list)
     _memo: dict[Hashable, Any] = field(default_factory=dict, repr=False)
+    # Repository-wide facts a rule reads (see `repository_fact`): key -> (value, the file
+    # kinds it is computed from); and the values an incremental scan brings from its record.
+    facts: dict[str, tuple[Any, tuple[str, ...]]] = field(default_factory=dict, repr=False)
+    recorded_facts: dict[str, Any] = field(default_factory=dict, repr=False)
     version: int = field(default=0, repr=False)  # bumped on every node added or replaced
 
     def memo(self, key: Hashable, factory: Callable[[], T]) -> T:
@@ -335,6 +339,19 @@ class Deployment:
         if key not in self._memo:
             self._memo[key] = factory()
         value: T = self._memo[key]
+        return value
+
+    def repository_fact(self, key: str, kinds: tuple[str, ...],
+                        factory: Callable[[], T]) -> T:
+        """A fact about the whole repository (does anything terminate TLS?), computed
+        once per scan from files of `kinds` (FileKind values). An incremental scan that
+        rebuilds only part of the repository reads the value its record holds (none of
+        those files changed, or it scans everything: mlaudit.incremental)."""
+        if key in self.recorded_facts:
+            value: T = self.recorded_facts[key]
+        else:
+            value = self.memo(("fact", key), factory)
+        self.facts[key] = (value, kinds)
         return value
 
     def models(self, cls: type[T]) -> Iterator[T]:

@@ -132,6 +132,10 @@ def _any_tls_listener(terraform: Any) -> bool:
     return False
 
 
+# What the repository-wide TLS answer is read from: nginx files, snippets they include
+# (any text file), Terraform load balancer listeners and the variables that set them.
+_FACT_KINDS = ("nginx", "text", "yaml", "terraform", "terraform-json", "tfvars")
+
 _TLS_LINE = re.compile(r"^\s*(?:listen\s[^;#]*\bssl\b|ssl_certificate\s)", re.MULTILINE)
 
 
@@ -161,10 +165,10 @@ def check(config: NginxConfig, ctx: RuleContext) -> Iterator[Finding]:
         return any(_tls(s) for c in configs for s in c.servers) or _tls_load_balancer(ctx) \
             or any(_tls_snippet(c) for c in configs)
     # The same for every config of the repository: once per scan (quadratic otherwise).
-    if (ctx.deployment.memo(("MLA501", "tls-terminated"), terminated)
+    if (ctx.deployment.repository_fact("MLA501.tls-terminated", _FACT_KINDS, terminated)
             if repository and ctx.deployment is not None else terminated()) or \
-            (ctx.deployment is not None and ctx.deployment.memo(
-                ("MLA501", "tls-included"), lambda: _tls_included(ctx, configs))):
+            (ctx.deployment is not None and ctx.deployment.repository_fact(
+                "MLA501.tls-included", _FACT_KINDS, lambda: _tls_included(ctx, configs))):
         return
     for server in config.servers:
         if server.stream or is_internal(server) or _redirects(server):

@@ -124,14 +124,17 @@ def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
     configs = sorted(deployment.models(NginxConfig), key=lambda c: c.path)
     everywhere = _upstreams(configs)
     by_name: dict[str, list[Service]] = {}
+    by_unit_name: dict[tuple[str | None, str], list[Service]] = {}
     for service in services:
         by_name.setdefault(service.name, []).append(service)
+        by_unit_name.setdefault((deployment.node_units.get(service.id), service.name),
+                                []).append(service)
     linked: dict[str, set[str]] = {}
     for link in deployment.unit_links:
         linked.setdefault(link.source, set()).add(link.target)
         linked.setdefault(link.target, set()).add(link.source)
     related: list[tuple[Span, str]] | None = None
-    seen_names: dict[str, tuple[bool, set[int]]] = {}
+    seen_names: dict[tuple[str, ...], tuple[bool, set[int]]] = {}
     for config in configs:
         # An upstream is defined in the configuration that uses it: copied services
         # repeat upstream names (`model_api`), each pointing at its own backend.
@@ -146,10 +149,10 @@ def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
                 continue
             if "." in host or ":" in host or not services:
                 continue
-            named = by_name.get(host, [])
             # The service of that name in the nginx's own deployment (or one linked to
             # it), when there is one: copied services repeat names like `api`.
-            named = [s for s in named if deployment.node_units.get(s.id) in near] or named
+            named = [s for unit in sorted(near) for s in by_unit_name.get((unit, host), [])
+                     ] or by_name.get(host, [])
             if related is None:  # the same for every finding: built once
                 related = [(s.span, _describe(s, known[s.id])) for s in services]
             if not named:
@@ -170,12 +173,15 @@ def check(deployment: Deployment, ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _named_ports(host: str, named: list[Service], known: dict[str, set[int] | None],
-                 seen: dict[str, tuple[bool, set[int]]]) -> tuple[bool, set[int]]:
-    """(whether a service of that name has ports that cannot be told, every port the
-    services of that name listen on), computed once per name."""
-    found = seen.get(host)
+                 seen: dict[tuple[str, ...], tuple[bool, set[int]]]
+                 ) -> tuple[bool, set[int]]:
+    """(whether one of these services has ports that cannot be told, every port they
+    listen on), computed once per set of services (the same name's, across the
+    repository or in one deployment)."""
+    marker = (host, *(s.id for s in named))
+    found = seen.get(marker)
     if found is None:
         ports = [known[s.id] for s in named]
         found = (any(p is None for p in ports), {x for p in ports for x in (p or ())})
-        seen[host] = found
+        seen[marker] = found
     return found

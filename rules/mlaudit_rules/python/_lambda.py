@@ -377,6 +377,8 @@ def _requirements_in(deployment: Any, directory: str) -> list[Requirements]:
     """The requirement files directly in a directory, in scan order (indexed once per
     scan: asked per function)."""
     def build() -> dict[str, list[Requirements]]:
+        from mlaudit.models.packages import Requirements
+
         out: dict[str, list[Requirements]] = {}
         for requirements in deployment.models(Requirements):
             out.setdefault(posixpath.dirname(requirements.path), []).append(requirements)

@@ -58,9 +58,10 @@ def default_cache_dir() -> Path:
     return Path(base) / "mlaudit"
 
 
-def code_fingerprint() -> str:
-    """Size and mtime of every module of the installed `mlaudit` package, hashed."""
-    package = Path(__file__).resolve().parent
+def code_fingerprint(package: Path | None = None) -> str:
+    """Size and mtime of every module of an installed package (default: `mlaudit`),
+    hashed."""
+    package = package or Path(__file__).resolve().parent
     digest = hashlib.sha256()
     for module in sorted(package.rglob("*.py")):
         try:

@@ -355,20 +355,14 @@ def _incremental_store(request: ScanRequest, report_only: set[str] | None) -> An
 
 
 def _rules_fingerprint() -> str:
-    """Size and mtime of the rule pack's modules: changed rules never reuse findings."""
-    import hashlib
+    """The rule pack's modules (size and mtime): changed rules never reuse findings."""
     import importlib.util
 
+    from mlaudit.cache import code_fingerprint
+
     spec = importlib.util.find_spec("mlaudit_rules")
-    digest = hashlib.sha256()
-    for location in (spec.submodule_search_locations or []) if spec else []:
-        for module in sorted(Path(location).rglob("*.py")):
-            try:
-                stat = module.stat()
-            except OSError:
-                continue
-            digest.update(f"{module}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()[:16]
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    return ",".join(code_fingerprint(Path(location)) for location in locations)
 
 
 # The incremental state of a scan: the record's store, the record (None: a whole scan that

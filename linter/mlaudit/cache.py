@@ -60,8 +60,18 @@ def default_cache_dir() -> Path:
 
 def code_fingerprint(package: Path | None = None) -> str:
     """Size and mtime of every module of an installed package (default: `mlaudit`),
-    hashed."""
+    hashed; once per process (the parse cache and the incremental record both ask)."""
     package = package or Path(__file__).resolve().parent
+    known = _FINGERPRINTS.get(package)
+    if known is None:
+        known = _FINGERPRINTS[package] = _fingerprint(package)
+    return known
+
+
+_FINGERPRINTS: dict[Path, str] = {}
+
+
+def _fingerprint(package: Path) -> str:
     digest = hashlib.sha256()
     for module in sorted(package.rglob("*.py")):
         try:

@@ -124,7 +124,7 @@ def test_precommit_reads_only_the_named_files_units(
     _scan(monorepo, cache, capsys, monkeypatch)
     named = "services/svc-0002/app/main.py"
     _, how = _scan(monorepo, cache, capsys, monkeypatch, named)
-    assert "incremental: 0 component(s) rebuilt, 1 reused" in how
+    assert "incremental: 0 component(s) rebuilt, 1 reused (repository not walked)" in how
     target = monorepo / named
     target.write_text(target.read_text() + "\n# edited\n")
     rebuilt, how = _scan(monorepo, cache, capsys, monkeypatch, named)

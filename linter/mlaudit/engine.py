@@ -307,6 +307,9 @@ def _record(
 
 
 def scan(request: ScanRequest) -> ScanResult:
+    quick = _precommit_from_record(request)
+    if quick is not None:
+        return quick
     found, report_only = _discover(request)
     store = _incremental_store(request, report_only)
     if store is None:
@@ -329,6 +332,45 @@ def scan(request: ScanRequest) -> ScanResult:
     assert whole is not None
     whole.reuse = f"whole scan ({plan.reason})"
     return whole
+
+
+def _precommit_from_record(request: ScanRequest) -> ScanResult | None:
+    """A pre-commit run (file arguments) with a record of the repository: the named
+    files' components are read as the record lists them, without walking the repository
+    (a run must not grow with it). None: the usual way (no record, a named file the
+    record does not know, a changed component connected differently)."""
+    config = request.config
+    if not request.incremental or not request.context or any(
+            p.is_dir() for p in request.paths):
+        return None
+    named = discover(request.paths, request.root, config.exclude, config.max_file_size,
+                     config.respect_gitignore)
+    report_only = set(named.explicit)
+    store = _incremental_store(request, report_only) if report_only else None
+    record = store.load() if store is not None else None
+    if record is None or not report_only <= set(record.kinds):
+        return None
+    from mlaudit import incremental
+    from mlaudit.sources import Artifact
+
+    owner = record.component_of()
+    wanted = {owner[p] for p in report_only if p in owner}
+    own = {s.path: s for s in named.files}
+    paths = sorted({p for c in wanted for p in record.components[c].files} | report_only)
+    files = [own.get(p) or SourceFile(p, request.root / p, FileKind(record.kinds[p]))
+             for p in paths]
+    found = Discovery(request.root, files,
+                      [Artifact(p, size) for p, size in record.artifacts.items()],
+                      named.diagnostics, named.explicit)
+    plan = incremental.plan(record, files, record.artifacts, report_only, request.root,
+                            complete=False)
+    if plan.scope is None:
+        return None
+    result = _scan(request, found, report_only, (store, record, plan))
+    if result is not None:
+        result.reuse = (f"incremental: {len(plan.dirty)} component(s) rebuilt, "
+                        f"{len(plan.reused)} reused (repository not walked)")
+    return result
 
 
 def _incremental_store(request: ScanRequest, report_only: set[str] | None) -> Any:
@@ -493,8 +535,9 @@ def _record_scan(store: Any, record: Any, plan: Any, found: Discovery, files: li
                                         {s.path: s for s in found.files})
         facts = {k: [v, list(kinds)] for k, (v, kinds) in getattr(
             deployment, "facts", {}).items()}
+        kinds = {s.path: s.kind.value for s in found.files}
         store.save(incremental.Record(hashes, {a.path: a.size for a in found.artifacts},
-                                      parts, reads, ran, facts))
+                                      parts, reads, ran, facts, kinds))
         return raw, []
     if set(getattr(deployment, "facts", {})) - set(record.facts) or \
             loose.findings or not incremental.same_structure(record, plan.dirty, {
@@ -504,10 +547,12 @@ def _record_scan(store: Any, record: Any, plan: Any, found: Discovery, files: li
         del record.components[cid]
     record.components.update(parts)
     record.hashes.update(plan.hashes)
-    record.reads.update(incremental.read_record(
-        project.root, project.reads - set(record.reads), {s.path: s for s in found.files}))
+    new_reads = incremental.read_record(
+        project.root, project.reads - set(record.reads), {s.path: s for s in found.files})
+    record.reads.update(new_reads)
     record.ran = sorted(set(record.ran) | set(ran))
-    store.save(record)
+    if plan.dirty or new_reads:  # nothing rebuilt: the record is as it was
+        store.save(record)
     paths = {path for c in plan.reused for path, _, _ in c.secrets}
     reused_texts: dict[str, str] = {}
     for source in found.files:

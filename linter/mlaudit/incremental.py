@@ -63,6 +63,18 @@ class Component:
     findings: list[Finding] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     secrets: list[tuple[str, int, int]] = field(default_factory=list)  # path, start, end
+    # Findings and diagnostics as the record holds them, decoded only when reused (a
+    # pre-commit run reuses one component of hundreds).
+    raw: dict[str, Any] | None = None
+
+    def decoded(self) -> Component:
+        """Findings and diagnostics read from the record (TypeError, ValueError, KeyError
+        when it was tampered with)."""
+        if self.raw is not None:
+            self.findings = [_unfinding(f) for f in self.raw["findings"]]
+            self.diagnostics = [_undiagnostic(d) for d in self.raw["diagnostics"]]
+            self.raw = None
+        return self
 
 
 @dataclass
@@ -78,6 +90,7 @@ class Record:
     # Repository-wide facts rules read (Deployment.repository_fact): key -> [value, the
     # file kinds it is computed from]. A changed file of those kinds means a whole scan.
     facts: dict[str, list[Any]] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)  # path -> FileKind value
 
     def component_of(self) -> dict[str, str]:
         return {path: cid for cid, comp in self.components.items() for path in comp.files}
@@ -134,12 +147,14 @@ class Store:
 
 
 def plan(record: Record | None, files: list[SourceFile], artifacts: dict[str, int],
-         named: set[str] | None, root: Path) -> Plan:
-    """Decide what to rebuild. `named`: the files of a pre-commit run (None: whole repo)."""
+         named: set[str] | None, root: Path, complete: bool = True) -> Plan:
+    """Decide what to rebuild. `named`: the files of a pre-commit run (None: whole repo).
+    `complete`: `files` is the whole repository as walked now (else: the named files'
+    components as the record lists them, the repository not walked)."""
     if record is None:
         return Plan(None, [], set(), {}, "no record")
     paths = {s.path for s in files}
-    if paths != set(record.hashes) or artifacts != record.artifacts:
+    if complete and (paths != set(record.hashes) or artifacts != record.artifacts):
         return Plan(None, [], set(), {}, "files added or removed")
     owner = record.component_of()
     files_by_path = {s.path: s for s in files}
@@ -183,7 +198,10 @@ def plan(record: Record | None, files: list[SourceFile], artifacts: dict[str, in
     # With named files, the other components' findings are not reported on anyway.
     keep = (wanted if named is not None else set(record.components)) - dirty
     scope = [s for s in files if owner.get(s.path) in dirty]
-    reused = [record.components[c] for c in sorted(keep)]
+    try:
+        reused = [record.components[c].decoded() for c in sorted(keep)]
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return Plan(None, [], set(), {}, "no record")  # tampered: scanned again
     return Plan(scope, reused, dirty, hashes, "incremental")
 
 
@@ -414,10 +432,13 @@ def _encode_record(record: Record) -> dict[str, Any]:
         "reads": record.reads,
         "ran": record.ran,
         "facts": record.facts,
+        "kinds": record.kinds,
         "components": {
             cid: {"files": c.files, "units": c.units,
-                  "findings": [_finding(f) for f in c.findings],
-                  "diagnostics": [_diagnostic(d) for d in c.diagnostics],
+                  "findings": c.raw["findings"] if c.raw is not None else [
+                      _finding(f) for f in c.findings],
+                  "diagnostics": c.raw["diagnostics"] if c.raw is not None else [
+                      _diagnostic(d) for d in c.diagnostics],
                   "secrets": [list(s) for s in c.secrets]}
             for cid, c in record.components.items()},
     }
@@ -433,11 +454,14 @@ def _decode_record(document: dict[str, Any]) -> Record:
         comps[_str(cid)] = Component(
             [_str(p) for p in data["files"]],
             {_str(u): list(sig) for u, sig in data["units"].items()},
-            [_unfinding(f) for f in data["findings"]],
-            [_undiagnostic(d) for d in data["diagnostics"]],
-            [(_str(p), _int(s), _int(e)) for p, s, e in data["secrets"]])
+            [], [],
+            [(_str(p), _int(s), _int(e)) for p, s, e in data["secrets"]],
+            {"findings": list(data["findings"]), "diagnostics": list(data["diagnostics"])})
     reads = {_str(p): [_str(h), bool(flag)] for p, (h, flag) in document["reads"].items()}
     facts = {_str(k): [v, [_str(kind) for kind in kinds]]
              for k, (v, kinds) in document["facts"].items()}
+    from mlaudit.sources import FileKind
+
+    kinds = {_str(k): FileKind(v).value for k, v in document["kinds"].items()}
     return Record(hashes, artifacts, comps, reads,
-                  [_str(r) for r in document["ran"]], facts)
+                  [_str(r) for r in document["ran"]], facts, kinds)

@@ -13,14 +13,16 @@ The next scan of the same repository (same root, configuration, rules and mlaudi
 - some files changed: only the components holding them are parsed (from the parse
   cache), modelled and checked; the others' findings come from the record;
 - with file arguments (a pre-commit run): only the components of the named files are
-  read as context, instead of the whole repository.
+  read as context, as the record lists them: the repository is not even walked.
 
 It falls back to a whole scan (and records again) when reuse could be wrong: no record,
 files added or deleted, a changed file that a builder read as a plain file (a template
-named by `file()`), or a rebuilt component whose structure differs from the record (its
-units, the files they read, their links, the image names and module directories they
-name): a change that could connect it to another component. Live mode, external tools,
-policies and plugins always scan everything.
+named by `file()`, a script naming compose files), a changed file of the kinds a
+repository-wide fact is read from (`Deployment.repository_fact`: MLA501 asks whether
+anything in the repository terminates TLS), or a rebuilt component whose structure
+differs from the record (its units, the files they read, their links, the image names and
+module directories they name): a change that could connect it to another component. Live
+mode, external tools, policies and plugins always scan everything.
 
 The record is JSON in the cache directory, validated on load like the parse cache: it
 holds findings as reported (rules redact secrets in messages and keys), never source

@@ -23,7 +23,6 @@ and kind, and the file's bytes.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib
 import importlib.util
@@ -166,19 +165,9 @@ class AnalysisStore:
                               separators=(",", ":"))
         except (TypeError, ValueError, RecursionError):
             return  # not JSON data: simply not cached
-        tmp = None
-        try:
-            target.parent.mkdir(mode=0o700, exist_ok=True)
-            import tempfile  # a warm run writes nothing: imported on the first write
+        from mlaudit.atomic import write_private
 
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")  # mode 0600
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(data)
-            os.replace(tmp, target)
-        except OSError:  # a read-only or full cache directory never fails a scan
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
+        write_private(target, data)
 
 
 def _key(analysis: FileAnalysis, options: Mapping[str, Any], source: SourceFile,

@@ -28,7 +28,6 @@ repository): --cache-dir, else $MLAUDIT_CACHE_DIR, else $XDG_CACHE_HOME/mlaudit,
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import enum
 import gc
@@ -697,17 +696,6 @@ class ParseCache:
                               check_circular=False)
         except (Invalid, ValueError, RecursionError):
             return  # a value the format cannot hold is simply not cached
-        tmp = None
-        try:
-            target.parent.mkdir(mode=0o700, exist_ok=True)
-            import tempfile  # a warm run writes nothing: imported on the first write
+        from mlaudit.atomic import write_private
 
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")  # mode 0600
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(data)
-            os.replace(tmp, target)
-        except OSError:
-            # A read-only or full cache directory must never fail a scan.
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
+        write_private(target, data)

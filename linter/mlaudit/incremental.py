@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import posixpath
 import re
 from collections.abc import Iterable
@@ -118,11 +117,24 @@ class Store:
         for part in (str(FORMAT), __version__, *identity):
             digest.update(part.encode("utf-8", "surrogatepass"))
             digest.update(b"\0")
+        self.root = cache_root
         self.directory = cache_root / f"scans-v{FORMAT}"
         self.path = self.directory / f"{digest.hexdigest()[:32]}.json"
+        self._usable: bool | None = None
+
+    def _ready(self) -> bool:
+        """The record's directory is the user's own (0700), as the parse cache's is: a
+        record planted by someone else is never read."""
+        if self._usable is None:
+            from mlaudit.cache import _private_directory
+
+            self._usable = _private_directory(self.root, self.directory)
+        return self._usable
 
     # -- loading ---------------------------------------------------------------------
     def load(self) -> Record | None:
+        if not self._ready():
+            return None
         try:
             document = json.loads(self.path.read_bytes())
             return _decode_record(document)
@@ -130,22 +142,15 @@ class Store:
             return None  # missing, corrupt or tampered: a whole scan, recorded again
 
     def save(self, record: Record) -> None:
+        from mlaudit.atomic import write_private
+
         try:
             data = json.dumps(_encode_record(record), separators=(",", ":"),
                               ensure_ascii=False)
-            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-            # Written beside and renamed into place: a concurrent run never reads half.
-            tmp = self.directory / f".tmp-{os.getpid()}-{id(record)}"
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    handle.write(data)
-                os.replace(tmp, self.path)
-            except OSError:
-                os.unlink(tmp)
-                raise
-        except (OSError, ValueError):
-            pass  # a read-only or full cache never fails a scan
+        except ValueError:
+            return  # not JSON data: simply not recorded
+        if self._ready():
+            write_private(self.path, data)
 
 
 def plan(record: Record | None, files: list[SourceFile], artifacts: dict[str, int],
